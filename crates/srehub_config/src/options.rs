@@ -1,0 +1,191 @@
+//! `Options`: what a config layer (the file, the environment, the flags) may say. Every field is
+//! optional; unknown keys are errors. Resolved into [`Settings`](crate::Settings).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+use srehub_core::Severity;
+use srehub_core::render::Format;
+
+/// The contents of `srehub.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "srehub configuration (srehub.yaml)")]
+pub struct Options {
+    /// Output format of reports. Default: `table` on a terminal, `json` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<Format>,
+    /// Lowest severity that makes a command exit 1. Default: `critical`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<Severity>,
+    /// Colour in terminal output: `auto` (default; honours `NO_COLOR`), `always` or `never`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color: Option<ColorChoice>,
+    /// srehub's own logs (on stderr).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogOptions>,
+    /// Which checks run, and at what severity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<CheckOptions>,
+    /// Findings to leave out, by check, namespace, name, kind and labels.
+    /// Example: `[{checks: [K8S003], namespace: "kube-*", reason: "managed by the provider"}]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemptions: Option<Vec<Exemption>>,
+    /// `srehub doctor` thresholds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doctor: Option<DoctorOptions>,
+    /// How srehub reaches a live Kubernetes cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kube: Option<KubeOptions>,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    /// Colour on a terminal unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Pretty,
+    /// One JSON object a line: timestamp, level, target, fields.
+    Json,
+}
+
+/// srehub's own logging.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LogOptions {
+    /// Level or `tracing` filter directive. Default: `warn`. Example: `info,srehub_kube=debug`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// `pretty` (default) or `json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<LogFormat>,
+}
+
+/// Check selection. Selectors are `ALL`, a code (`K8S003`), a code prefix (`K8S0`), a check name or a
+/// group (`audit`); in the environment a list is comma-separated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CheckOptions {
+    /// Run only these checks. Default: all.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "list")]
+    pub select: Option<Vec<String>>,
+    /// Never run these checks.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "list")]
+    pub ignore: Option<Vec<String>>,
+    /// Severity overrides by selector. Example: `{K8S003: critical, audit: info}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<BTreeMap<String, Severity>>,
+}
+
+/// A rule that leaves findings out of reports. Every field given must match; an absent field matches
+/// everything. Globs use `*`, `?` and `[...]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Exemption {
+    /// Check selectors (codes, prefixes, names). Default: every check.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "list")]
+    pub checks: Option<Vec<String>>,
+    /// Namespace glob.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Resource name glob.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Resource kind, exactly (`Deployment`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Labels the resource must carry (values are globs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Why the exemption exists (shown by `srehub config show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `srehub doctor` thresholds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DoctorOptions {
+    /// Restarts of a container above which it is a warning. Default: 5.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_warning: Option<u32>,
+    /// Restarts of a container above which it is critical. Default: 10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_critical: Option<u32>,
+    /// Minutes past its grace period after which a terminating pod is stuck. Default: 5.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stuck_terminating_minutes: Option<u32>,
+    /// Minutes a pod may stay Pending before it is reported. Default: 5.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_minutes: Option<u32>,
+    /// Only Warning events seen within this many minutes are reported. Default: 60.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_window_minutes: Option<u32>,
+    /// Node CPU usage (percent of allocatable) reported as high load. Default: 90.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_cpu_percent: Option<u32>,
+    /// Node memory usage (percent of allocatable) reported as high load. Default: 90.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_memory_percent: Option<u32>,
+    /// Sum of container limits on a node, percent of allocatable, reported as over-committed. Default: 200.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits_overcommit_percent: Option<u32>,
+    /// Kubernetes version to check API deprecations against (`1.30`). Default: the API server's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kube_version: Option<String>,
+}
+
+/// Access to a live cluster.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KubeOptions {
+    /// Path of the kubeconfig. Default: `$KUBECONFIG`, then `~/.kube/config`, then in-cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<String>,
+    /// kubeconfig context. Default: the current context.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// Timeout of each API request, in seconds. Default: 10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
+    /// Retries of a failed request, with exponential backoff. Default: 3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    /// Items per page of a list request. Default: 500.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+    /// List requests in flight at once. Default: 8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+}
+
+/// A list given as a YAML sequence or as one comma-separated string (as environment variables give it).
+fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(Option::<OneOrMany>::deserialize(d)?.map(|v| match v {
+        OneOrMany::One(s) => s
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        OneOrMany::Many(v) => v,
+    }))
+}

@@ -1,0 +1,24 @@
+//! srehub's report model, shared by every tool and by the hub.
+//!
+//! The data flow is always `source → model → analyzers → report → renderer`. This crate holds the last
+//! three links' common parts: [`Finding`] and [`Severity`], the [`Check`] trait with its registry helpers
+//! ([`CheckMeta`], [`Selection`], [`run_checks`]), the [`Report`], the stable [`ExitCode`]s and the
+//! renderers in [`render`].
+
+mod check;
+mod error;
+mod exit;
+mod finding;
+pub mod metrics;
+pub mod render;
+mod report;
+
+pub use check::{Check, CheckMeta, Findings, HasMeta, Selection, SelectionError, run_checks};
+pub use error::Error;
+pub use exit::ExitCode;
+pub use finding::{Category, Finding, Location, Resource, Severity};
+pub use report::{Note, NoteLevel, REPORT_SCHEMA, Report, Summary};
+
+/// Re-exported so that `declare_check!` works in crates that do not depend on `jiff` directly.
+#[doc(hidden)]
+pub use jiff;

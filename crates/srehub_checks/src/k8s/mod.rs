@@ -1,0 +1,34 @@
+//! Kubernetes checks of `srehub doctor`, in three groups: `health` (the cluster's own parts),
+//! `diagnose` (what is broken now) and `audit` (best practice), over a [`ClusterSnapshot`].
+
+pub mod audit;
+pub mod diagnose;
+pub mod health;
+mod input;
+mod score;
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use input::{K8sInput, PodSpecOwner};
+pub use score::score;
+pub use srehub_model::k8s::ClusterSnapshot;
+
+use srehub_core::Check;
+
+/// A Kubernetes check, for any lifetime of its input.
+pub type K8sCheck = dyn for<'a> Check<K8sInput<'a>>;
+
+/// The doctor's groups, in the order `srehub doctor` runs them.
+pub const GROUPS: [&str; 3] = ["health", "diagnose", "audit"];
+
+/// Every Kubernetes check, health then diagnose then audit.
+pub fn checks() -> Vec<&'static K8sCheck> {
+    [
+        health::CHECKS,
+        diagnose::pods::CHECKS,
+        diagnose::workloads::CHECKS,
+        audit::containers::CHECKS,
+        audit::cluster::CHECKS,
+    ]
+    .concat()
+}

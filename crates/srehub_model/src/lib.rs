@@ -1,0 +1,4 @@
+//! srehub's models: plain serde data, produced by sources (live APIs, files) and read by the pure
+//! analyzers. Nothing here does network I/O.
+
+pub mod k8s;

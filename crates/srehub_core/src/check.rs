@@ -32,12 +32,18 @@ impl CheckMeta {
     /// The first sentence of "What it checks": a one-line summary for lists and SARIF.
     pub fn summary(&self) -> String {
         let doc = self.doc();
-        let text = doc
+        let paragraph: Vec<&str> = doc
             .lines()
             .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))
-            .unwrap_or(self.name);
-        text.to_string()
+            .skip_while(|l| l.is_empty() || l.starts_with('#'))
+            .take_while(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        let text = paragraph.join(" ");
+        let sentence = match text.find(". ") {
+            Some(i) => &text[..=i],
+            None => text.as_str(),
+        };
+        if sentence.is_empty() { self.name.to_string() } else { sentence.to_string() }
     }
 
     /// The "How to fix" section, if the doc has one.
@@ -295,7 +301,8 @@ mod tests {
 
     crate::declare_check! {
         /// ## What it checks
-        /// Odd numbers.
+        /// Odd numbers, which are
+        /// not even. Nor zero.
         /// ## How to fix
         /// Add one.
         TST001 OddNumber { name: "odd-number", severity: Warning, category: Correctness, group: "numbers" }
@@ -331,7 +338,7 @@ mod tests {
 
     #[test]
     fn doc_sections_are_extracted() {
-        assert_eq!(OddNumber::META.summary(), "Odd numbers.");
+        assert_eq!(OddNumber::META.summary(), "Odd numbers, which are not even.");
         assert_eq!(OddNumber::META.fix().as_deref(), Some("Add one."));
         assert_eq!(ZeroNumber::META.fix(), None);
     }

@@ -152,6 +152,11 @@ pub fn render_to_string(report: &Report, format: Format, opts: &RenderOptions) -
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
+/// The width of the terminal on stdout, if it is one.
+pub fn terminal_width() -> Option<u16> {
+    comfy_table::Table::new().width()
+}
+
 /// The marker shown before a severity in text formats.
 pub(crate) fn marker(s: crate::Severity) -> &'static str {
     match s {

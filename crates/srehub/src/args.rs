@@ -1,0 +1,211 @@
+//! The command line, as data (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  srehub doctor --snapshot examples/demo-cluster      diagnose a cluster from a kubectl dump
+  kubectl get pods,nodes,events -A -o json | srehub doctor --snapshot -
+  srehub doctor audit --snapshot dump/ -o sarif > doctor.sarif
+  srehub explain K8S003                               what a check looks for and how to fix it
+  srehub config show                                  the settings in force, secrets redacted
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config/input error, 3 source unreachable.";
+
+/// srehub: one fast program for SREs.
+#[derive(Debug, Parser)]
+#[command(name = "srehub", version, about, after_help = EXAMPLES, propagate_version = true, max_term_width = 110)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file (default: ./srehub.yaml, then $XDG_CONFIG_HOME/srehub/srehub.yaml). Also SREHUB_CONFIG.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Colour in terminal output (auto honours NO_COLOR).
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorArg>,
+    /// srehub's own log level or filter (default warn), e.g. `debug` or `info,srehub_kube=trace`.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// srehub's own log format, on stderr.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormatArg>,
+    /// No progress output on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Kubernetes cluster health, problem diagnostics and best-practice audit.
+    #[command(after_help = "Examples:
+  srehub doctor --snapshot examples/demo-cluster
+  srehub doctor diagnose --snapshot dump.json --fail-on warning
+  kubectl get all,events,nodes -A -o json | srehub doctor --snapshot - -o markdown")]
+    Doctor(DoctorArgs),
+    /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
+    #[command(after_help = "Examples:
+  srehub explain K8S003
+  srehub explain container-without-memory-limit
+  srehub explain            # all checks")]
+    Explain(ExplainArgs),
+    /// Show the resolved configuration or its JSON schema.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:
+  srehub completions bash > /etc/bash_completion.d/srehub")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the version and the git commit it was built from.
+    Version,
+}
+
+/// `srehub doctor`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DoctorArgs {
+    #[command(subcommand)]
+    pub group: Option<DoctorGroup>,
+    #[command(flatten)]
+    pub run: DoctorRunArgs,
+}
+
+/// The doctor's parts; without one, all three run.
+#[derive(Debug, Subcommand)]
+pub enum DoctorGroup {
+    /// Nodes, versions, control plane and add-ons.
+    Health(DoctorRunArgs),
+    /// What is broken now: pods, workloads, jobs, volumes, services, events, node load.
+    Diagnose(DoctorRunArgs),
+    /// Best practice: probes, resources, security context, images, PDBs, RBAC, network policy, APIs.
+    Audit(DoctorRunArgs),
+}
+
+/// Flags of a doctor run.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DoctorRunArgs {
+    /// Read the cluster from `kubectl get … -o json|yaml` output: a file, a directory (e.g. from
+    /// `kubectl cluster-info dump --output-directory`), or `-` for stdin. Repeatable.
+    #[arg(long, short = 's', value_name = "PATH", required = true)]
+    pub snapshot: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Analyze as of this time (RFC 3339). Default: the snapshot's capture time.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<jiff::Timestamp>,
+    /// Kubernetes version to check API deprecations against (default: the API server's).
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+}
+
+/// Flags of every command that produces a report.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ReportArgs {
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(short, long, value_enum, value_name = "FORMAT")]
+    pub output: Option<FormatArg>,
+    /// Exit 1 when a finding is at or above this severity (default critical).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Run only these checks: codes, code prefixes, names or groups (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
+    pub select: Vec<String>,
+    /// Do not run these checks (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
+    pub ignore: Vec<String>,
+}
+
+/// `srehub explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A check code or name; omit to list every check.
+    pub check: Option<String>,
+}
+
+/// `srehub config`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the resolved settings (YAML) and where they came from, secrets redacted.
+    Show,
+    /// Print the JSON schema of srehub.yaml.
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Yaml,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
+}
+
+impl From<FormatArg> for srehub_core::render::Format {
+    fn from(f: FormatArg) -> Self {
+        use srehub_core::render::Format as F;
+        match f {
+            FormatArg::Table => F::Table,
+            FormatArg::Json => F::Json,
+            FormatArg::Yaml => F::Yaml,
+            FormatArg::Sarif => F::Sarif,
+            FormatArg::Junit => F::Junit,
+            FormatArg::Markdown => F::Markdown,
+            FormatArg::Html => F::Html,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SeverityArg {
+    Critical,
+    Warning,
+    Info,
+}
+
+impl From<SeverityArg> for srehub_core::Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Critical => Self::Critical,
+            SeverityArg::Warning => Self::Warning,
+            SeverityArg::Info => Self::Info,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormatArg {
+    Pretty,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,8 @@
+//! Engines: one async function per analysis. Each gathers its model from a source, runs the pure
+//! analyzers and returns a [`Report`](srehub_core::Report). The CLI command and the HTTP handler for the
+//! same analysis both call it.
+
+pub mod doctor;
+mod error;
+
+pub use error::Error;

@@ -49,9 +49,10 @@ pub enum Command {
     /// Kubernetes cluster health, problem diagnostics and best-practice audit.
     #[command(after_help = "Examples:
   srehub doctor --snapshot examples/demo-cluster
+  srehub doctor --context prod -o markdown
   srehub doctor diagnose --snapshot dump.json --fail-on warning
   kubectl get all,events,nodes -A -o json | srehub doctor --snapshot - -o markdown")]
-    Doctor(DoctorArgs),
+    Doctor(Box<DoctorArgs>),
     /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
     #[command(after_help = "Examples:
   srehub explain K8S003
@@ -92,15 +93,56 @@ pub enum DoctorGroup {
     Diagnose(DoctorRunArgs),
     /// Best practice: probes, resources, security context, images, PDBs, RBAC, network policy, APIs.
     Audit(DoctorRunArgs),
+    /// Save what the doctor reads from a live cluster as one `kubectl get -o json` style file, to
+    /// analyze later or elsewhere with `--snapshot`.
+    #[command(after_help = "Example:
+  srehub doctor snapshot -o incident-2026-11-20.json --context prod
+  srehub doctor --snapshot incident-2026-11-20.json")]
+    Snapshot(SnapshotArgs),
+}
+
+/// Where a live cluster is.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ClusterArgs {
+    /// kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Only this namespace (cluster-scoped objects are still read). Default: all namespaces.
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+    /// All namespaces (the default; accepted for kubectl muscle memory).
+    #[arg(long, short = 'A')]
+    pub all_namespaces: bool,
+}
+
+/// `srehub doctor snapshot`.
+#[derive(Debug, Args, Clone)]
+pub struct SnapshotArgs {
+    /// The file to write (`-` for stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// Flags of a doctor run.
 #[derive(Debug, Args, Default, Clone)]
 pub struct DoctorRunArgs {
     /// Read the cluster from `kubectl get … -o json|yaml` output: a file, a directory (e.g. from
-    /// `kubectl cluster-info dump --output-directory`), or `-` for stdin. Repeatable.
-    #[arg(long, short = 's', value_name = "PATH", required = true)]
+    /// `kubectl cluster-info dump --output-directory`), or `-` for stdin. Repeatable. Without it, the
+    /// live cluster of the kubeconfig is read.
+    #[arg(long, short = 's', value_name = "PATH")]
     pub snapshot: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     #[command(flatten)]
     pub report: ReportArgs,
     /// Analyze as of this time (RFC 3339). Default: the snapshot's capture time.

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use srehub_config::{
-    CheckOptions, ColorChoice, ConfigSource, DoctorOptions, Layers, LogFormat, LogOptions, Options, Settings,
+    CheckOptions, ColorChoice, ConfigSource, DoctorOptions, Layers, LogFormat, LogOptions, Options,
+    Settings,
 };
 
 use crate::args::{ColorArg, GlobalArgs, LogFormatArg, ReportArgs};
@@ -20,7 +21,11 @@ pub struct Context {
 }
 
 /// The flags layer of the configuration.
-pub fn flag_options(global: &GlobalArgs, report: Option<&ReportArgs>, kube_version: Option<&str>) -> Options {
+pub fn flag_options(
+    global: &GlobalArgs,
+    report: Option<&ReportArgs>,
+    kube_version: Option<&str>,
+) -> Options {
     let mut o = Options {
         color: global.color.map(|c| match c {
             ColorArg::Auto => ColorChoice::Auto,
@@ -65,16 +70,23 @@ impl Context {
         let env: Vec<(String, String)> = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect();
-        let (settings, layers) = srehub_config::load(global.config.as_deref(), Path::new(&cwd), &env, flags)?;
+        let (settings, layers) =
+            srehub_config::load(global.config.as_deref(), Path::new(&cwd), &env, flags)?;
         let stdout_is_terminal = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match settings.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => stdout_is_terminal && !no_color && std::env::var("TERM").map_or(true, |t| t != "dumb"),
+            ColorChoice::Auto => {
+                stdout_is_terminal
+                    && !no_color
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            }
         };
         let stderr_color = matches!(settings.color, ColorChoice::Always)
-            || (matches!(settings.color, ColorChoice::Auto) && std::io::stderr().is_terminal() && !no_color);
+            || (matches!(settings.color, ColorChoice::Auto)
+                && std::io::stderr().is_terminal()
+                && !no_color);
         crate::logging::init(&settings.log, stderr_color)?;
         for s in &layers.sources {
             match s {

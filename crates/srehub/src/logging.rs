@@ -5,9 +5,15 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. A bad filter is a usage error.
 pub fn init(s: &LogSettings, color: bool) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(&s.level)
-        .map_err(|e| anyhow::anyhow!("log level `{}` is not a valid level or filter: {e}", s.level))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_new(&s.level).map_err(|e| {
+        anyhow::anyhow!(
+            "log level `{}` is not a valid level or filter: {e}",
+            s.level
+        )
+    })?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let result = match s.format {
         LogFormat::Json => builder
             .json()

@@ -9,15 +9,27 @@ use crate::context::Context;
 
 /// The version string recorded in reports: `0.1.0 (abc123def456)`.
 pub fn version() -> String {
-    format!("{} ({})", env!("CARGO_PKG_VERSION"), env!("BUILD_GIT_COMMIT"))
+    format!(
+        "{} ({})",
+        env!("CARGO_PKG_VERSION"),
+        env!("BUILD_GIT_COMMIT")
+    )
 }
 
 /// Renders the report on stdout in the configured format and returns the exit code it calls for.
 pub fn emit(ctx: &Context, report: &Report) -> anyhow::Result<ExitCode> {
-    let format = ctx.settings.output.unwrap_or(if ctx.stdout_is_terminal { Format::Table } else { Format::Json });
+    let format = ctx.settings.output.unwrap_or(if ctx.stdout_is_terminal {
+        Format::Table
+    } else {
+        Format::Json
+    });
     let opts = RenderOptions {
         color: ctx.color && format == Format::Table,
-        width: if ctx.stdout_is_terminal { srehub_core::render::terminal_width() } else { None },
+        width: if ctx.stdout_is_terminal {
+            srehub_core::render::terminal_width()
+        } else {
+            None
+        },
         version: version(),
     };
     let stdout = std::io::stdout();

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Runs the real `srehub` executable: exit codes, errors, output formats and the HTML report in
 //! headless Chromium.
 
@@ -17,7 +18,10 @@ fn srehub() -> Command {
 }
 
 fn fixture() -> String {
-    workspace_root().join("crates/srehub/tests/fixtures/small-cluster.json").display().to_string()
+    workspace_root()
+        .join("crates/srehub/tests/fixtures/small-cluster.json")
+        .display()
+        .to_string()
 }
 
 struct Out {
@@ -43,9 +47,16 @@ fn help_and_version_exit_0() {
     let o = run(srehub().arg("version"));
     assert_eq!(o.code, 0);
     assert!(o.stdout.starts_with("srehub 0."), "{}", o.stdout);
-    for cmd in [&["doctor", "--help"][..], &["explain", "--help"], &["completions", "--help"]] {
+    for cmd in [
+        &["doctor", "--help"][..],
+        &["explain", "--help"],
+        &["completions", "--help"],
+    ] {
         let o = run(srehub().args(cmd));
-        assert!(o.stdout.contains("Example"), "{cmd:?} --help has no examples");
+        assert!(
+            o.stdout.contains("Example"),
+            "{cmd:?} --help has no examples"
+        );
     }
 }
 
@@ -66,20 +77,51 @@ fn doctor_json_follows_the_contract_and_fail_on() {
     assert_eq!(v["schema"], "srehub.report/v1");
     assert_eq!(v["tool"], "doctor");
     assert!(v["summary"]["critical"].as_u64().unwrap() >= 2);
-    let checks: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["check"].as_str().unwrap()).collect();
-    assert!(checks.contains(&"K8S100") && checks.contains(&"K8S200"), "{checks:?}");
-    let crash = v["findings"].as_array().unwrap().iter().find(|f| f["check"] == "K8S200").unwrap();
+    let checks: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert!(
+        checks.contains(&"K8S100") && checks.contains(&"K8S200"),
+        "{checks:?}"
+    );
+    let crash = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "K8S200")
+        .unwrap();
     assert_eq!(crash["resource"]["kind"], "Pod");
     assert_eq!(crash["resource"]["namespace"], "batch");
     assert_eq!(crash["resource"]["container"], "worker");
 
     // Ignoring the critical checks leaves only warnings: exit 0 at the default --fail-on critical…
-    let o = run(srehub().args(["doctor", "--snapshot", &fixture(), "-o", "json", "--ignore", "K8S100,K8S200"]));
+    let o = run(srehub().args([
+        "doctor",
+        "--snapshot",
+        &fixture(),
+        "-o",
+        "json",
+        "--ignore",
+        "K8S100,K8S200",
+    ]));
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["summary"]["critical"], 0, "{}", o.stdout);
     assert_eq!(o.code, 0);
     // …and 1 at --fail-on info when anything remains.
-    let o = run(srehub().args(["doctor", "--snapshot", &fixture(), "--select", "K8S003", "--fail-on", "info", "-o", "json"]));
+    let o = run(srehub().args([
+        "doctor",
+        "--snapshot",
+        &fixture(),
+        "--select",
+        "K8S003",
+        "--fail-on",
+        "info",
+        "-o",
+        "json",
+    ]));
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let n = v["summary"]["total"].as_u64().unwrap();
     assert_eq!(o.code, if n > 0 { 1 } else { 0 });
@@ -99,22 +141,40 @@ fn doctor_groups_run_only_their_checks() {
 fn unknown_selector_is_a_usage_error() {
     let o = run(srehub().args(["doctor", "--snapshot", &fixture(), "--ignore", "K8S999"]));
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("unknown check `K8S999` in --ignore"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("unknown check `K8S999` in --ignore"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
 fn bad_config_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("srehub.yaml"), "fail-on: warning\ndoctor:\n  restart-warnin: 3\n").unwrap();
-    let o = run(srehub().current_dir(dir.path()).args(["doctor", "--snapshot", &fixture()]));
+    std::fs::write(
+        dir.path().join("srehub.yaml"),
+        "fail-on: warning\ndoctor:\n  restart-warnin: 3\n",
+    )
+    .unwrap();
+    let o = run(srehub()
+        .current_dir(dir.path())
+        .args(["doctor", "--snapshot", &fixture()]));
     assert_eq!(o.code, 2);
     let line = o.stderr.lines().next().unwrap();
-    assert!(line.contains("srehub.yaml:3:3") && line.contains("unknown field `restart-warnin`"), "{}", o.stderr);
+    assert!(
+        line.contains("srehub.yaml:3:3") && line.contains("unknown field `restart-warnin`"),
+        "{}",
+        o.stderr
+    );
 
     std::fs::write(dir.path().join("srehub.yaml"), "fail-on: sometimes\n").unwrap();
     let o = run(srehub().current_dir(dir.path()).args(["config", "show"]));
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("srehub.yaml:1:10") && o.stderr.contains("fail-on"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("srehub.yaml:1:10") && o.stderr.contains("fail-on"),
+        "{}",
+        o.stderr
+    );
 
     let o = run(srehub().args(["--config", "/no/such/srehub.yaml", "config", "show"]));
     assert_eq!(o.code, 2);
@@ -124,8 +184,15 @@ fn bad_config_names_file_line_and_key() {
 #[test]
 fn config_show_reports_layers() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("srehub.yaml"), "doctor: {restart-warning: 7}\n").unwrap();
-    let o = run(srehub().current_dir(dir.path()).env("SREHUB_FAIL_ON", "warning").args(["config", "show"]));
+    std::fs::write(
+        dir.path().join("srehub.yaml"),
+        "doctor: {restart-warning: 7}\n",
+    )
+    .unwrap();
+    let o = run(srehub()
+        .current_dir(dir.path())
+        .env("SREHUB_FAIL_ON", "warning")
+        .args(["config", "show"]));
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("restart-warning: 7"));
     assert!(o.stdout.contains("fail-on: warning"));
@@ -139,14 +206,24 @@ fn config_show_reports_layers() {
 fn bad_snapshots_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let truncated = dir.path().join("truncated.json");
-    std::fs::write(&truncated, r#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"a"}"#).unwrap();
+    std::fs::write(
+        &truncated,
+        r#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"a"}"#,
+    )
+    .unwrap();
     let o = run(srehub().args(["doctor", "--snapshot", truncated.to_str().unwrap()]));
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("truncated.json:1:"), "{}", o.stderr);
 
-    let o = run(srehub().args(["doctor", "--snapshot", "-"]).stdin(Stdio::null()));
+    let o = run(srehub()
+        .args(["doctor", "--snapshot", "-"])
+        .stdin(Stdio::null()));
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("<stdin>") && o.stderr.contains("empty"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("<stdin>") && o.stderr.contains("empty"),
+        "{}",
+        o.stderr
+    );
 
     let notk8s = dir.path().join("values.yaml");
     std::fs::write(&notk8s, "replicaCount: 3\nimage: {tag: latest}\n").unwrap();
@@ -157,10 +234,15 @@ fn bad_snapshots_are_clear_errors() {
 
 #[test]
 fn every_format_renders() {
-    for format in ["table", "json", "yaml", "sarif", "junit", "markdown", "html"] {
+    for format in [
+        "table", "json", "yaml", "sarif", "junit", "markdown", "html",
+    ] {
         let o = run(srehub().args(["doctor", "--snapshot", &fixture(), "-o", format]));
         assert_eq!(o.code, 1, "{format}: {}", o.stderr);
-        assert!(o.stdout.contains("K8S200"), "{format} output lacks the findings");
+        assert!(
+            o.stdout.contains("K8S200"),
+            "{format} output lacks the findings"
+        );
     }
 }
 
@@ -168,7 +250,15 @@ fn every_format_renders() {
 fn colour_only_when_asked() {
     let o = run(srehub().args(["doctor", "--snapshot", &fixture(), "-o", "table"]));
     assert!(!o.stdout.contains('\u{1b}'));
-    let o = run(srehub().args(["--color", "always", "doctor", "--snapshot", &fixture(), "-o", "table"]));
+    let o = run(srehub().args([
+        "--color",
+        "always",
+        "doctor",
+        "--snapshot",
+        &fixture(),
+        "-o",
+        "table",
+    ]));
     assert!(o.stdout.contains("\u{1b}["));
 }
 
@@ -184,7 +274,11 @@ fn closed_pipe_exits_quietly() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{:?} {stderr}", out.status);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?} {stderr}",
+        out.status
+    );
 }
 
 #[test]
@@ -198,7 +292,10 @@ fn completions_are_generated() {
 fn explain_prints_docs_and_rejects_unknown_codes() {
     let o = run(srehub().args(["explain", "k8s003"]));
     assert_eq!(o.code, 0);
-    assert!(o.stdout.starts_with("K8S003 container-without-memory-limit"));
+    assert!(
+        o.stdout
+            .starts_with("K8S003 container-without-memory-limit")
+    );
     assert!(o.stdout.contains("## How to fix"));
     let o = run(srehub().args(["explain", "K8S999"]));
     assert_eq!(o.code, 2);
@@ -212,9 +309,20 @@ fn html_report_renders_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     std::fs::write(&page, &o.stdout).unwrap();
-    let Some(dom) = chromium_dump_dom(&page) else { return };
-    assert!(dom.contains(r#"id="summary""#), "no summary in the rendered page");
+    let Some(dom) = chromium_dump_dom(&page) else {
+        return;
+    };
+    assert!(
+        dom.contains(r#"id="summary""#),
+        "no summary in the rendered page"
+    );
     assert!(dom.contains("<svg"), "no chart");
-    assert!(dom.contains("K8S200") && dom.contains("CrashLoopBackOff"), "findings missing from the page");
-    assert!(dom.contains("worker-2"), "node finding missing from the page");
+    assert!(
+        dom.contains("K8S200") && dom.contains("CrashLoopBackOff"),
+        "findings missing from the page"
+    );
+    assert!(
+        dom.contains("worker-2"),
+        "node finding missing from the page"
+    );
 }

@@ -15,9 +15,9 @@ pub fn all_checks() -> Vec<&'static CheckMeta> {
 
 /// Finds a check by code or name (case-insensitive).
 pub fn find_check(code_or_name: &str) -> Option<&'static CheckMeta> {
-    all_checks()
-        .into_iter()
-        .find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name.eq_ignore_ascii_case(code_or_name))
+    all_checks().into_iter().find(|m| {
+        m.code.eq_ignore_ascii_case(code_or_name) || m.name.eq_ignore_ascii_case(code_or_name)
+    })
 }
 
 #[cfg(test)]
@@ -33,10 +33,27 @@ mod tests {
         assert_eq!(names.len(), all.len(), "duplicate check name");
         for m in all {
             let (prefix, digits) = m.code.split_at(m.code.len() - 3);
-            assert!(prefix.starts_with(|c: char| c.is_ascii_uppercase()) && prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()), "{}", m.code);
+            assert!(
+                prefix.starts_with(|c: char| c.is_ascii_uppercase())
+                    && prefix
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+                "{}",
+                m.code
+            );
             assert!(digits.chars().all(|c| c.is_ascii_digit()), "{}", m.code);
-            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()), "{}", m.name);
-            assert!(!m.name.starts_with("require-") && !m.name.starts_with("disallow-"), "{}", m.name);
+            assert!(
+                m.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                "{}",
+                m.name
+            );
+            assert!(
+                !m.name.starts_with("require-") && !m.name.starts_with("disallow-"),
+                "{}",
+                m.name
+            );
             let doc = m.doc();
             for section in ["## What it checks", "## Why it matters", "## How to fix"] {
                 assert!(doc.contains(section), "{} lacks `{section}`", m.code);

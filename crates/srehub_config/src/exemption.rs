@@ -56,8 +56,16 @@ impl ExemptionSet {
                     .checks
                     .clone()
                     .map(|c| Selection::new(c, Vec::new(), BTreeMap::new())),
-                namespace: r.namespace.as_deref().map(|p| glob(origin, &key("namespace"), p)).transpose()?,
-                name: r.name.as_deref().map(|p| glob(origin, &key("name"), p)).transpose()?,
+                namespace: r
+                    .namespace
+                    .as_deref()
+                    .map(|p| glob(origin, &key("namespace"), p))
+                    .transpose()?,
+                name: r
+                    .name
+                    .as_deref()
+                    .map(|p| glob(origin, &key("name"), p))
+                    .transpose()?,
                 kind: r.kind.clone(),
                 labels,
             });
@@ -75,7 +83,9 @@ impl ExemptionSet {
         self.rules.iter().any(|r| {
             r.checks.as_ref().is_none_or(|s| s.enabled(meta))
                 && r.kind.as_deref().is_none_or(|k| k == subject.kind)
-                && r.namespace.as_ref().is_none_or(|g| g.is_match(subject.namespace))
+                && r.namespace
+                    .as_ref()
+                    .is_none_or(|g| g.is_match(subject.namespace))
                 && r.name.as_ref().is_none_or(|g| g.is_match(subject.name))
                 && r.labels.iter().all(|(k, g)| {
                     subject
@@ -101,7 +111,11 @@ impl ExemptionSet {
 
     /// Removes exempt findings whose resource carries no labels (labels are matched by the analyzers that
     /// have them; this is for findings as they come out of a report).
-    pub fn retain(&self, findings: &mut Vec<Finding>, meta_of: impl Fn(&str) -> Option<&'static CheckMeta>) {
+    pub fn retain(
+        &self,
+        findings: &mut Vec<Finding>,
+        meta_of: impl Fn(&str) -> Option<&'static CheckMeta>,
+    ) {
         if self.is_empty() {
             return;
         }
@@ -142,17 +156,34 @@ mod tests {
     #[test]
     fn exemptions_match_every_given_field() {
         let set = rules("- {checks: [K8S003], namespace: 'kube-*', labels: {team: 'plat*'}}");
-        let labels: BTreeMap<String, String> = [("team".to_string(), "platform".to_string())].into();
-        let s = Subject { kind: "Pod", namespace: "kube-system", name: "x", labels: Some(&labels) };
+        let labels: BTreeMap<String, String> =
+            [("team".to_string(), "platform".to_string())].into();
+        let s = Subject {
+            kind: "Pod",
+            namespace: "kube-system",
+            name: "x",
+            labels: Some(&labels),
+        };
         assert!(set.exempts(&META, &s));
-        assert!(!set.exempts(&META, &Subject { namespace: "default", ..s }));
+        assert!(!set.exempts(
+            &META,
+            &Subject {
+                namespace: "default",
+                ..s
+            }
+        ));
         assert!(!set.exempts(&META, &Subject { labels: None, ..s }));
     }
 
     #[test]
     fn exemption_without_checks_covers_all_checks() {
         let set = rules("- {name: 'legacy-*', kind: Deployment}");
-        let s = Subject { kind: "Deployment", namespace: "a", name: "legacy-api", labels: None };
+        let s = Subject {
+            kind: "Deployment",
+            namespace: "a",
+            name: "legacy-api",
+            labels: None,
+        };
         assert!(set.exempts(&META, &s));
         assert!(!set.exempts(&META, &Subject { kind: "Pod", ..s }));
     }
@@ -160,7 +191,9 @@ mod tests {
     #[test]
     fn bad_glob_names_the_key() {
         let r: Vec<Exemption> = serde_yaml_ng::from_str("- {name: 'a[b'}").unwrap();
-        let e = ExemptionSet::compile(&r, "srehub.yaml").unwrap_err().to_string();
+        let e = ExemptionSet::compile(&r, "srehub.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("srehub.yaml: exemptions[0].name:"), "{e}");
     }
 }

@@ -16,7 +16,8 @@ pub use error::Error;
 pub use exemption::{ExemptionSet, Subject};
 pub use load::{ConfigSource, Layers, env_options, find_config_file, load, merge, parse_file};
 pub use options::{
-    CheckOptions, ColorChoice, DoctorOptions, Exemption, KubeOptions, LogFormat, LogOptions, Options,
+    CheckOptions, ColorChoice, DoctorOptions, Exemption, KubeOptions, LogFormat, LogOptions,
+    Options,
 };
 pub use secret::Secret;
 pub use settings::{DoctorSettings, KubeSettings, LogSettings, Settings};

@@ -70,7 +70,10 @@ pub(crate) fn parse_str(text: &str, path: &Path) -> Result<Options, Error> {
     match serde_yaml_ng::from_str::<Option<Options>>(text) {
         Ok(o) => Ok(o.unwrap_or_default()),
         Err(e) => {
-            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
             let mut message = e.to_string();
             if let Some(i) = message.rfind(" at line ") {
                 message.truncate(i);
@@ -106,9 +109,9 @@ pub fn env_options(vars: &[(String, String)]) -> Result<(Options, Vec<String>), 
             .map(|seg| seg.to_ascii_lowercase().replace('_', "-"))
             .collect();
         let nest = |leaf: Value| {
-            path.iter()
-                .rev()
-                .fold(leaf, |acc, key| Value::Object([(key.clone(), acc)].into_iter().collect()))
+            path.iter().rev().fold(leaf, |acc, key| {
+                Value::Object([(key.clone(), acc)].into_iter().collect())
+            })
         };
         // A value is first taken as a string (so `1.30` stays a version), then as YAML.
         let as_string = nest(Value::String(v.clone()));
@@ -197,7 +200,9 @@ pub fn load(
         .find(|(k, _)| k == "SREHUB_CONFIG")
         .map(|(_, v)| PathBuf::from(v));
     let explicit = explicit.map(Path::to_path_buf).or(explicit_env);
-    let xdg = get("XDG_CONFIG_HOME").filter(|s| !s.is_empty()).map(PathBuf::from);
+    let xdg = get("XDG_CONFIG_HOME")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from);
     let home = get("HOME").map(PathBuf::from);
     let file = find_config_file(explicit.as_deref(), cwd, xdg.as_deref(), home.as_deref())?;
     let mut layers = Vec::new();
@@ -218,7 +223,11 @@ pub fn load(
         origin.push("flags".to_string());
     }
     layers.push(flags);
-    let origin = if origin.is_empty() { "defaults".to_string() } else { origin.join(" + ") };
+    let origin = if origin.is_empty() {
+        "defaults".to_string()
+    } else {
+        origin.join(" + ")
+    };
     let settings = Settings::resolve(merge(&layers), &origin)?;
     Ok((settings, Layers { sources }))
 }
@@ -229,14 +238,24 @@ mod tests {
     use srehub_core::Severity;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn unknown_key_names_file_line_and_key() {
-        let e = parse_str("fail-on: warning\ndoctor:\n  restart-warnin: 3\n", Path::new("srehub.yaml")).unwrap_err();
+        let e = parse_str(
+            "fail-on: warning\ndoctor:\n  restart-warnin: 3\n",
+            Path::new("srehub.yaml"),
+        )
+        .unwrap_err();
         let msg = e.to_string();
-        assert!(msg.starts_with("srehub.yaml:3:3: doctor: unknown field `restart-warnin`"), "{msg}");
+        assert!(
+            msg.starts_with("srehub.yaml:3:3: doctor: unknown field `restart-warnin`"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -244,12 +263,18 @@ mod tests {
         let e = parse_str("doctor:\n  restart-warning: many\n", Path::new("c.yaml")).unwrap_err();
         let msg = e.to_string();
         assert!(msg.starts_with("c.yaml:2:"), "{msg}");
-        assert!(msg.contains("doctor.restart-warning") || msg.contains("invalid type"), "{msg}");
+        assert!(
+            msg.contains("doctor.restart-warning") || msg.contains("invalid type"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn empty_file_is_defaults() {
-        assert_eq!(parse_str("# nothing\n", Path::new("x")).unwrap(), Options::default());
+        assert_eq!(
+            parse_str("# nothing\n", Path::new("x")).unwrap(),
+            Options::default()
+        );
     }
 
     #[test]
@@ -259,7 +284,10 @@ mod tests {
             ("SREHUB_DOCTOR__RESTART_WARNING", "8"),
             ("SREHUB_DOCTOR__KUBE_VERSION", "1.30"),
             ("SREHUB_CHECKS__IGNORE", "K8S003, K8S010"),
-            ("SREHUB_EXEMPTIONS", "[{checks: [K8S003], namespace: kube-system}]"),
+            (
+                "SREHUB_EXEMPTIONS",
+                "[{checks: [K8S003], namespace: kube-system}]",
+            ),
             ("SREHUB_CONFIG", "/nowhere.yaml"),
             ("PATH", "/bin"),
         ]))
@@ -270,13 +298,21 @@ mod tests {
         assert_eq!(d.restart_warning, Some(8));
         assert_eq!(d.kube_version.as_deref(), Some("1.30"));
         assert_eq!(o.checks.unwrap().ignore.unwrap(), ["K8S003", "K8S010"]);
-        assert_eq!(o.exemptions.unwrap()[0].namespace.as_deref(), Some("kube-system"));
+        assert_eq!(
+            o.exemptions.unwrap()[0].namespace.as_deref(),
+            Some("kube-system")
+        );
     }
 
     #[test]
     fn unknown_env_var_is_an_error_naming_it() {
-        let e = env_options(&env(&[("SREHUB_DOCTOR__RESTARTS", "3")])).unwrap_err().to_string();
-        assert!(e.starts_with("environment variable SREHUB_DOCTOR__RESTARTS:"), "{e}");
+        let e = env_options(&env(&[("SREHUB_DOCTOR__RESTARTS", "3")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("environment variable SREHUB_DOCTOR__RESTARTS:"),
+            "{e}"
+        );
         assert!(e.contains("unknown field `restarts`"), "{e}");
     }
 
@@ -288,13 +324,23 @@ mod tests {
             "fail-on: info\ndoctor: {restart-warning: 2, restart-critical: 20}\n",
         )
         .unwrap();
-        std::fs::write(dir.path().join(".env"), "SREHUB_DOCTOR__RESTART_WARNING=3\nSREHUB_FAIL_ON=critical\n").unwrap();
+        std::fs::write(
+            dir.path().join(".env"),
+            "SREHUB_DOCTOR__RESTART_WARNING=3\nSREHUB_FAIL_ON=critical\n",
+        )
+        .unwrap();
         let flags = Options {
             fail_on: Some(Severity::Warning),
             ..Options::default()
         };
         // The real environment beats .env.
-        let (s, layers) = load(None, dir.path(), &env(&[("SREHUB_DOCTOR__RESTART_WARNING", "4")]), flags).unwrap();
+        let (s, layers) = load(
+            None,
+            dir.path(),
+            &env(&[("SREHUB_DOCTOR__RESTART_WARNING", "4")]),
+            flags,
+        )
+        .unwrap();
         assert_eq!(s.fail_on, Severity::Warning);
         assert_eq!(s.doctor.restart_warning, 4);
         assert_eq!(s.doctor.restart_critical, 20);
@@ -318,7 +364,13 @@ mod tests {
     #[test]
     fn missing_explicit_file_is_an_error() {
         let cwd = tempfile::tempdir().unwrap();
-        let e = load(Some(Path::new("/no/such/srehub.yaml")), cwd.path(), &[], Options::default()).unwrap_err();
+        let e = load(
+            Some(Path::new("/no/such/srehub.yaml")),
+            cwd.path(),
+            &[],
+            Options::default(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("/no/such/srehub.yaml"));
     }
 
@@ -326,7 +378,12 @@ mod tests {
     fn invalid_values_name_the_key() {
         let cwd = tempfile::tempdir().unwrap();
         let vars = env(&[("SREHUB_DOCTOR__RESTART_CRITICAL", "1")]);
-        let e = load(None, cwd.path(), &vars, Options::default()).unwrap_err().to_string();
-        assert_eq!(e, "environment: doctor.restart-critical: 1 is below doctor.restart-warning (5)");
+        let e = load(None, cwd.path(), &vars, Options::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "environment: doctor.restart-critical: 1 is below doctor.restart-warning (5)"
+        );
     }
 }

@@ -80,10 +80,18 @@ pub struct LogOptions {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CheckOptions {
     /// Run only these checks. Default: all.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "list")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "list"
+    )]
     pub select: Option<Vec<String>>,
     /// Never run these checks.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "list")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "list"
+    )]
     pub ignore: Option<Vec<String>>,
     /// Severity overrides by selector. Example: `{K8S003: critical, audit: info}`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,7 +104,11 @@ pub struct CheckOptions {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Exemption {
     /// Check selectors (codes, prefixes, names). Default: every check.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "list")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "list"
+    )]
     pub checks: Option<Vec<String>>,
     /// Namespace glob.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -138,14 +138,20 @@ impl Settings {
         let doctor = DoctorSettings {
             restart_warning: doc.restart_warning.unwrap_or(dd.restart_warning),
             restart_critical: doc.restart_critical.unwrap_or(dd.restart_critical),
-            stuck_terminating_minutes: doc.stuck_terminating_minutes.unwrap_or(dd.stuck_terminating_minutes),
+            stuck_terminating_minutes: doc
+                .stuck_terminating_minutes
+                .unwrap_or(dd.stuck_terminating_minutes),
             pending_minutes: doc.pending_minutes.unwrap_or(dd.pending_minutes),
             event_window_minutes: positive(
                 origin,
                 "doctor.event-window-minutes",
                 doc.event_window_minutes.unwrap_or(dd.event_window_minutes),
             )?,
-            node_cpu_percent: positive(origin, "doctor.node-cpu-percent", doc.node_cpu_percent.unwrap_or(dd.node_cpu_percent))?,
+            node_cpu_percent: positive(
+                origin,
+                "doctor.node-cpu-percent",
+                doc.node_cpu_percent.unwrap_or(dd.node_cpu_percent),
+            )?,
             node_memory_percent: positive(
                 origin,
                 "doctor.node-memory-percent",
@@ -154,7 +160,8 @@ impl Settings {
             limits_overcommit_percent: positive(
                 origin,
                 "doctor.limits-overcommit-percent",
-                doc.limits_overcommit_percent.unwrap_or(dd.limits_overcommit_percent),
+                doc.limits_overcommit_percent
+                    .unwrap_or(dd.limits_overcommit_percent),
             )?,
             kube_version: doc.kube_version,
         };
@@ -195,10 +202,22 @@ impl Settings {
             kube: KubeSettings {
                 kubeconfig: kube.kubeconfig,
                 context: kube.context,
-                timeout_seconds: positive(origin, "kube.timeout-seconds", kube.timeout_seconds.unwrap_or(kd.timeout_seconds))?,
+                timeout_seconds: positive(
+                    origin,
+                    "kube.timeout-seconds",
+                    kube.timeout_seconds.unwrap_or(kd.timeout_seconds),
+                )?,
                 retries: kube.retries.unwrap_or(kd.retries),
-                page_size: positive(origin, "kube.page-size", kube.page_size.unwrap_or(kd.page_size))?,
-                concurrency: positive(origin, "kube.concurrency", kube.concurrency.unwrap_or(kd.concurrency))?,
+                page_size: positive(
+                    origin,
+                    "kube.page-size",
+                    kube.page_size.unwrap_or(kd.page_size),
+                )?,
+                concurrency: positive(
+                    origin,
+                    "kube.concurrency",
+                    kube.concurrency.unwrap_or(kd.concurrency),
+                )?,
             },
         })
     }
@@ -218,6 +237,10 @@ pub(crate) fn parse_minor(v: &str) -> Option<(u32, u32)> {
     let v = v.trim().trim_start_matches('v');
     let mut parts = v.split('.');
     let major = parts.next()?.parse().ok()?;
-    let minor_str: String = parts.next()?.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let minor_str: String = parts
+        .next()?
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     Some((major, minor_str.parse().ok()?))
 }

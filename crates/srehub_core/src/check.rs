@@ -43,7 +43,11 @@ impl CheckMeta {
             Some(i) => &text[..=i],
             None => text.as_str(),
         };
-        if sentence.is_empty() { self.name.to_string() } else { sentence.to_string() }
+        if sentence.is_empty() {
+            self.name.to_string()
+        } else {
+            sentence.to_string()
+        }
     }
 
     /// The "How to fix" section, if the doc has one.
@@ -202,10 +206,15 @@ impl Selection {
         &self,
         known: impl IntoIterator<Item = &'a CheckMeta> + Clone,
     ) -> Result<(), SelectionError> {
-        let lists: [(&[String], &'static str); 2] = [(&self.select, "--select"), (&self.ignore, "--ignore")];
+        let lists: [(&[String], &'static str); 2] =
+            [(&self.select, "--select"), (&self.ignore, "--ignore")];
         for (list, origin) in lists {
             for s in list {
-                if !known.clone().into_iter().any(|m| specificity(s, m).is_some()) {
+                if !known
+                    .clone()
+                    .into_iter()
+                    .any(|m| specificity(s, m).is_some())
+                {
                     return Err(SelectionError {
                         selector: s.clone(),
                         origin,
@@ -214,7 +223,11 @@ impl Selection {
             }
         }
         for s in self.overrides.keys() {
-            if !known.clone().into_iter().any(|m| specificity(s, m).is_some()) {
+            if !known
+                .clone()
+                .into_iter()
+                .any(|m| specificity(s, m).is_some())
+            {
                 return Err(SelectionError {
                     selector: s.clone(),
                     origin: "severity overrides",
@@ -229,9 +242,16 @@ impl Selection {
         let sel = if self.select.is_empty() {
             Some(0)
         } else {
-            self.select.iter().filter_map(|s| specificity(s, meta)).max()
+            self.select
+                .iter()
+                .filter_map(|s| specificity(s, meta))
+                .max()
         };
-        let ign = self.ignore.iter().filter_map(|s| specificity(s, meta)).max();
+        let ign = self
+            .ignore
+            .iter()
+            .filter_map(|s| specificity(s, meta))
+            .max();
         match (sel, ign) {
             (None, _) => false,
             (Some(_), None) => true,
@@ -338,7 +358,10 @@ mod tests {
 
     #[test]
     fn doc_sections_are_extracted() {
-        assert_eq!(OddNumber::META.summary(), "Odd numbers, which are not even.");
+        assert_eq!(
+            OddNumber::META.summary(),
+            "Odd numbers, which are not even."
+        );
         assert_eq!(OddNumber::META.fix().as_deref(), Some("Add one."));
         assert_eq!(ZeroNumber::META.fix(), None);
     }
@@ -370,7 +393,10 @@ mod tests {
         let s = Selection::new(vec![], vec![], overrides);
         let (found, ran) = run_checks(REGISTRY, &[1, 0, 3][..], &s);
         assert_eq!(ran.len(), 2);
-        let sevs: Vec<_> = found.iter().map(|f| (f.check.as_str(), f.severity)).collect();
+        let sevs: Vec<_> = found
+            .iter()
+            .map(|f| (f.check.as_str(), f.severity))
+            .collect();
         assert_eq!(
             sevs,
             [

@@ -7,7 +7,17 @@ use crate::CheckMeta;
 
 /// How bad a finding is. Ordered: `Info < Warning < Critical`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -254,8 +264,13 @@ mod tests {
 
     #[test]
     fn resource_displays_short_form() {
-        let r = Resource::new("Pod", "api-0").in_namespace("payments").container("app");
+        let r = Resource::new("Pod", "api-0")
+            .in_namespace("payments")
+            .container("app");
         assert_eq!(r.to_string(), "Pod/payments/api-0[app]");
-        assert_eq!(Resource::new("Node", "n1").in_namespace("").to_string(), "Node/n1");
+        assert_eq!(
+            Resource::new("Node", "n1").in_namespace("").to_string(),
+            "Node/n1"
+        );
     }
 }

@@ -21,7 +21,9 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
         by_group.entry(m.group).or_default().push(m);
     }
     for group in srehub_checks::k8s::GROUPS {
-        let Some(list) = by_group.get(group) else { continue };
+        let Some(list) = by_group.get(group) else {
+            continue;
+        };
         index.push_str(&format!(
             "\n## doctor {group}\n\n| Code | Name | Severity | Category | Summary |\n|---|---|---|---|---|\n"
         ));
@@ -52,7 +54,10 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
         );
         files.push((PathBuf::from(format!("docs/checks/{}.md", m.code)), page));
     }
-    files.push((PathBuf::from("docs/config.schema.json"), srehub_config::json_schema()));
+    files.push((
+        PathBuf::from("docs/config.schema.json"),
+        srehub_config::json_schema(),
+    ));
     files
 }
 
@@ -77,28 +82,53 @@ pub fn generate_all(root: &Path) -> anyhow::Result<usize> {
 pub fn stale_files(root: &Path) -> Vec<PathBuf> {
     generated_files()
         .into_iter()
-        .filter(|(rel, contents)| std::fs::read_to_string(root.join(rel)).ok().as_deref() != Some(contents.as_str()))
+        .filter(|(rel, contents)| {
+            std::fs::read_to_string(root.join(rel)).ok().as_deref() != Some(contents.as_str())
+        })
         .map(|(rel, _)| rel)
         .collect()
 }
 
 /// Crates that hold pure code (models, analyzers, the report model, config) and so must not depend on
 /// I/O stacks.
-const PURE: &[&str] = &["srehub_core", "srehub_model", "srehub_checks", "srehub_config"];
+const PURE: &[&str] = &[
+    "srehub_core",
+    "srehub_model",
+    "srehub_checks",
+    "srehub_config",
+];
 /// Dependencies that mean network or async I/O.
-const IO_DEPS: &[&str] = &["tokio", "reqwest", "hyper", "axum", "kube", "kube-client", "tokio-postgres", "redis"];
+const IO_DEPS: &[&str] = &[
+    "tokio",
+    "reqwest",
+    "hyper",
+    "axum",
+    "kube",
+    "kube-client",
+    "tokio-postgres",
+    "redis",
+];
 /// Source crates (I/O → models).
 const SOURCES: &[&str] = &["srehub_kube"];
 
 /// Checks the layering rules of docs/architecture.md against `cargo metadata`; returns the violations.
 pub fn check_layering(root: &Path) -> anyhow::Result<Vec<String>> {
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(root)
         .output()
         .context("running cargo metadata")?;
     if !out.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let mut problems = Vec::new();
@@ -108,18 +138,27 @@ pub fn check_layering(root: &Path) -> anyhow::Result<Vec<String>> {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|d| (d["name"].as_str().unwrap_or_default(), d["kind"].as_str().unwrap_or("normal")))
+            .map(|d| {
+                (
+                    d["name"].as_str().unwrap_or_default(),
+                    d["kind"].as_str().unwrap_or("normal"),
+                )
+            })
             .filter(|(_, kind)| *kind == "normal")
             .collect();
         for (dep, _) in &deps {
             if PURE.contains(&name) && IO_DEPS.contains(dep) {
-                problems.push(format!("{name} is pure (models/analyzers) but depends on the I/O crate {dep}"));
+                problems.push(format!(
+                    "{name} is pure (models/analyzers) but depends on the I/O crate {dep}"
+                ));
             }
             if SOURCES.contains(&name) && (*dep == "srehub_checks" || *dep == "srehub_engine") {
                 problems.push(format!("source crate {name} must not depend on {dep}"));
             }
             if name == "srehub_checks" && SOURCES.contains(dep) {
-                problems.push(format!("analyzers (srehub_checks) must not depend on the source crate {dep}"));
+                problems.push(format!(
+                    "analyzers (srehub_checks) must not depend on the source crate {dep}"
+                ));
             }
         }
     }
@@ -138,7 +177,10 @@ mod tests {
     #[test]
     fn generated_docs_and_schema_are_fresh() {
         let stale = stale_files(&workspace_root());
-        assert!(stale.is_empty(), "stale generated files (run `cargo dev generate-all`): {stale:?}");
+        assert!(
+            stale.is_empty(),
+            "stale generated files (run `cargo dev generate-all`): {stale:?}"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use srehub_checks::k8s::{self, K8sInput};
 use srehub_config::{ExemptionSet, Settings};
 use srehub_core::{CheckMeta, NoteLevel, Report, Selection, run_checks};
+use srehub_kube::live::{LiveData, LiveOptions};
 use srehub_model::k8s::ClusterSnapshot;
 
 use crate::Error;
@@ -15,6 +16,79 @@ use crate::Error;
 pub enum Source {
     /// `kubectl get -o json|yaml` output: files, directories, or `-` for standard input.
     Snapshot(Vec<PathBuf>),
+    /// A live API server.
+    Live(LiveOptions),
+}
+
+/// The kinds each group of checks reads; a live run lists only those of the groups it runs.
+const GROUP_KINDS: &[(&str, &[&str])] = &[
+    (
+        "health",
+        &["Node", "Pod", "Deployment", "DaemonSet", "NodeMetrics"],
+    ),
+    (
+        "diagnose",
+        &[
+            "Node",
+            "Pod",
+            "Event",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "Service",
+            "Endpoints",
+            "PersistentVolumeClaim",
+            "NodeMetrics",
+        ],
+    ),
+    (
+        "audit",
+        &[
+            "Namespace",
+            "Pod",
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "Job",
+            "CronJob",
+            "Service",
+            "HorizontalPodAutoscaler",
+            "PodDisruptionBudget",
+            "NetworkPolicy",
+            "ResourceQuota",
+            "LimitRange",
+            "Role",
+            "ClusterRole",
+            "RoleBinding",
+            "ClusterRoleBinding",
+        ],
+    ),
+];
+
+/// The kinds to list for these groups (all groups when empty).
+pub fn kinds_for(groups: &[String]) -> Vec<&'static str> {
+    let mut kinds: Vec<&'static str> = GROUP_KINDS
+        .iter()
+        .filter(|(g, _)| groups.is_empty() || groups.iter().any(|x| x == g))
+        .flat_map(|(_, k)| k.iter().copied())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+}
+
+/// Reads everything the doctor can read from a live cluster (for `srehub doctor snapshot`).
+pub async fn capture(opts: &LiveOptions) -> Result<LiveData, Error> {
+    let conn = srehub_kube::live::connect(opts).await?;
+    let all: Vec<&str> = srehub_kube::live::RESOURCES
+        .iter()
+        .map(|r| r.kind)
+        .collect();
+    Ok(conn.fetch(&all).await?)
 }
 
 /// One doctor run.
@@ -48,9 +122,34 @@ const KINDS: &[(&str, &str)] = &[
 ];
 
 /// Reads the source into a snapshot.
-pub async fn gather(source: &Source, stdin: &mut (dyn std::io::Read + Send)) -> Result<ClusterSnapshot, Error> {
+pub async fn gather(
+    source: &Source,
+    groups: &[String],
+    stdin: &mut (dyn std::io::Read + Send),
+) -> Result<(ClusterSnapshot, String), Error> {
     match source {
-        Source::Snapshot(paths) => Ok(srehub_kube::snapshot::read(paths, stdin)?),
+        Source::Snapshot(paths) => {
+            let target = paths
+                .iter()
+                .map(|p| {
+                    if p.as_os_str() == "-" {
+                        "<stdin>".to_string()
+                    } else {
+                        p.display().to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            Ok((srehub_kube::snapshot::read(paths, stdin)?, target))
+        }
+        Source::Live(opts) => {
+            let conn = srehub_kube::live::connect(opts).await?;
+            let data = conn.fetch(&kinds_for(groups)).await?;
+            let mut snap = data.to_snapshot()?;
+            // Live data is as of now, whatever its newest timestamp says.
+            snap.captured_at = Some(Timestamp::now());
+            Ok((snap, data.target))
+        }
     }
 }
 
@@ -73,13 +172,22 @@ fn selection(req: &Request, settings: &Settings) -> Result<Selection, Error> {
     }
     let overrides = known
         .iter()
-        .filter_map(|m| configured.severity_override(m).map(|s| (m.code.to_string(), s)))
+        .filter_map(|m| {
+            configured
+                .severity_override(m)
+                .map(|s| (m.code.to_string(), s))
+        })
         .collect();
     Ok(Selection::new(codes, vec![], overrides))
 }
 
 /// Analyzes a snapshot (pure: no I/O).
-pub fn analyze(snap: &ClusterSnapshot, req: &Request, settings: &Settings, target: &str) -> Result<Report, Error> {
+pub fn analyze(
+    snap: &ClusterSnapshot,
+    req: &Request,
+    settings: &Settings,
+    target: &str,
+) -> Result<Report, Error> {
     let selection = selection(req, settings)?;
     let exemptions = ExemptionSet::compile(&settings.exemptions, "exemptions")?;
     let known: Vec<_> = k8s::checks().iter().map(|c| c.meta()).collect();
@@ -119,11 +227,17 @@ pub fn analyze(snap: &ClusterSnapshot, req: &Request, settings: &Settings, targe
     if !missing.is_empty() {
         report.note(
             NoteLevel::Warning,
-            format!("not in the input, so the checks that need them found nothing: {}", missing.join(", ")),
+            format!(
+                "not in the input, so the checks that need them found nothing: {}",
+                missing.join(", ")
+            ),
         );
     }
     if snap.node_metrics.is_none() {
-        report.note(NoteLevel::Info, "no metrics API data (metrics.k8s.io): node utilization checks skipped");
+        report.note(
+            NoteLevel::Info,
+            "no metrics API data (metrics.k8s.io): node utilization checks skipped",
+        );
     }
     for n in &snap.notes {
         report.note(NoteLevel::Info, n.clone());
@@ -132,14 +246,11 @@ pub fn analyze(snap: &ClusterSnapshot, req: &Request, settings: &Settings, targe
 }
 
 /// Gathers and analyzes: the whole doctor run.
-pub async fn run(req: &Request, settings: &Settings, stdin: &mut (dyn std::io::Read + Send)) -> Result<Report, Error> {
-    let snap = gather(&req.source, stdin).await?;
-    let target = match &req.source {
-        Source::Snapshot(paths) => paths
-            .iter()
-            .map(|p| if p.as_os_str() == "-" { "<stdin>".to_string() } else { p.display().to_string() })
-            .collect::<Vec<_>>()
-            .join(", "),
-    };
+pub async fn run(
+    req: &Request,
+    settings: &Settings,
+    stdin: &mut (dyn std::io::Read + Send),
+) -> Result<Report, Error> {
+    let (snap, target) = gather(&req.source, &req.groups, stdin).await?;
     analyze(&snap, req, settings, &target)
 }

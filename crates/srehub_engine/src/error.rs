@@ -4,29 +4,37 @@ use srehub_core::ExitCode;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The input (a snapshot, a file) is unreadable or invalid.
+    /// The input (a snapshot, a file, a kubeconfig) is unreadable or invalid.
     #[error(transparent)]
-    Input(#[from] srehub_kube::Error),
+    Input(srehub_kube::Error),
     /// The configuration or the selection of checks is invalid.
     #[error(transparent)]
     Config(#[from] srehub_config::Error),
     /// `--select`/`--ignore`/overrides name no known check.
     #[error(transparent)]
     Selection(#[from] srehub_core::SelectionError),
-    /// A source could not be reached.
-    #[error("{source_name} could not be reached")]
-    Unreachable {
-        source_name: String,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
+    /// A source could not be reached (or refused us, or failed after retries).
+    #[error(transparent)]
+    Unreachable(srehub_kube::Error),
+}
+
+impl From<srehub_kube::Error> for Error {
+    fn from(e: srehub_kube::Error) -> Self {
+        use srehub_kube::Error as K;
+        match e {
+            K::Unreachable { .. } | K::Unauthorized { .. } | K::ListFailed { .. } => {
+                Error::Unreachable(e)
+            }
+            e => Error::Input(e),
+        }
+    }
 }
 
 impl Error {
     /// `2` for bad input or configuration, `3` for an unreachable source.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Unreachable { .. } => ExitCode::Unreachable,
+            Error::Unreachable(_) => ExitCode::Unreachable,
             _ => ExitCode::Usage,
         }
     }

@@ -10,14 +10,20 @@ use crate::Error;
 
 fn is_manifest(p: &Path) -> bool {
     matches!(
-        p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("json" | "yaml" | "yml")
     )
 }
 
 /// Lists the snapshot files under a directory, recursively, in a stable order.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, skipped: &mut usize) -> Result<(), Error> {
-    let read = |p: &Path, e| Error::Read { path: p.to_path_buf(), source: e };
+    let read = |p: &Path, e| Error::Read {
+        path: p.to_path_buf(),
+        source: e,
+    };
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| read(dir, e))?
         .map(|e| e.map(|e| e.path()).map_err(|e| read(dir, e)))
@@ -45,7 +51,10 @@ pub fn read(paths: &[PathBuf], stdin: &mut dyn Read) -> Result<ClusterSnapshot, 
             b.add_bytes(&buf, "<stdin>")?;
             continue;
         }
-        let meta = std::fs::metadata(path).map_err(|e| Error::Read { path: path.clone(), source: e })?;
+        let meta = std::fs::metadata(path).map_err(|e| Error::Read {
+            path: path.clone(),
+            source: e,
+        })?;
         if meta.is_dir() {
             let mut files = Vec::new();
             let mut skipped = 0;
@@ -54,15 +63,24 @@ pub fn read(paths: &[PathBuf], stdin: &mut dyn Read) -> Result<ClusterSnapshot, 
                 return Err(Error::EmptyDirectory { path: path.clone() });
             }
             for f in &files {
-                let bytes = std::fs::read(f).map_err(|e| Error::Read { path: f.clone(), source: e })?;
+                let bytes = std::fs::read(f).map_err(|e| Error::Read {
+                    path: f.clone(),
+                    source: e,
+                })?;
                 b.add_bytes(&bytes, &f.display().to_string())?;
             }
             if skipped > 0 {
-                b.note(format!("{skipped} file(s) in {} that are not JSON or YAML were skipped", path.display()));
+                b.note(format!(
+                    "{skipped} file(s) in {} that are not JSON or YAML were skipped",
+                    path.display()
+                ));
             }
             tracing::debug!(dir = %path.display(), files = files.len(), skipped, "read snapshot directory");
         } else {
-            let bytes = std::fs::read(path).map_err(|e| Error::Read { path: path.clone(), source: e })?;
+            let bytes = std::fs::read(path).map_err(|e| Error::Read {
+                path: path.clone(),
+                source: e,
+            })?;
             b.add_bytes(&bytes, &path.display().to_string())?;
         }
     }
@@ -77,7 +95,11 @@ mod tests {
     fn reads_directories_files_and_stdin() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("kube-system")).unwrap();
-        std::fs::write(dir.path().join("nodes.json"), r#"{"kind":"NodeList","apiVersion":"v1","items":[{"metadata":{"name":"n1"}}]}"#).unwrap();
+        std::fs::write(
+            dir.path().join("nodes.json"),
+            r#"{"kind":"NodeList","apiVersion":"v1","items":[{"metadata":{"name":"n1"}}]}"#,
+        )
+        .unwrap();
         std::fs::write(dir.path().join("kube-system/pods.yaml"), "kind: PodList\napiVersion: v1\nitems:\n- metadata: {name: p1, namespace: kube-system}\n").unwrap();
         std::fs::write(dir.path().join("kube-system/logs.txt"), "log line\n").unwrap();
         let mut stdin: &[u8] = br#"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"a"}}"#;
@@ -89,12 +111,18 @@ mod tests {
     #[test]
     fn errors_name_the_input() {
         let mut empty: &[u8] = b"";
-        let e = read(&[PathBuf::from("-")], &mut empty).unwrap_err().to_string();
+        let e = read(&[PathBuf::from("-")], &mut empty)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("<stdin>") && e.contains("empty"), "{e}");
-        let e = read(&[PathBuf::from("/no/such/dump.json")], &mut empty).unwrap_err().to_string();
+        let e = read(&[PathBuf::from("/no/such/dump.json")], &mut empty)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "reading /no/such/dump.json");
         let dir = tempfile::tempdir().unwrap();
-        let e = read(&[dir.path().to_path_buf()], &mut empty).unwrap_err().to_string();
+        let e = read(&[dir.path().to_path_buf()], &mut empty)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no .json, .yaml or .yml file"), "{e}");
     }
 }

@@ -14,12 +14,19 @@ use std::time::{Duration, Instant};
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Whether this run is CI (`CI` set to anything but empty/`false`/`0`).
@@ -42,7 +49,10 @@ pub fn require_binary(names: &[&str], extra_dirs: &[&str]) -> Option<PathBuf> {
             }
         }
     }
-    let msg = format!("{} not installed (`.ci/run` installs it)", names.join(" or "));
+    let msg = format!(
+        "{} not installed (`.ci/run` installs it)",
+        names.join(" or ")
+    );
     assert!(!in_ci(), "{msg}");
     eprintln!("SKIPPED: {msg}");
     None
@@ -50,7 +60,11 @@ pub fn require_binary(names: &[&str], extra_dirs: &[&str]) -> Option<PathBuf> {
 
 /// Runs a command with a time limit, returning its stdout; panics with its stderr on failure.
 fn run_with_timeout(cmd: &mut Command, limit: Duration) -> Vec<u8> {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -93,7 +107,8 @@ fn chromium(profile: &Path) -> Option<Command> {
 pub fn chromium_dump_dom(html: &Path) -> Option<String> {
     let profile = tempfile::tempdir().unwrap();
     let mut c = chromium(profile.path())?;
-    c.arg("--dump-dom").arg(format!("file://{}", html.canonicalize().unwrap().display()));
+    c.arg("--dump-dom")
+        .arg(format!("file://{}", html.canonicalize().unwrap().display()));
     Some(String::from_utf8_lossy(&run_with_timeout(&mut c, Duration::from_secs(90))).into_owned())
 }
 

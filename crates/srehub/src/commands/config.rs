@@ -15,7 +15,10 @@ pub fn run(global: &GlobalArgs, cmd: &ConfigCommand) -> anyhow::Result<ExitCode>
         ConfigCommand::Schema => out.write_all(srehub_config::json_schema().as_bytes())?,
         ConfigCommand::Show => {
             let ctx = Context::new(global, flag_options(global, None, None))?;
-            writeln!(out, "# Resolved srehub settings (secrets redacted). Layers, lowest precedence first:")?;
+            writeln!(
+                out,
+                "# Resolved srehub settings (secrets redacted). Layers, lowest precedence first:"
+            )?;
             writeln!(out, "#   defaults")?;
             for s in &ctx.layers.sources {
                 match s {

@@ -30,7 +30,15 @@ pub fn run(_global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<ExitCode>
         }
         None => {
             for m in srehub_checks::all_checks() {
-                writeln!(out, "{:<7} {:<9} {:<9} {:<44} {}", m.code, m.severity, m.group, m.name, m.summary())?;
+                writeln!(
+                    out,
+                    "{:<7} {:<9} {:<9} {:<44} {}",
+                    m.code,
+                    m.severity,
+                    m.group,
+                    m.name,
+                    m.summary()
+                )?;
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::args::{Cli, Command};
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Doctor(args) => doctor::run(&cli.global, args),
+        Command::Doctor(args) => doctor::run(&cli.global, *args),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),
         Command::Completions { shell } => {

@@ -51,19 +51,32 @@ impl<'a> K8sInput<'a> {
         exemptions: &'a ExemptionSet,
         now: Timestamp,
     ) -> Self {
-        let nodes_by_name = snap.nodes.iter().map(|n| (n.metadata.name.as_str(), n)).collect();
+        let nodes_by_name = snap
+            .nodes
+            .iter()
+            .map(|n| (n.metadata.name.as_str(), n))
+            .collect();
         let mut pods_by_node: HashMap<&str, Vec<&Pod>> = HashMap::new();
         for p in &snap.pods {
             if !p.spec.node_name.is_empty() {
-                pods_by_node.entry(p.spec.node_name.as_str()).or_default().push(p);
+                pods_by_node
+                    .entry(p.spec.node_name.as_str())
+                    .or_default()
+                    .push(p);
             }
         }
         let rs_to_deployment = snap
             .replica_sets
             .iter()
             .filter_map(|rs| {
-                let owner = rs.metadata.controller().filter(|o| o.kind == "Deployment")?;
-                Some(((rs.metadata.namespace.as_str(), rs.metadata.name.as_str()), owner.name.as_str()))
+                let owner = rs
+                    .metadata
+                    .controller()
+                    .filter(|o| o.kind == "Deployment")?;
+                Some((
+                    (rs.metadata.namespace.as_str(), rs.metadata.name.as_str()),
+                    owner.name.as_str(),
+                ))
             })
             .collect();
         let job_to_cronjob = snap
@@ -71,7 +84,10 @@ impl<'a> K8sInput<'a> {
             .iter()
             .filter_map(|j| {
                 let owner = j.metadata.controller().filter(|o| o.kind == "CronJob")?;
-                Some(((j.metadata.namespace.as_str(), j.metadata.name.as_str()), owner.name.as_str()))
+                Some((
+                    (j.metadata.namespace.as_str(), j.metadata.name.as_str()),
+                    owner.name.as_str(),
+                ))
             })
             .collect();
         K8sInput {
@@ -93,7 +109,10 @@ impl<'a> K8sInput<'a> {
 
     /// The pods scheduled on a node.
     pub fn pods_on(&self, node: &str) -> &[&'a Pod] {
-        self.pods_by_node.get(node).map(Vec::as_slice).unwrap_or(&[])
+        self.pods_by_node
+            .get(node)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The top-level controller of a pod as `(kind, name)`: a ReplicaSet's Deployment, a Job's CronJob,
@@ -102,10 +121,12 @@ impl<'a> K8sInput<'a> {
         let owner = pod.metadata.controller()?;
         let ns = pod.metadata.namespace.as_str();
         match owner.kind.as_str() {
-            "ReplicaSet" => Some(match self.rs_to_deployment.get(&(ns, owner.name.as_str())) {
-                Some(d) => ("Deployment", *d),
-                None => ("ReplicaSet", owner.name.as_str()),
-            }),
+            "ReplicaSet" => Some(
+                match self.rs_to_deployment.get(&(ns, owner.name.as_str())) {
+                    Some(d) => ("Deployment", *d),
+                    None => ("ReplicaSet", owner.name.as_str()),
+                },
+            ),
             "Job" => Some(match self.job_to_cronjob.get(&(ns, owner.name.as_str())) {
                 Some(c) => ("CronJob", *c),
                 None => ("Job", owner.name.as_str()),
@@ -127,7 +148,11 @@ impl<'a> K8sInput<'a> {
                 pod_labels: &w.spec.template.metadata.labels,
             });
         }
-        for rs in s.replica_sets.iter().filter(|rs| rs.metadata.controller().is_none()) {
+        for rs in s
+            .replica_sets
+            .iter()
+            .filter(|rs| rs.metadata.controller().is_none())
+        {
             out.push(PodSpecOwner {
                 meta: &rs.metadata,
                 spec: &rs.spec.template.spec,
@@ -169,7 +194,13 @@ impl<'a> K8sInput<'a> {
 
     /// Adds `finding` about the object `meta` unless the object's `srehub.io/ignore` annotation or a
     /// configured exemption covers the check. Every Kubernetes check reports through this.
-    pub fn report(&self, out: &mut Findings, meta_of_check: &CheckMeta, object: &Meta, finding: Finding) {
+    pub fn report(
+        &self,
+        out: &mut Findings,
+        meta_of_check: &CheckMeta,
+        object: &Meta,
+        finding: Finding,
+    ) {
         if let Some(list) = object.annotations.get("srehub.io/ignore") {
             let hit = list.split(',').map(str::trim).any(|s| {
                 s == "*"

@@ -16,7 +16,8 @@ pub fn now() -> jiff::Timestamp {
 pub fn snapshot(objects: &[serde_json::Value], collected: &[&str]) -> ClusterSnapshot {
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects});
     let mut b = SnapshotBuilder::new();
-    b.add_bytes(list.to_string().as_bytes(), "test").expect("valid test objects");
+    b.add_bytes(list.to_string().as_bytes(), "test")
+        .expect("valid test objects");
     for k in collected {
         b.mark_collected(k);
     }
@@ -29,7 +30,11 @@ pub fn run(check: &K8sCheck, snap: &ClusterSnapshot) -> Vec<Finding> {
 }
 
 /// Runs one check with these settings at [`now`].
-pub fn run_with(check: &K8sCheck, snap: &ClusterSnapshot, settings: &DoctorSettings) -> Vec<Finding> {
+pub fn run_with(
+    check: &K8sCheck,
+    snap: &ClusterSnapshot,
+    settings: &DoctorSettings,
+) -> Vec<Finding> {
     let ex = ExemptionSet::default();
     let input = K8sInput::new(snap, settings, &ex, now());
     let mut out = Findings::new();

@@ -37,7 +37,9 @@ fn donut(r: &Report) -> String {
     let mut svg = String::from(
         r#"<svg class="donut" viewBox="0 0 42 42" width="160" height="160" role="img" aria-label="Findings by severity">"#,
     );
-    svg.push_str(r##"<circle cx="21" cy="21" r="15.915" fill="none" stroke="#e6e8eb" stroke-width="6"/>"##);
+    svg.push_str(
+        r##"<circle cx="21" cy="21" r="15.915" fill="none" stroke="#e6e8eb" stroke-width="6"/>"##,
+    );
     if total > 0.0 {
         let mut offset = 25.0;
         for s in Severity::ALL {
@@ -71,7 +73,9 @@ fn donut(r: &Report) -> String {
 fn bars(r: &Report) -> String {
     let mut per_check: BTreeMap<(&str, &str), (usize, Severity)> = BTreeMap::new();
     for f in &r.findings {
-        let e = per_check.entry((&f.check, &f.name)).or_insert((0, f.severity));
+        let e = per_check
+            .entry((&f.check, &f.name))
+            .or_insert((0, f.severity));
         e.0 += 1;
         e.1 = e.1.max(f.severity);
     }
@@ -125,9 +129,17 @@ pub(super) fn render(r: &Report, opts: &RenderOptions, out: &mut dyn Write) -> s
     if let Some(t) = &r.target {
         let _ = write!(h, "Target <code>{}</code> · ", esc(t));
     }
-    let _ = write!(h, "generated {}</p></header>\n<main>\n", esc(&r.generated_at.to_string()));
+    let _ = write!(
+        h,
+        "generated {}</p></header>\n<main>\n",
+        esc(&r.generated_at.to_string())
+    );
     let s = &r.summary;
-    let _ = write!(h, r#"<section class="summary" id="summary">{}<div class="cards">"#, donut(r));
+    let _ = write!(
+        h,
+        r#"<section class="summary" id="summary">{}<div class="cards">"#,
+        donut(r)
+    );
     for sev in Severity::ALL {
         let _ = write!(
             h,
@@ -135,9 +147,16 @@ pub(super) fn render(r: &Report, opts: &RenderOptions, out: &mut dyn Write) -> s
             s.count(sev)
         );
     }
-    let _ = write!(h, r#"<div class="card"><b>{}</b>checks run</div>"#, s.checks_run);
+    let _ = write!(
+        h,
+        r#"<div class="card"><b>{}</b>checks run</div>"#,
+        s.checks_run
+    );
     if let Some(score) = s.score {
-        let _ = write!(h, r#"<div class="card score"><b>{score}</b>score / 100</div>"#);
+        let _ = write!(
+            h,
+            r#"<div class="card score"><b>{score}</b>score / 100</div>"#
+        );
     }
     h.push_str("</div>");
     h.push_str(&bars(r));
@@ -170,9 +189,9 @@ pub(super) fn render(r: &Report, opts: &RenderOptions, out: &mut dyn Write) -> s
         }
         h.push_str("</ul></div>\n");
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "</main><footer>srehub {} · report schema {}</footer></body></html>\n",
+        "</main><footer>srehub {} · report schema {}</footer></body></html>",
         esc(&opts.version),
         esc(&r.schema)
     );
@@ -185,7 +204,8 @@ mod tests {
 
     #[test]
     fn html_escapes_everything_from_findings() {
-        let html = render_to_string(&sample::report(), Format::Html, &RenderOptions::default()).unwrap();
+        let html =
+            render_to_string(&sample::report(), Format::Html, &RenderOptions::default()).unwrap();
         assert!(html.contains("Container &lt;worker&gt; &amp; &quot;sidecar&quot;"));
         assert!(!html.contains("<worker>"));
         assert!(!html.contains("<script"), "the page must not need scripts");

@@ -27,7 +27,8 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> Result<(), Error> {
 
     let mut w = Writer::new_with_indent(out, b' ', 2);
     let io = |e: std::io::Error| Error::Write(e);
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None))).map_err(io)?;
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .map_err(io)?;
     let mut suites = BytesStart::new("testsuites");
     suites.push_attribute(("name", format!("srehub {}", r.tool).as_str()));
     suites.push_attribute(("tests", tests.as_str()));
@@ -46,7 +47,11 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> Result<(), Error> {
     }
     w.write_event(Event::Start(s)).map_err(io)?;
     for (code, name, group) in &cases {
-        let classname = if group.is_empty() { suite.clone() } else { format!("{suite}.{group}") };
+        let classname = if group.is_empty() {
+            suite.clone()
+        } else {
+            format!("{suite}.{group}")
+        };
         let mut tc = BytesStart::new("testcase");
         tc.push_attribute(("classname", classname.as_str()));
         tc.push_attribute(("name", format!("{code} {name}").as_str()));
@@ -69,13 +74,18 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> Result<(), Error> {
             if let Some(h) = &f.hint {
                 body.push_str(&format!("\nhint: {h}"));
             }
-            w.write_event(Event::Text(BytesText::new(&body))).map_err(io)?;
-            w.write_event(Event::End(BytesEnd::new("failure"))).map_err(io)?;
+            w.write_event(Event::Text(BytesText::new(&body)))
+                .map_err(io)?;
+            w.write_event(Event::End(BytesEnd::new("failure")))
+                .map_err(io)?;
         }
-        w.write_event(Event::End(BytesEnd::new("testcase"))).map_err(io)?;
+        w.write_event(Event::End(BytesEnd::new("testcase")))
+            .map_err(io)?;
     }
-    w.write_event(Event::End(BytesEnd::new("testsuite"))).map_err(io)?;
-    w.write_event(Event::End(BytesEnd::new("testsuites"))).map_err(io)?;
+    w.write_event(Event::End(BytesEnd::new("testsuite")))
+        .map_err(io)?;
+    w.write_event(Event::End(BytesEnd::new("testsuites")))
+        .map_err(io)?;
     w.get_mut().write_all(b"\n")?;
     Ok(())
 }
@@ -86,20 +96,40 @@ mod tests {
 
     #[test]
     fn junit_parses_as_xml_with_one_case_per_check() {
-        let xml = render_to_string(&sample::report(), Format::Junit, &RenderOptions::default()).unwrap();
+        let xml =
+            render_to_string(&sample::report(), Format::Junit, &RenderOptions::default()).unwrap();
         let doc = roxmltree::Document::parse(&xml).expect("JUnit output is well-formed XML");
-        let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
         assert_eq!(cases.len(), 4);
-        let failures: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("failure")).collect();
+        let failures: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .collect();
         assert_eq!(failures.len(), 3);
-        let crash = failures.iter().find(|f| f.attribute("type") == Some("critical")).unwrap();
-        assert!(crash.attribute("message").unwrap().contains("<worker> & \"sidecar\""));
-        let clean = cases.iter().find(|c| c.attribute("name").unwrap().starts_with("K8S001")).unwrap();
+        let crash = failures
+            .iter()
+            .find(|f| f.attribute("type") == Some("critical"))
+            .unwrap();
+        assert!(
+            crash
+                .attribute("message")
+                .unwrap()
+                .contains("<worker> & \"sidecar\"")
+        );
+        let clean = cases
+            .iter()
+            .find(|c| c.attribute("name").unwrap().starts_with("K8S001"))
+            .unwrap();
         assert_eq!(clean.children().filter(|n| n.is_element()).count(), 0);
     }
 
     #[test]
     fn junit_snapshot() {
-        insta::assert_snapshot!(render_to_string(&sample::report(), Format::Junit, &RenderOptions::default()).unwrap());
+        insta::assert_snapshot!(
+            render_to_string(&sample::report(), Format::Junit, &RenderOptions::default()).unwrap()
+        );
     }
 }

@@ -27,7 +27,11 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     if s.score.is_some() {
         write!(out, "---:|")?;
     }
-    write!(out, "\n| {} | {} | {} | {} |", s.critical, s.warning, s.info, s.checks_run)?;
+    write!(
+        out,
+        "\n| {} | {} | {} | {} |",
+        s.critical, s.warning, s.info, s.checks_run
+    )?;
     if let Some(score) = s.score {
         write!(out, " {score}/100 |")?;
     }
@@ -67,6 +71,13 @@ mod tests {
 
     #[test]
     fn markdown_snapshot() {
-        insta::assert_snapshot!(render_to_string(&sample::report(), Format::Markdown, &RenderOptions::default()).unwrap());
+        insta::assert_snapshot!(
+            render_to_string(
+                &sample::report(),
+                Format::Markdown,
+                &RenderOptions::default()
+            )
+            .unwrap()
+        );
     }
 }

@@ -14,7 +14,15 @@ use crate::{Error, Report};
 
 /// The output formats of every report (`-o`).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -85,10 +93,17 @@ impl FromStr for Format {
         let s = s.to_ascii_lowercase();
         Format::ALL
             .into_iter()
-            .find(|f| f.as_str() == s || (s == "md" && *f == Format::Markdown) || (s == "yml" && *f == Format::Yaml))
+            .find(|f| {
+                f.as_str() == s
+                    || (s == "md" && *f == Format::Markdown)
+                    || (s == "yml" && *f == Format::Yaml)
+            })
             .ok_or_else(|| {
                 let names: Vec<_> = Format::ALL.iter().map(|f| f.as_str()).collect();
-                format!("unknown output format `{s}` (expected one of {})", names.join(", "))
+                format!(
+                    "unknown output format `{s}` (expected one of {})",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -146,7 +161,11 @@ pub fn render(
 }
 
 /// Renders to a string (tests, HTTP bodies).
-pub fn render_to_string(report: &Report, format: Format, opts: &RenderOptions) -> Result<String, Error> {
+pub fn render_to_string(
+    report: &Report,
+    format: Format,
+    opts: &RenderOptions,
+) -> Result<String, Error> {
     let mut buf = Vec::new();
     render(report, format, opts, &mut buf)?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
@@ -230,7 +249,11 @@ pub(crate) mod sample {
     pub fn report() -> Report {
         let findings = vec![
             Finding::new(&MEM, "Container `app` sets no memory limit")
-                .resource(Resource::new("Deployment", "api").in_namespace("payments").container("app"))
+                .resource(
+                    Resource::new("Deployment", "api")
+                        .in_namespace("payments")
+                        .container("app"),
+                )
                 .hint("Set resources.limits.memory from observed usage"),
             Finding::new(
                 &CRASH,
@@ -251,7 +274,10 @@ pub(crate) mod sample {
         )
         .with_target("examples/demo-cluster");
         r.summary.score = Some(71);
-        r.note(crate::NoteLevel::Info, "metrics API absent: node load checks skipped");
+        r.note(
+            crate::NoteLevel::Info,
+            "metrics API absent: node load checks skipped",
+        );
         r
     }
 }
@@ -262,7 +288,8 @@ mod tests {
 
     #[test]
     fn json_snapshot_is_the_v1_contract() {
-        let s = render_to_string(&sample::report(), Format::Json, &RenderOptions::default()).unwrap();
+        let s =
+            render_to_string(&sample::report(), Format::Json, &RenderOptions::default()).unwrap();
         let v: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(v["schema"], "srehub.report/v1");
         assert_eq!(v["summary"]["critical"], 1);
@@ -273,7 +300,8 @@ mod tests {
 
     #[test]
     fn json_round_trips() {
-        let s = render_to_string(&sample::report(), Format::Json, &RenderOptions::default()).unwrap();
+        let s =
+            render_to_string(&sample::report(), Format::Json, &RenderOptions::default()).unwrap();
         let back: Report = serde_json::from_str(&s).unwrap();
         assert_eq!(back.findings, sample::report().findings);
         assert_eq!(back.summary, sample::report().summary);
@@ -281,7 +309,9 @@ mod tests {
 
     #[test]
     fn yaml_snapshot() {
-        insta::assert_snapshot!(render_to_string(&sample::report(), Format::Yaml, &RenderOptions::default()).unwrap());
+        insta::assert_snapshot!(
+            render_to_string(&sample::report(), Format::Yaml, &RenderOptions::default()).unwrap()
+        );
     }
 
     #[test]

@@ -139,7 +139,8 @@ mod tests {
     use crate::render::{Format, RenderOptions, render_to_string, sample};
 
     fn sarif() -> serde_json::Value {
-        let s = render_to_string(&sample::report(), Format::Sarif, &RenderOptions::default()).unwrap();
+        let s =
+            render_to_string(&sample::report(), Format::Sarif, &RenderOptions::default()).unwrap();
         serde_json::from_str(&s).unwrap()
     }
 
@@ -174,7 +175,10 @@ mod tests {
             .build(&schema)
             .unwrap();
         let doc = sarif();
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "SARIF output is invalid: {errors:#?}");
         // The validator does reject what the schema forbids.
         let mut bad = doc.clone();

@@ -84,7 +84,8 @@ mod tests {
 
     #[test]
     fn table_colour_only_when_asked() {
-        let plain = render_to_string(&sample::report(), Format::Table, &RenderOptions::default()).unwrap();
+        let plain =
+            render_to_string(&sample::report(), Format::Table, &RenderOptions::default()).unwrap();
         assert!(!plain.contains('\u{1b}'));
         let opts = RenderOptions {
             color: true,

@@ -15,8 +15,8 @@ use super::quantity::parse_quantity;
 use super::snapshot::{ClusterSnapshot, Namespace, PodMetrics};
 use super::types::{Event, EventSeries, Meta, Node, ObjectRef, Pod, lenient_time, nullable};
 use super::workloads::{
-    CronJob, Hpa, Job, NetworkPolicy, Pdb, Pvc, PolicyRule, Role, RoleBinding, RoleRef, ServerVersion, Service,
-    ServiceEndpoints, Subject, Usage, Workload,
+    CronJob, Hpa, Job, NetworkPolicy, Pdb, PolicyRule, Pvc, Role, RoleBinding, RoleRef,
+    ServerVersion, Service, ServiceEndpoints, Subject, Usage, Workload,
 };
 
 /// Why input could not be read as Kubernetes objects. Each names the input and, where it can, the line
@@ -150,7 +150,10 @@ struct ContainerUsage {
 fn usage(m: &BTreeMap<String, String>) -> Usage {
     Usage {
         cpu: m.get("cpu").and_then(|q| parse_quantity(q)).unwrap_or(0.0),
-        memory: m.get("memory").and_then(|q| parse_quantity(q)).unwrap_or(0.0),
+        memory: m
+            .get("memory")
+            .and_then(|q| parse_quantity(q))
+            .unwrap_or(0.0),
     }
 }
 
@@ -195,7 +198,8 @@ impl SnapshotBuilder {
             b'{' => self.add_json(bytes, origin),
             b'[' => Err(LoadError::NotKubernetes {
                 origin: origin.to_string(),
-                message: "a JSON array is not kubectl output; expected an object or a `List`".into(),
+                message: "a JSON array is not kubectl output; expected an object or a `List`"
+                    .into(),
             }),
             _ => self.add_yaml(bytes, origin),
         }
@@ -209,7 +213,10 @@ impl SnapshotBuilder {
         let mut docs = 0;
         for doc in serde_yaml_ng::Deserializer::from_str(text) {
             let value = serde_json::Value::deserialize(doc).map_err(|e| {
-                let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+                let (line, column) = e
+                    .location()
+                    .map(|l| (l.line(), l.column()))
+                    .unwrap_or((1, 1));
                 let mut message = e.to_string();
                 if let Some(i) = message.rfind(" at line ") {
                     message.truncate(i);
@@ -249,7 +256,10 @@ impl SnapshotBuilder {
         let top: Top<'_> = serde_json::from_slice(bytes).map_err(|e| syntax(origin, &e))?;
         if let Some(v) = top.server_version {
             self.snap.server_version = Some(v);
-            return Ok(());
+            if top.items.is_none() {
+                // `kubectl version -o json`.
+                return Ok(());
+            }
         }
         if top.git_version.is_some() && top.kind.is_none() {
             // `/version` as the API server answers it.
@@ -318,10 +328,12 @@ impl SnapshotBuilder {
             ($t:ty) => {{
                 let mut o = <$t>::default();
                 if let Some(s) = item.spec {
-                    o.spec = serde_json::from_slice(s.get().as_bytes()).map_err(|e| syntax(origin, &e))?;
+                    o.spec = serde_json::from_slice(s.get().as_bytes())
+                        .map_err(|e| syntax(origin, &e))?;
                 }
                 if let Some(s) = item.status {
-                    o.status = serde_json::from_slice(s.get().as_bytes()).map_err(|e| syntax(origin, &e))?;
+                    o.status = serde_json::from_slice(s.get().as_bytes())
+                        .map_err(|e| syntax(origin, &e))?;
                 }
                 o.metadata = meta;
                 o
@@ -331,7 +343,8 @@ impl SnapshotBuilder {
             ($t:ty) => {{
                 let mut o = <$t>::default();
                 if let Some(s) = item.spec {
-                    o.spec = serde_json::from_slice(s.get().as_bytes()).map_err(|e| syntax(origin, &e))?;
+                    o.spec = serde_json::from_slice(s.get().as_bytes())
+                        .map_err(|e| syntax(origin, &e))?;
                 }
                 o.metadata = meta;
                 o
@@ -403,7 +416,10 @@ impl SnapshotBuilder {
                         .unwrap_or_default(),
                     None => String::new(),
                 };
-                self.snap.namespaces.push(Namespace { metadata: meta, phase });
+                self.snap.namespaces.push(Namespace {
+                    metadata: meta,
+                    phase,
+                });
             }
             "Role" | "ClusterRole" => self.snap.roles.push(Role {
                 metadata: meta,
@@ -416,7 +432,11 @@ impl SnapshotBuilder {
             }),
             "Event" => {
                 let involved_object = item.involved_object.or(item.regarding).unwrap_or_default();
-                let message = if item.message.is_empty() { item.note } else { item.message };
+                let message = if item.message.is_empty() {
+                    item.note
+                } else {
+                    item.message
+                };
                 let e = Event {
                     metadata: meta,
                     involved_object,
@@ -434,9 +454,15 @@ impl SnapshotBuilder {
             }
             "Endpoints" => {
                 let (r, n) = item.subsets.iter().fold((0, 0), |(r, n), s| {
-                    (r + s.addresses.len() as u32, n + s.not_ready_addresses.len() as u32)
+                    (
+                        r + s.addresses.len() as u32,
+                        n + s.not_ready_addresses.len() as u32,
+                    )
                 });
-                let e = self.endpoints.entry((meta.namespace.clone(), meta.name.clone())).or_default();
+                let e = self
+                    .endpoints
+                    .entry((meta.namespace.clone(), meta.name.clone()))
+                    .or_default();
                 e.0 += r;
                 e.1 += n;
                 self.snap.kinds.insert("Endpoints".into());
@@ -458,22 +484,35 @@ impl SnapshotBuilder {
                     self.slices_seen = true;
                     self.endpoints.clear();
                 }
-                let e = self.endpoints.entry((meta.namespace.clone(), svc)).or_default();
+                let e = self
+                    .endpoints
+                    .entry((meta.namespace.clone(), svc))
+                    .or_default();
                 e.0 += r;
                 e.1 += n;
                 self.snap.kinds.insert("Endpoints".into());
             }
             "NodeMetrics" => {
                 let u = usage(&item.usage.unwrap_or_default());
-                self.snap.node_metrics.get_or_insert_with(BTreeMap::new).insert(meta.name, u);
+                self.snap
+                    .node_metrics
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(meta.name, u);
             }
             "PodMetrics" => {
-                let containers = item.containers.iter().map(|c| (c.name.clone(), usage(&c.usage))).collect();
-                self.snap.pod_metrics.get_or_insert_with(Vec::new).push(PodMetrics {
-                    namespace: meta.namespace,
-                    name: meta.name,
-                    containers,
-                });
+                let containers = item
+                    .containers
+                    .iter()
+                    .map(|c| (c.name.clone(), usage(&c.usage)))
+                    .collect();
+                self.snap
+                    .pod_metrics
+                    .get_or_insert_with(Vec::new)
+                    .push(PodMetrics {
+                        namespace: meta.namespace,
+                        name: meta.name,
+                        containers,
+                    });
             }
             _ => {
                 *self.ignored.entry(kind.clone()).or_default() += 1;
@@ -512,16 +551,22 @@ impl SnapshotBuilder {
             self.snap.endpoints = self
                 .endpoints
                 .into_iter()
-                .map(|((namespace, service), (ready, not_ready))| ServiceEndpoints {
-                    namespace,
-                    service,
-                    ready,
-                    not_ready,
-                })
+                .map(
+                    |((namespace, service), (ready, not_ready))| ServiceEndpoints {
+                        namespace,
+                        service,
+                        ready,
+                        not_ready,
+                    },
+                )
                 .collect();
         }
         if !self.ignored.is_empty() {
-            let kinds: Vec<String> = self.ignored.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+            let kinds: Vec<String> = self
+                .ignored
+                .iter()
+                .map(|(k, n)| format!("{k} ({n})"))
+                .collect();
             self.snap.notes.push(format!(
                 "objects of kinds the doctor does not analyze were only checked for deprecated API versions: {}",
                 kinds.join(", ")
@@ -550,7 +595,11 @@ mod tests {
         assert_eq!(s.pods.len(), 1);
         assert_eq!(s.pods[0].status.phase, "Running");
         assert_eq!(s.pods[0].spec.containers[0].image, "nginx:1.27");
-        assert_eq!(s.pods[0].metadata.annotations.len(), 1, "only srehub.io annotations are kept");
+        assert_eq!(
+            s.pods[0].metadata.annotations.len(),
+            1,
+            "only srehub.io annotations are kept"
+        );
         assert_eq!(s.nodes[0].ready_status(), "True");
         assert_eq!(s.captured_at.unwrap().to_string(), "2026-11-20T09:59:30Z");
         assert!(s.has("Pod") && s.has("Node") && !s.has("Event"));
@@ -558,10 +607,14 @@ mod tests {
 
     #[test]
     fn typed_lists_give_their_items_a_kind() {
-        let s = load(r#"{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"a"}}]}"#).unwrap();
+        let s = load(r#"{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"a"}}]}"#)
+            .unwrap();
         assert_eq!(s.pods[0].metadata.kind, "Pod");
         let s = load(r#"{"kind":"EventList","apiVersion":"v1","items":[]}"#).unwrap();
-        assert!(s.has("Event"), "an empty typed list still says events were collected");
+        assert!(
+            s.has("Event"),
+            "an empty typed list still says events were collected"
+        );
     }
 
     #[test]
@@ -596,7 +649,9 @@ mod tests {
 
     #[test]
     fn bad_input_is_a_clear_error() {
-        let e = load(r#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"a"}"#).unwrap_err().to_string();
+        let e = load(r#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"a"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("test.json:1:"), "{e}");
         let e = load("   \n").unwrap_err().to_string();
         assert!(e.contains("empty"), "{e}");
@@ -604,9 +659,13 @@ mod tests {
         assert!(e.contains("neither `kind` nor `items`"), "{e}");
         let e = load("- a\n- b\n").unwrap_err().to_string();
         assert!(e.contains("not a Kubernetes object"), "{e}");
-        let e = load(r#"{"kind":"List","items":[{"metadata":{"name":"x"}}]}"#).unwrap_err().to_string();
+        let e = load(r#"{"kind":"List","items":[{"metadata":{"name":"x"}}]}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("items[0]: an object without `kind`"), "{e}");
-        let e = load(r#"{"kind":"Pod","metadata":{"name":"a"},"spec":{"containers":"nope"}}"#).unwrap_err().to_string();
+        let e = load(r#"{"kind":"Pod","metadata":{"name":"a"},"spec":{"containers":"nope"}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("invalid type"), "{e}");
     }
 

@@ -11,7 +11,11 @@ pub fn parse_quantity(s: &str) -> Option<f64> {
         .char_indices()
         .find(|(i, c)| {
             !(c.is_ascii_digit() || *c == '.' || ((*c == '+' || *c == '-') && *i == 0))
-                && !(matches!(c, 'e' | 'E') && s[i + 1..].chars().next().is_some_and(|n| n.is_ascii_digit() || n == '-' || n == '+'))
+                && !(matches!(c, 'e' | 'E')
+                    && s[i + 1..]
+                        .chars()
+                        .next()
+                        .is_some_and(|n| n.is_ascii_digit() || n == '-' || n == '+'))
         })
         .map(|(i, _)| i)
         .unwrap_or(s.len());
@@ -51,7 +55,11 @@ pub fn format_bytes(b: f64) -> String {
     for (u, size) in UNITS {
         if b >= size {
             let v = b / size;
-            return if v.fract() < 0.05 { format!("{v:.0}{u}") } else { format!("{v:.1}{u}") };
+            return if v.fract() < 0.05 {
+                format!("{v:.0}{u}")
+            } else {
+                format!("{v:.1}{u}")
+            };
         }
     }
     format!("{b:.0}")

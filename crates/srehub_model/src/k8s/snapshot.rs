@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::types::{Event, Meta, Node, Pod};
 use super::workloads::{
-    CronJob, Hpa, Job, NetworkPolicy, Pdb, Pvc, Role, RoleBinding, ServerVersion, Service, ServiceEndpoints,
-    Usage, Workload,
+    CronJob, Hpa, Job, NetworkPolicy, Pdb, Pvc, Role, RoleBinding, ServerVersion, Service,
+    ServiceEndpoints, Usage, Workload,
 };
 
 /// A Namespace.

@@ -24,7 +24,9 @@ pub(crate) fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Tim
 
 /// Keeps only the annotations srehub reads (`srehub.io/…`), so that large ones such as
 /// `kubectl.kubernetes.io/last-applied-configuration` cost nothing.
-fn srehub_annotations<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+fn srehub_annotations<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
     struct V;
     impl<'de> serde::de::Visitor<'de> for V {
         type Value = BTreeMap<String, String>;
@@ -40,7 +42,10 @@ fn srehub_annotations<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             d.deserialize_map(self)
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut out = BTreeMap::new();
             while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
                 if k.starts_with("srehub.io/") {
@@ -123,7 +128,9 @@ pub struct SelectorRequirement {
 impl LabelSelector {
     /// Whether the selector matches these labels (an empty selector matches everything).
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
             && self.match_expressions.iter().all(|e| {
                 let got = labels.get(&e.key);
                 match e.operator.as_str() {
@@ -144,7 +151,10 @@ impl LabelSelector {
 
 /// Whether a plain map selector (a Service's) matches labels. An empty one matches nothing, as for
 /// Services.
-pub fn map_selector_matches(sel: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
+pub fn map_selector_matches(
+    sel: &BTreeMap<String, String>,
+    labels: &BTreeMap<String, String>,
+) -> bool {
     !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
@@ -416,11 +426,14 @@ impl Node {
     /// Whether the node carries a control-plane role label.
     pub fn is_control_plane(&self) -> bool {
         let l = &self.metadata.labels;
-        l.contains_key("node-role.kubernetes.io/control-plane") || l.contains_key("node-role.kubernetes.io/master")
+        l.contains_key("node-role.kubernetes.io/control-plane")
+            || l.contains_key("node-role.kubernetes.io/master")
     }
     /// `Ready` condition status: `True`, `False`, `Unknown`, or empty when absent.
     pub fn ready_status(&self) -> &str {
-        condition(&self.status.conditions, "Ready").map(|c| c.status.as_str()).unwrap_or("")
+        condition(&self.status.conditions, "Ready")
+            .map(|c| c.status.as_str())
+            .unwrap_or("")
     }
 }
 

@@ -346,7 +346,11 @@ impl ServerVersion {
     /// `(major, minor)`, tolerating `minor: "30+"` as EKS/GKE report it.
     pub fn minor_version(&self) -> Option<(u32, u32)> {
         parse_minor(&self.git_version).or_else(|| {
-            let minor: String = self.minor.chars().take_while(char::is_ascii_digit).collect();
+            let minor: String = self
+                .minor
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
             Some((self.major.parse().ok()?, minor.parse().ok()?))
         })
     }
@@ -357,6 +361,10 @@ pub fn parse_minor(v: &str) -> Option<(u32, u32)> {
     let v = v.trim().trim_start_matches('v');
     let mut parts = v.split('.');
     let major = parts.next()?.parse().ok()?;
-    let minor: String = parts.next()?.chars().take_while(char::is_ascii_digit).collect();
+    let minor: String = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     Some((major, minor.parse().ok()?))
 }

@@ -30,10 +30,18 @@ impl Check<K8sInput<'_>> for NodeNotReady {
                         .last_transition_time
                         .map(|t| format!(" for {} min", input.minutes_since(t)))
                         .unwrap_or_default();
-                    let why = if c.message.is_empty() { c.reason.clone() } else { c.message.clone() };
+                    let why = if c.message.is_empty() {
+                        c.reason.clone()
+                    } else {
+                        c.message.clone()
+                    };
                     format!(
                         "Node is {}{since}: {why}",
-                        if c.status == "Unknown" { "Unknown (kubelet not reporting)" } else { "NotReady" }
+                        if c.status == "Unknown" {
+                            "Unknown (kubelet not reporting)"
+                        } else {
+                            "NotReady"
+                        }
                     )
                 }
                 None => "Node reports no Ready condition".to_string(),
@@ -65,7 +73,10 @@ mod tests {
 
     #[test]
     fn triggers_on_unknown_and_false() {
-        let snap = snapshot(&[node("a", "Unknown"), node("b", "False"), node("c", "True")], &[]);
+        let snap = snapshot(
+            &[node("a", "Unknown"), node("b", "False"), node("c", "True")],
+            &[],
+        );
         let found = run(&NodeNotReady, &snap);
         assert_eq!(found.len(), 2);
         insta::assert_yaml_snapshot!(found);

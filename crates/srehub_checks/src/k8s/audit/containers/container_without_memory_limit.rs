@@ -18,7 +18,11 @@ srehub_core::declare_check! {
 impl Check<K8sInput<'_>> for ContainerWithoutMemoryLimit {
     fn run(&self, input: &K8sInput<'_>, out: &mut Findings) {
         for owner in input.pod_specs() {
-            let sidecars = owner.spec.init_containers.iter().filter(|c| c.restart_policy.as_deref() == Some("Always"));
+            let sidecars = owner
+                .spec
+                .init_containers
+                .iter()
+                .filter(|c| c.restart_policy.as_deref() == Some("Always"));
             for c in owner.spec.containers.iter().chain(sidecars) {
                 if c.resources.limits.contains_key("memory") {
                     continue;
@@ -27,9 +31,12 @@ impl Check<K8sInput<'_>> for ContainerWithoutMemoryLimit {
                     out,
                     &Self::META,
                     owner.meta,
-                    Finding::new(&Self::META, format!("Container `{}` sets no memory limit", c.name))
-                        .resource(owner.resource().container(c.name.clone()))
-                        .hint("Set resources.limits.memory from observed peak usage plus headroom"),
+                    Finding::new(
+                        &Self::META,
+                        format!("Container `{}` sets no memory limit", c.name),
+                    )
+                    .resource(owner.resource().container(c.name.clone()))
+                    .hint("Set resources.limits.memory from observed peak usage plus headroom"),
                 );
             }
         }
@@ -50,7 +57,10 @@ mod tests {
 
     #[test]
     fn triggers_without_memory_limit() {
-        let found = run(&ContainerWithoutMemoryLimit, &snapshot(&[deployment(json!({"cpu": "1"}))], &[]));
+        let found = run(
+            &ContainerWithoutMemoryLimit,
+            &snapshot(&[deployment(json!({"cpu": "1"}))], &[]),
+        );
         assert_eq!(found.len(), 1);
         insta::assert_yaml_snapshot!(found);
     }
@@ -60,7 +70,10 @@ mod tests {
         let owned_pod = json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "api-1", "namespace": "shop",
             "ownerReferences": [{"kind": "ReplicaSet", "name": "api-7d", "controller": true}]},
             "spec": {"containers": [{"name": "app", "image": "api:1"}]}});
-        let found = run(&ContainerWithoutMemoryLimit, &snapshot(&[deployment(json!({"memory": "256Mi"})), owned_pod], &[]));
+        let found = run(
+            &ContainerWithoutMemoryLimit,
+            &snapshot(&[deployment(json!({"memory": "256Mi"})), owned_pod], &[]),
+        );
         assert!(found.is_empty(), "{found:?}");
     }
 }

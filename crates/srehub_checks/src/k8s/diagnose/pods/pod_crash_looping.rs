@@ -20,9 +20,18 @@ srehub_core::declare_check! {
 impl Check<K8sInput<'_>> for PodCrashLooping {
     fn run(&self, input: &K8sInput<'_>, out: &mut Findings) {
         for pod in &input.snap.pods {
-            let statuses = pod.status.init_container_statuses.iter().chain(&pod.status.container_statuses);
+            let statuses = pod
+                .status
+                .init_container_statuses
+                .iter()
+                .chain(&pod.status.container_statuses);
             for cs in statuses {
-                if cs.state.waiting.as_ref().is_none_or(|w| w.reason != "CrashLoopBackOff") {
+                if cs
+                    .state
+                    .waiting
+                    .as_ref()
+                    .is_none_or(|w| w.reason != "CrashLoopBackOff")
+                {
                     continue;
                 }
                 let last = cs
@@ -30,8 +39,15 @@ impl Check<K8sInput<'_>> for PodCrashLooping {
                     .terminated
                     .as_ref()
                     .map(|t| {
-                        let reason = if t.reason.is_empty() { String::new() } else { format!(" ({})", t.reason) };
-                        format!("; last exit code {}{reason}", t.exit_code.unwrap_or_default())
+                        let reason = if t.reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", t.reason)
+                        };
+                        format!(
+                            "; last exit code {}{reason}",
+                            t.exit_code.unwrap_or_default()
+                        )
                     })
                     .unwrap_or_default();
                 let m = &pod.metadata;
@@ -41,10 +57,20 @@ impl Check<K8sInput<'_>> for PodCrashLooping {
                     m,
                     Finding::new(
                         &Self::META,
-                        format!("Container `{}` is in CrashLoopBackOff after {} restarts{last}", cs.name, cs.restart_count),
+                        format!(
+                            "Container `{}` is in CrashLoopBackOff after {} restarts{last}",
+                            cs.name, cs.restart_count
+                        ),
                     )
-                    .resource(Resource::new("Pod", m.name.clone()).in_namespace(m.namespace.clone()).container(cs.name.clone()))
-                    .hint(format!("kubectl logs -n {} {} -c {} --previous", m.namespace, m.name, cs.name)),
+                    .resource(
+                        Resource::new("Pod", m.name.clone())
+                            .in_namespace(m.namespace.clone())
+                            .container(cs.name.clone()),
+                    )
+                    .hint(format!(
+                        "kubectl logs -n {} {} -c {} --previous",
+                        m.namespace, m.name, cs.name
+                    )),
                 );
             }
         }
@@ -59,16 +85,29 @@ mod tests {
 
     #[test]
     fn triggers_on_crash_loop() {
-        let crashing = pod("shop", "api-0", json!({"status": {"containerStatuses": [{"name": "app", "restartCount": 27,
+        let crashing = pod(
+            "shop",
+            "api-0",
+            json!({"status": {"containerStatuses": [{"name": "app", "restartCount": 27,
             "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}},
-            "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}}));
-        let found = run(&PodCrashLooping, &snapshot(&[crashing, pod("shop", "ok", json!({}))], &[]));
+            "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}}),
+        );
+        let found = run(
+            &PodCrashLooping,
+            &snapshot(&[crashing, pod("shop", "ok", json!({}))], &[]),
+        );
         assert_eq!(found.len(), 1);
         insta::assert_yaml_snapshot!(found);
     }
 
     #[test]
     fn quiet_on_running_pods() {
-        assert!(run(&PodCrashLooping, &snapshot(&[pod("shop", "ok", json!({}))], &[])).is_empty());
+        assert!(
+            run(
+                &PodCrashLooping,
+                &snapshot(&[pod("shop", "ok", json!({}))], &[])
+            )
+            .is_empty()
+        );
     }
 }

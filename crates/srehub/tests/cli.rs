@@ -326,3 +326,30 @@ fn html_report_renders_in_headless_chromium() {
         "node finding missing from the page"
     );
 }
+
+#[test]
+fn demo_cluster_findings() {
+    let demo = workspace_root().join("examples/demo-cluster");
+    let o = run(srehub().args(["doctor", "-o", "json", "--snapshot"]).arg(&demo));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let lines: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let r = &f["resource"];
+            format!(
+                "{} {:<8} {}/{}/{}{}",
+                f["check"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                r["kind"].as_str().unwrap_or(""),
+                r["namespace"].as_str().unwrap_or(""),
+                r["name"].as_str().unwrap_or(""),
+                r["container"].as_str().map(|c| format!("[{c}]")).unwrap_or_default()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+    assert_eq!(v["summary"]["score"], 47);
+}

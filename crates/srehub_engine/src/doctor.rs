@@ -197,7 +197,9 @@ pub fn analyze(
     let registry = k8s::checks();
     let (findings, ran) = run_checks(&registry, &input, &selection);
     let mut report = Report::new("doctor", Timestamp::now(), findings, ran).with_target(target);
-    report.summary.score = Some(k8s::score(&report.findings));
+    // Events are evidence, not objects that can be healthy or not.
+    let objects = snap.object_count() - snap.events.len();
+    report.summary.score = Some(k8s::score(&report.findings, objects));
     let version = snap
         .server_version
         .as_ref()

@@ -105,8 +105,19 @@ impl FakeKube {
         let mut out = Vec::new();
         for p in paths {
             let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+            let item_kind = v["kind"].as_str().and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty()).map(str::to_string);
+            let api_version = v["apiVersion"].clone();
             match v.get("items").and_then(Value::as_array) {
-                Some(items) => out.extend(items.iter().cloned()),
+                Some(items) => out.extend(items.iter().cloned().map(|mut i| {
+                    // Items of typed lists (PodList, NodeMetricsList) carry no kind of their own.
+                    if i.get("kind").is_none()
+                        && let (Some(k), Some(m)) = (&item_kind, i.as_object_mut())
+                    {
+                        m.insert("kind".into(), Value::String(k.clone()));
+                        m.insert("apiVersion".into(), api_version.clone());
+                    }
+                    i
+                })),
                 None if v.get("kind").is_some() => out.push(v),
                 None => {}
             }

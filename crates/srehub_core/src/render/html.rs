@@ -132,7 +132,7 @@ pub(super) fn render(r: &Report, opts: &RenderOptions, out: &mut dyn Write) -> s
     let _ = write!(
         h,
         "generated {}</p></header>\n<main>\n",
-        esc(&r.generated_at.to_string())
+        esc(&r.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
     );
     let s = &r.summary;
     let _ = write!(

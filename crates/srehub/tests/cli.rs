@@ -330,7 +330,9 @@ fn html_report_renders_in_headless_chromium() {
 #[test]
 fn demo_cluster_findings() {
     let demo = workspace_root().join("examples/demo-cluster");
-    let o = run(srehub().args(["doctor", "-o", "json", "--snapshot"]).arg(&demo));
+    let o = run(srehub()
+        .args(["doctor", "-o", "json", "--snapshot"])
+        .arg(&demo));
     assert_eq!(o.code, 1, "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let lines: Vec<String> = v["findings"]
@@ -346,7 +348,10 @@ fn demo_cluster_findings() {
                 r["kind"].as_str().unwrap_or(""),
                 r["namespace"].as_str().unwrap_or(""),
                 r["name"].as_str().unwrap_or(""),
-                r["container"].as_str().map(|c| format!("[{c}]")).unwrap_or_default()
+                r["container"]
+                    .as_str()
+                    .map(|c| format!("[{c}]"))
+                    .unwrap_or_default()
             )
         })
         .collect();

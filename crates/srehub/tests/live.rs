@@ -81,18 +81,34 @@ fn live_demo_cluster_matches_its_snapshot() {
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json") && !p.ends_with("version.json"))
         .collect();
-    let server = FakeKube::start(FakeKube::objects_from_files(&files), FakeOptions { metrics: true, ..FakeOptions::default() });
+    let server = FakeKube::start(
+        FakeKube::objects_from_files(&files),
+        FakeOptions {
+            metrics: true,
+            ..FakeOptions::default()
+        },
+    );
     let live = srehub()
         .args(["doctor", "-o", "json", "--now", NOW, "--kubeconfig"])
         .arg(&server.kubeconfig)
         .env("SREHUB_KUBE__PAGE_SIZE", "50")
         .output()
         .unwrap();
-    let snap = srehub().args(["doctor", "-o", "json", "--now", NOW, "--snapshot"]).arg(&dir).output().unwrap();
+    let snap = srehub()
+        .args(["doctor", "-o", "json", "--now", NOW, "--snapshot"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     let (live, snap) = (findings(&live.stdout), findings(&snap.stdout));
     // The snapshot also holds objects at removed API versions (legacy.json) that no API server serves.
-    let snap: Vec<Value> = snap.into_iter().filter(|f| f["check"] != "K8S023").collect();
-    let live: Vec<Value> = live.into_iter().filter(|f| f["check"] != "K8S023").collect();
+    let snap: Vec<Value> = snap
+        .into_iter()
+        .filter(|f| f["check"] != "K8S023")
+        .collect();
+    let live: Vec<Value> = live
+        .into_iter()
+        .filter(|f| f["check"] != "K8S023")
+        .collect();
     assert!(live.len() > 50, "{}", live.len());
     assert_eq!(live, snap);
 }

@@ -13,7 +13,8 @@ pub struct Subject<'a> {
     pub kind: &'a str,
     pub namespace: &'a str,
     pub name: &'a str,
-    pub labels: Option<&'a BTreeMap<String, String>>,
+    /// Labels as `(key, value)` pairs.
+    pub labels: Option<&'a [(String, String)]>,
 }
 
 #[derive(Debug, Clone)]
@@ -90,8 +91,8 @@ impl ExemptionSet {
                 && r.labels.iter().all(|(k, g)| {
                     subject
                         .labels
-                        .and_then(|l| l.get(k))
-                        .is_some_and(|v| g.is_match(v))
+                        .and_then(|l| l.iter().find(|(lk, _)| lk == k))
+                        .is_some_and(|(_, v)| g.is_match(v))
                 })
         })
     }
@@ -156,8 +157,7 @@ mod tests {
     #[test]
     fn exemptions_match_every_given_field() {
         let set = rules("- {checks: [K8S003], namespace: 'kube-*', labels: {team: 'plat*'}}");
-        let labels: BTreeMap<String, String> =
-            [("team".to_string(), "platform".to_string())].into();
+        let labels = [("team".to_string(), "platform".to_string())];
         let s = Subject {
             kind: "Pod",
             namespace: "kube-system",

@@ -41,14 +41,17 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, skipped: &mut usize) -> Result<(), E
     Ok(())
 }
 
+/// Parser threads for large inputs: one per core.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
 /// Reads snapshots from paths; `-` is standard input. Files of a directory are read in path order.
 pub fn read(paths: &[PathBuf], stdin: &mut dyn Read) -> Result<ClusterSnapshot, Error> {
     let mut b = SnapshotBuilder::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            stdin.read_to_end(&mut buf).map_err(Error::Stdin)?;
-            b.add_bytes(&buf, "<stdin>")?;
+            b.add_reader(&mut *stdin, "<stdin>", threads())?;
             continue;
         }
         let meta = std::fs::metadata(path).map_err(|e| Error::Read {
@@ -63,11 +66,11 @@ pub fn read(paths: &[PathBuf], stdin: &mut dyn Read) -> Result<ClusterSnapshot, 
                 return Err(Error::EmptyDirectory { path: path.clone() });
             }
             for f in &files {
-                let bytes = std::fs::read(f).map_err(|e| Error::Read {
+                let file = std::fs::File::open(f).map_err(|e| Error::Read {
                     path: f.clone(),
                     source: e,
                 })?;
-                b.add_bytes(&bytes, &f.display().to_string())?;
+                b.add_reader(file, &f.display().to_string(), threads())?;
             }
             if skipped > 0 {
                 b.note(format!(
@@ -77,11 +80,11 @@ pub fn read(paths: &[PathBuf], stdin: &mut dyn Read) -> Result<ClusterSnapshot, 
             }
             tracing::debug!(dir = %path.display(), files = files.len(), skipped, "read snapshot directory");
         } else {
-            let bytes = std::fs::read(path).map_err(|e| Error::Read {
+            let file = std::fs::File::open(path).map_err(|e| Error::Read {
                 path: path.clone(),
                 source: e,
             })?;
-            b.add_bytes(&bytes, &path.display().to_string())?;
+            b.add_reader(file, &path.display().to_string(), threads())?;
         }
     }
     Ok(b.finish())

@@ -105,7 +105,11 @@ impl FakeKube {
         let mut out = Vec::new();
         for p in paths {
             let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
-            let item_kind = v["kind"].as_str().and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty()).map(str::to_string);
+            let item_kind = v["kind"]
+                .as_str()
+                .and_then(|k| k.strip_suffix("List"))
+                .filter(|k| !k.is_empty())
+                .map(str::to_string);
             let api_version = v["apiVersion"].clone();
             match v.get("items").and_then(Value::as_array) {
                 Some(items) => out.extend(items.iter().cloned().map(|mut i| {

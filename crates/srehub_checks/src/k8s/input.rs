@@ -28,7 +28,7 @@ pub struct PodSpecOwner<'a> {
     /// Desired replicas (1 for pods and jobs).
     pub replicas: i32,
     /// Labels of the pods it makes.
-    pub pod_labels: &'a std::collections::BTreeMap<String, String>,
+    pub pod_labels: &'a srehub_model::k8s::SmallMap,
 }
 
 impl PodSpecOwner<'_> {
@@ -217,7 +217,7 @@ impl<'a> K8sInput<'a> {
                 kind: &object.kind,
                 namespace: &object.namespace,
                 name: &object.name,
-                labels: Some(&object.labels),
+                labels: Some(object.labels.as_slice()),
             };
             if self.exemptions.exempts(meta_of_check, &subject) {
                 return;

@@ -58,7 +58,9 @@ mod tests {
     };
 
     fn f(sev: Severity, pod: &str, check: &str) -> Finding {
-        let mut f = Finding::new(&M, "a").severity(sev).resource(Resource::new("Pod", pod).in_namespace("x"));
+        let mut f = Finding::new(&M, "a")
+            .severity(sev)
+            .resource(Resource::new("Pod", pod).in_namespace("x"));
         f.check = check.into();
         f
     }
@@ -72,7 +74,10 @@ mod tests {
     #[test]
     fn objects_count_once_at_their_worst_severity() {
         // One of 10 objects with a warning (twice): 95.
-        let w = vec![f(Severity::Warning, "a", "K8S001"), f(Severity::Warning, "a", "K8S002")];
+        let w = vec![
+            f(Severity::Warning, "a", "K8S001"),
+            f(Severity::Warning, "a", "K8S002"),
+        ];
         assert_eq!(score(&w, 10), 95);
         // The same object critical too: 90 − 2 for the critical check.
         let mut c = w.clone();
@@ -82,10 +87,16 @@ mod tests {
 
     #[test]
     fn more_broken_objects_score_lower_and_never_below_zero() {
-        let few: Vec<_> = (0..2).map(|i| f(Severity::Critical, &i.to_string(), "K8S200")).collect();
-        let many: Vec<_> = (0..8).map(|i| f(Severity::Critical, &i.to_string(), "K8S200")).collect();
+        let few: Vec<_> = (0..2)
+            .map(|i| f(Severity::Critical, &i.to_string(), "K8S200"))
+            .collect();
+        let many: Vec<_> = (0..8)
+            .map(|i| f(Severity::Critical, &i.to_string(), "K8S200"))
+            .collect();
         assert!(score(&many, 10) < score(&few, 10));
-        let all: Vec<_> = (0..50).map(|i| f(Severity::Critical, &i.to_string(), &format!("K8S{i:03}"))).collect();
+        let all: Vec<_> = (0..50)
+            .map(|i| f(Severity::Critical, &i.to_string(), &format!("K8S{i:03}")))
+            .collect();
         assert_eq!(score(&all, 10), 0);
     }
 }

@@ -17,7 +17,11 @@ pub(super) fn render(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(t) = &r.target {
         writeln!(out, "Target: `{}`  ", t.replace('`', "'"))?;
     }
-    writeln!(out, "Generated: {}\n", r.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC"))?;
+    writeln!(
+        out,
+        "Generated: {}\n",
+        r.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    )?;
     let s = &r.summary;
     write!(out, "| Critical | Warning | Info | Checks run |")?;
     if s.score.is_some() {

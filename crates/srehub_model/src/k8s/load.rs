@@ -305,226 +305,136 @@ impl SnapshotBuilder {
         list_api_version: &str,
         origin: &str,
     ) -> Result<(), LoadError> {
-        let item: Item<'_> = serde_json::from_slice(bytes).map_err(|e| syntax(origin, &e))?;
-        let kind = match (item.kind.as_deref(), list_kind) {
-            (Some(k), _) if !k.is_empty() => k.to_string(),
-            (_, Some(k)) => k.to_string(),
-            _ => {
-                return Err(LoadError::NotKubernetes {
-                    origin: origin.to_string(),
-                    message: "an object without `kind`".into(),
-                });
-            }
-        };
-        let mut meta = item.metadata;
-        meta.kind = kind.clone();
-        meta.api_version = item
-            .api_version
-            .as_deref()
-            .unwrap_or(list_api_version)
-            .to_string();
-        self.observe(meta.creation_timestamp);
-        macro_rules! typed {
-            ($t:ty) => {{
-                let mut o = <$t>::default();
-                if let Some(s) = item.spec {
-                    o.spec = serde_json::from_slice(s.get().as_bytes())
-                        .map_err(|e| syntax(origin, &e))?;
-                }
-                if let Some(s) = item.status {
-                    o.status = serde_json::from_slice(s.get().as_bytes())
-                        .map_err(|e| syntax(origin, &e))?;
-                }
-                o.metadata = meta;
-                o
-            }};
-        }
-        macro_rules! spec_only {
-            ($t:ty) => {{
-                let mut o = <$t>::default();
-                if let Some(s) = item.spec {
-                    o.spec = serde_json::from_slice(s.get().as_bytes())
-                        .map_err(|e| syntax(origin, &e))?;
-                }
-                o.metadata = meta;
-                o
-            }};
-        }
-        match kind.as_str() {
-            "Pod" => {
-                let p: Pod = typed!(Pod);
+        let parsed = parse_item(bytes, list_kind, list_api_version, origin)?;
+        self.push_parsed(parsed, list_kind.is_some());
+        Ok(())
+    }
+
+    /// Adds a parsed object (objects are added in input order, whichever thread parsed them).
+    pub(super) fn push_parsed(&mut self, parsed: Parsed, from_typed_list: bool) {
+        let Parsed { kind, obj } = parsed;
+        match obj {
+            Obj::Pod(p) => {
+                self.observe(p.metadata.creation_timestamp);
                 for c in &p.status.conditions {
                     self.observe(c.last_transition_time);
                 }
                 self.snap.pods.push(p);
             }
-            "Node" => {
-                let n: Node = typed!(Node);
+            Obj::Node(n) => {
+                self.observe(n.metadata.creation_timestamp);
                 for c in &n.status.conditions {
                     self.observe(c.last_heartbeat_time);
                 }
                 self.snap.nodes.push(n);
             }
-            "Deployment" | "StatefulSet" | "DaemonSet" => {
-                let w: Workload = typed!(Workload);
+            Obj::Workload(w) => {
+                self.observe(w.metadata.creation_timestamp);
                 self.snap.workloads.push(w);
             }
-            "ReplicaSet" => {
-                let w: Workload = typed!(Workload);
+            Obj::ReplicaSet(w) => {
+                self.observe(w.metadata.creation_timestamp);
                 self.snap.replica_sets.push(w);
             }
-            "Job" => {
-                let j: Job = typed!(Job);
+            Obj::Job(j) => {
+                self.observe(j.metadata.creation_timestamp);
                 self.snap.jobs.push(j);
             }
-            "CronJob" => {
-                let c: CronJob = typed!(CronJob);
+            Obj::CronJob(c) => {
+                self.observe(c.metadata.creation_timestamp);
                 self.snap.cron_jobs.push(c);
             }
-            "Service" => {
-                let s: Service = spec_only!(Service);
-                self.snap.services.push(s);
+            Obj::Service(x) => {
+                self.observe(x.metadata.creation_timestamp);
+                self.snap.services.push(x);
             }
-            "PersistentVolumeClaim" => {
-                let p: Pvc = typed!(Pvc);
-                self.snap.pvcs.push(p);
+            Obj::Pvc(x) => {
+                self.observe(x.metadata.creation_timestamp);
+                self.snap.pvcs.push(x);
             }
-            "HorizontalPodAutoscaler" => {
-                let h: Hpa = spec_only!(Hpa);
-                self.snap.hpas.push(h);
+            Obj::Hpa(x) => {
+                self.observe(x.metadata.creation_timestamp);
+                self.snap.hpas.push(x);
             }
-            "PodDisruptionBudget" => {
-                let p: Pdb = spec_only!(Pdb);
-                self.snap.pdbs.push(p);
+            Obj::Pdb(x) => {
+                self.observe(x.metadata.creation_timestamp);
+                self.snap.pdbs.push(x);
             }
-            "NetworkPolicy" => {
-                let n: NetworkPolicy = spec_only!(NetworkPolicy);
-                self.snap.network_policies.push(n);
+            Obj::NetworkPolicy(x) => {
+                self.observe(x.metadata.creation_timestamp);
+                self.snap.network_policies.push(x);
             }
-            "ResourceQuota" => self.snap.resource_quotas.push(meta),
-            "LimitRange" => self.snap.limit_ranges.push(meta),
-            "Namespace" => {
-                #[derive(Deserialize, Default)]
-                #[serde(default)]
-                struct NsStatus {
-                    phase: Option<String>,
-                }
-                let phase = match item.status {
-                    Some(s) => serde_json::from_slice::<NsStatus>(s.get().as_bytes())
-                        .map_err(|e| syntax(origin, &e))?
-                        .phase
-                        .unwrap_or_default(),
-                    None => String::new(),
-                };
-                self.snap.namespaces.push(Namespace {
-                    metadata: meta,
-                    phase,
-                });
+            Obj::ResourceQuota(m) => {
+                self.observe(m.creation_timestamp);
+                self.snap.resource_quotas.push(m);
             }
-            "Role" | "ClusterRole" => self.snap.roles.push(Role {
-                metadata: meta,
-                rules: item.rules,
-            }),
-            "RoleBinding" | "ClusterRoleBinding" => self.snap.role_bindings.push(RoleBinding {
-                metadata: meta,
-                role_ref: item.role_ref.unwrap_or_default(),
-                subjects: item.subjects,
-            }),
-            "Event" => {
-                let involved_object = item.involved_object.or(item.regarding).unwrap_or_default();
-                let message = if item.message.is_empty() {
-                    item.note
-                } else {
-                    item.message
-                };
-                let e = Event {
-                    metadata: meta,
-                    involved_object,
-                    reason: item.reason,
-                    message,
-                    type_: item.type_,
-                    count: item.count.or(item.deprecated_count),
-                    first_timestamp: item.first_timestamp.or(item.deprecated_first_timestamp),
-                    last_timestamp: item.last_timestamp.or(item.deprecated_last_timestamp),
-                    event_time: item.event_time,
-                    series: item.series,
-                };
+            Obj::LimitRange(m) => {
+                self.observe(m.creation_timestamp);
+                self.snap.limit_ranges.push(m);
+            }
+            Obj::Namespace(n) => {
+                self.observe(n.metadata.creation_timestamp);
+                self.snap.namespaces.push(n);
+            }
+            Obj::Role(r) => {
+                self.observe(r.metadata.creation_timestamp);
+                self.snap.roles.push(r);
+            }
+            Obj::RoleBinding(r) => {
+                self.observe(r.metadata.creation_timestamp);
+                self.snap.role_bindings.push(r);
+            }
+            Obj::Event(e) => {
+                self.observe(e.metadata.creation_timestamp);
                 self.observe(e.last_seen());
                 self.snap.events.push(e);
             }
-            "Endpoints" => {
-                let (r, n) = item.subsets.iter().fold((0, 0), |(r, n), s| {
-                    (
-                        r + s.addresses.len() as u32,
-                        n + s.not_ready_addresses.len() as u32,
-                    )
-                });
-                let e = self
-                    .endpoints
-                    .entry((meta.namespace.clone(), meta.name.clone()))
-                    .or_default();
-                e.0 += r;
-                e.1 += n;
+            Obj::Endpoints {
+                namespace,
+                name,
+                ready,
+                not_ready,
+            } => {
+                let e = self.endpoints.entry((namespace, name)).or_default();
+                e.0 += ready;
+                e.1 += not_ready;
                 self.snap.kinds.insert("Endpoints".into());
             }
-            "EndpointSlice" => {
-                let Some(svc) = meta.labels.get("kubernetes.io/service-name").cloned() else {
-                    return Ok(());
-                };
-                let (r, n) = item.endpoints.iter().fold((0, 0), |(r, n), ep| {
-                    // `ready` unset means ready (the API's own convention).
-                    if ep.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true) {
-                        (r + 1, n)
-                    } else {
-                        (r, n + 1)
-                    }
-                });
+            Obj::EndpointSlice {
+                namespace,
+                service,
+                ready,
+                not_ready,
+            } => {
                 if !self.slices_seen {
                     // Endpoints and slices describe the same addresses: prefer slices when both exist.
                     self.slices_seen = true;
                     self.endpoints.clear();
                 }
-                let e = self
-                    .endpoints
-                    .entry((meta.namespace.clone(), svc))
-                    .or_default();
-                e.0 += r;
-                e.1 += n;
+                let e = self.endpoints.entry((namespace, service)).or_default();
+                e.0 += ready;
+                e.1 += not_ready;
                 self.snap.kinds.insert("Endpoints".into());
             }
-            "NodeMetrics" => {
-                let u = usage(&item.usage.unwrap_or_default());
+            Obj::Skipped => {}
+            Obj::NodeMetrics(name, u) => {
                 self.snap
                     .node_metrics
                     .get_or_insert_with(BTreeMap::new)
-                    .insert(meta.name, u);
+                    .insert(name, u);
             }
-            "PodMetrics" => {
-                let containers = item
-                    .containers
-                    .iter()
-                    .map(|c| (c.name.clone(), usage(&c.usage)))
-                    .collect();
-                self.snap
-                    .pod_metrics
-                    .get_or_insert_with(Vec::new)
-                    .push(PodMetrics {
-                        namespace: meta.namespace,
-                        name: meta.name,
-                        containers,
-                    });
-            }
-            _ => {
+            Obj::PodMetrics(m) => self.snap.pod_metrics.get_or_insert_with(Vec::new).push(m),
+            Obj::Other(meta) => {
+                self.observe(meta.creation_timestamp);
                 *self.ignored.entry(kind.clone()).or_default() += 1;
                 self.snap.others.push(meta);
             }
         }
         if kind != "EndpointSlice" {
             self.snap.kinds.insert(kind);
-        } else if self.slices_seen && list_kind.is_some() {
+        } else if self.slices_seen && from_typed_list {
             self.snap.kinds.insert("Endpoints".into());
         }
-        Ok(())
     }
 
     /// Records that an empty typed list of `kind` was collected (the live source does this).
@@ -574,6 +484,216 @@ impl SnapshotBuilder {
         }
         self.snap
     }
+}
+
+/// One parsed object, ready to be added to a snapshot.
+pub(crate) struct Parsed {
+    kind: String,
+    obj: Obj,
+}
+
+pub(crate) enum Obj {
+    Pod(Pod),
+    Node(Node),
+    Workload(Workload),
+    ReplicaSet(Workload),
+    Job(Job),
+    CronJob(CronJob),
+    Service(Service),
+    Pvc(Pvc),
+    Hpa(Hpa),
+    Pdb(Pdb),
+    NetworkPolicy(NetworkPolicy),
+    ResourceQuota(Meta),
+    LimitRange(Meta),
+    Namespace(Namespace),
+    Role(Role),
+    RoleBinding(RoleBinding),
+    Event(Event),
+    Endpoints {
+        namespace: String,
+        name: String,
+        ready: u32,
+        not_ready: u32,
+    },
+    EndpointSlice {
+        namespace: String,
+        service: String,
+        ready: u32,
+        not_ready: u32,
+    },
+    NodeMetrics(String, Usage),
+    PodMetrics(PodMetrics),
+    Other(Meta),
+    /// Read, but nothing to keep (an EndpointSlice without a Service).
+    Skipped,
+}
+
+/// Parses one object into its typed model. Pure and thread-safe: the streaming reader runs it on
+/// several threads.
+pub(crate) fn parse_item(
+    bytes: &[u8],
+    list_kind: Option<&str>,
+    list_api_version: &str,
+    origin: &str,
+) -> Result<Parsed, LoadError> {
+    let item: Item<'_> = serde_json::from_slice(bytes).map_err(|e| syntax(origin, &e))?;
+    let kind = match (item.kind.as_deref(), list_kind) {
+        (Some(k), _) if !k.is_empty() => k.to_string(),
+        (_, Some(k)) => k.to_string(),
+        _ => {
+            return Err(LoadError::NotKubernetes {
+                origin: origin.to_string(),
+                message: "an object without `kind`".into(),
+            });
+        }
+    };
+    let mut meta = item.metadata;
+    meta.kind = kind.clone();
+    meta.api_version = item
+        .api_version
+        .as_deref()
+        .unwrap_or(list_api_version)
+        .to_string();
+    macro_rules! typed {
+        ($t:ty) => {{
+            let mut o = <$t>::default();
+            if let Some(s) = item.spec {
+                o.spec =
+                    serde_json::from_slice(s.get().as_bytes()).map_err(|e| syntax(origin, &e))?;
+            }
+            if let Some(s) = item.status {
+                o.status =
+                    serde_json::from_slice(s.get().as_bytes()).map_err(|e| syntax(origin, &e))?;
+            }
+            o.metadata = meta;
+            o
+        }};
+    }
+    macro_rules! spec_only {
+        ($t:ty) => {{
+            let mut o = <$t>::default();
+            if let Some(s) = item.spec {
+                o.spec =
+                    serde_json::from_slice(s.get().as_bytes()).map_err(|e| syntax(origin, &e))?;
+            }
+            o.metadata = meta;
+            o
+        }};
+    }
+    let obj = match kind.as_str() {
+        "Pod" => Obj::Pod(typed!(Pod)),
+        "Node" => Obj::Node(typed!(Node)),
+        "Deployment" | "StatefulSet" | "DaemonSet" => Obj::Workload(typed!(Workload)),
+        "ReplicaSet" => Obj::ReplicaSet(typed!(Workload)),
+        "Job" => Obj::Job(typed!(Job)),
+        "CronJob" => Obj::CronJob(typed!(CronJob)),
+        "Service" => Obj::Service(spec_only!(Service)),
+        "PersistentVolumeClaim" => Obj::Pvc(typed!(Pvc)),
+        "HorizontalPodAutoscaler" => Obj::Hpa(spec_only!(Hpa)),
+        "PodDisruptionBudget" => Obj::Pdb(spec_only!(Pdb)),
+        "NetworkPolicy" => Obj::NetworkPolicy(spec_only!(NetworkPolicy)),
+        "ResourceQuota" => Obj::ResourceQuota(meta),
+        "LimitRange" => Obj::LimitRange(meta),
+        "Namespace" => {
+            #[derive(Deserialize, Default)]
+            #[serde(default)]
+            struct NsStatus {
+                phase: Option<String>,
+            }
+            let phase = match item.status {
+                Some(s) => serde_json::from_slice::<NsStatus>(s.get().as_bytes())
+                    .map_err(|e| syntax(origin, &e))?
+                    .phase
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            Obj::Namespace(Namespace {
+                metadata: meta,
+                phase,
+            })
+        }
+        "Role" | "ClusterRole" => Obj::Role(Role {
+            metadata: meta,
+            rules: item.rules,
+        }),
+        "RoleBinding" | "ClusterRoleBinding" => Obj::RoleBinding(RoleBinding {
+            metadata: meta,
+            role_ref: item.role_ref.unwrap_or_default(),
+            subjects: item.subjects,
+        }),
+        "Event" => {
+            let involved_object = item.involved_object.or(item.regarding).unwrap_or_default();
+            let message = if item.message.is_empty() {
+                item.note
+            } else {
+                item.message
+            };
+            Obj::Event(Event {
+                metadata: meta,
+                involved_object,
+                reason: item.reason,
+                message,
+                type_: item.type_,
+                count: item.count.or(item.deprecated_count),
+                first_timestamp: item.first_timestamp.or(item.deprecated_first_timestamp),
+                last_timestamp: item.last_timestamp.or(item.deprecated_last_timestamp),
+                event_time: item.event_time,
+                series: item.series,
+            })
+        }
+        "Endpoints" => {
+            let (r, n) = item.subsets.iter().fold((0, 0), |(r, n), s| {
+                (
+                    r + s.addresses.len() as u32,
+                    n + s.not_ready_addresses.len() as u32,
+                )
+            });
+            Obj::Endpoints {
+                namespace: meta.namespace,
+                name: meta.name,
+                ready: r,
+                not_ready: n,
+            }
+        }
+        "EndpointSlice" => {
+            let Some(svc) = meta.labels.get("kubernetes.io/service-name").cloned() else {
+                return Ok(Parsed {
+                    kind,
+                    obj: Obj::Skipped,
+                });
+            };
+            let (r, n) = item.endpoints.iter().fold((0, 0), |(r, n), ep| {
+                // `ready` unset means ready (the API's own convention).
+                if ep.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true) {
+                    (r + 1, n)
+                } else {
+                    (r, n + 1)
+                }
+            });
+            Obj::EndpointSlice {
+                namespace: meta.namespace,
+                service: svc,
+                ready: r,
+                not_ready: n,
+            }
+        }
+        "NodeMetrics" => Obj::NodeMetrics(meta.name, usage(&item.usage.unwrap_or_default())),
+        "PodMetrics" => {
+            let containers = item
+                .containers
+                .iter()
+                .map(|c| (c.name.clone(), usage(&c.usage)))
+                .collect();
+            Obj::PodMetrics(PodMetrics {
+                namespace: meta.namespace,
+                name: meta.name,
+                containers,
+            })
+        }
+        _ => Obj::Other(meta),
+    };
+    Ok(Parsed { kind, obj })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod load;
 mod quantity;
 mod snapshot;
+mod stream;
 mod types;
 mod workloads;
 

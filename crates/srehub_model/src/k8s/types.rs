@@ -83,8 +83,7 @@ pub struct Meta {
     pub name: String,
     #[serde(deserialize_with = "nullable")]
     pub namespace: String,
-    #[serde(deserialize_with = "nullable")]
-    pub labels: BTreeMap<String, String>,
+    pub labels: SmallMap,
     /// Only `srehub.io/…` annotations are kept.
     #[serde(deserialize_with = "srehub_annotations")]
     pub annotations: BTreeMap<String, String>,
@@ -109,8 +108,7 @@ impl Meta {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LabelSelector {
-    #[serde(deserialize_with = "nullable")]
-    pub match_labels: BTreeMap<String, String>,
+    pub match_labels: SmallMap,
     #[serde(deserialize_with = "nullable")]
     pub match_expressions: Vec<SelectorRequirement>,
 }
@@ -127,7 +125,7 @@ pub struct SelectorRequirement {
 
 impl LabelSelector {
     /// Whether the selector matches these labels (an empty selector matches everything).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &SmallMap) -> bool {
         self.match_labels
             .iter()
             .all(|(k, v)| labels.get(k) == Some(v))
@@ -151,21 +149,111 @@ impl LabelSelector {
 
 /// Whether a plain map selector (a Service's) matches labels. An empty one matches nothing, as for
 /// Services.
-pub fn map_selector_matches(
-    sel: &BTreeMap<String, String>,
-    labels: &BTreeMap<String, String>,
-) -> bool {
+pub fn map_selector_matches(sel: &SmallMap, labels: &SmallMap) -> bool {
     !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// A small string map kept as a vector: resource lists hold one to three entries, and a `BTreeMap` node
+/// costs half a kilobyte each, twice per container, in a 100,000-pod snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct SmallMap(Vec<(String, String)>);
+
+impl<'a> IntoIterator for &'a SmallMap {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl FromIterator<(String, String)> for SmallMap {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        SmallMap(iter.into_iter().collect())
+    }
+}
+
+impl SmallMap {
+    /// The value of a key.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    /// Whether the key is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+    /// The entries, in input order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    /// The keys, in input order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The entries as a slice.
+    pub fn as_slice(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for SmallMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SmallMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of quantities")
+            }
+            fn visit_unit<E>(self) -> Result<SmallMap, E> {
+                Ok(SmallMap::default())
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<SmallMap, A::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(2));
+                while let Some((k, v)) = m.next_entry::<String, QuantityText>()? {
+                    out.push((k, v.0));
+                }
+                Ok(SmallMap(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A quantity as text; JSON numbers (`cpu: 2` in hand-written YAML) are accepted too.
+struct QuantityText(String);
+
+impl<'de> Deserialize<'de> for QuantityText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(QuantityText(s)),
+            Value::Number(n) => Ok(QuantityText(n.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "a quantity must be a string or a number, not {other}"
+            ))),
+        }
+    }
 }
 
 /// `ResourceRequirements`: quantities as the API writes them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Resources {
-    #[serde(deserialize_with = "nullable")]
-    pub requests: BTreeMap<String, String>,
-    #[serde(deserialize_with = "nullable")]
-    pub limits: BTreeMap<String, String>,
+    pub requests: SmallMap,
+    pub limits: SmallMap,
 }
 
 /// `Capabilities`.
@@ -199,13 +287,43 @@ pub struct Container {
     pub image: String,
     #[serde(deserialize_with = "nullable")]
     pub resources: Resources,
-    /// Probes are kept as JSON so that they can be compared whole.
-    pub liveness_probe: Option<Value>,
-    pub readiness_probe: Option<Value>,
-    pub startup_probe: Option<Value>,
+    pub liveness_probe: Option<Probe>,
+    pub readiness_probe: Option<Probe>,
+    pub startup_probe: Option<Probe>,
     pub security_context: Option<SecurityContext>,
     /// `restartPolicy: Always` on an init container makes it a sidecar.
     pub restart_policy: Option<String>,
+}
+
+/// A probe, kept as compact JSON text: checks compare probes whole and rarely, and a parsed tree per
+/// container would cost a kilobyte each in a 100,000-pod snapshot.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct Probe(Box<serde_json::value::RawValue>);
+
+impl PartialEq for Probe {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Probe {
+    /// The probe as a JSON tree.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+    /// The probe as compact JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl<'de> Deserialize<'de> for Probe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let raw = serde_json::value::to_raw_value(&v).map_err(serde::de::Error::custom)?;
+        Ok(Probe(raw))
+    }
 }
 
 /// A pod volume: only what the checks need.
@@ -233,16 +351,6 @@ pub struct ClaimRef {
     pub claim_name: String,
 }
 
-/// `Toleration`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Toleration {
-    pub key: Option<String>,
-    pub operator: Option<String>,
-    pub value: Option<String>,
-    pub effect: Option<String>,
-}
-
 /// `PodSpec`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -264,8 +372,6 @@ pub struct PodSpec {
     pub security_context: Option<SecurityContext>,
     pub service_account_name: Option<String>,
     pub termination_grace_period_seconds: Option<i64>,
-    #[serde(deserialize_with = "nullable")]
-    pub tolerations: Vec<Toleration>,
     pub priority_class_name: Option<String>,
 }
 
@@ -318,9 +424,9 @@ pub struct StateDetail {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContainerState {
-    pub waiting: Option<StateDetail>,
-    pub running: Option<StateDetail>,
-    pub terminated: Option<StateDetail>,
+    pub waiting: Option<Box<StateDetail>>,
+    pub running: Option<Box<StateDetail>>,
+    pub terminated: Option<Box<StateDetail>>,
 }
 
 /// `ContainerStatus`.

@@ -1,7 +1,5 @@
 //! Controllers, networking, storage, policy and RBAC objects.
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -161,8 +159,7 @@ pub struct ServicePort {
 pub struct ServiceSpec {
     #[serde(rename = "type")]
     pub type_: Option<String>,
-    #[serde(deserialize_with = "nullable")]
-    pub selector: BTreeMap<String, String>,
+    pub selector: super::types::SmallMap,
     #[serde(deserialize_with = "nullable")]
     pub ports: Vec<ServicePort>,
     pub cluster_ip: Option<String>,

@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use srehub_core::{Check, Finding, Findings};
 use srehub_model::k8s::{ClusterSnapshot, map_selector_matches};
@@ -25,7 +25,7 @@ srehub_core::declare_check! {
     K8S016 ServiceSelectorMatchesNoPods { name: "service-selector-matches-no-pods", severity: Warning, category: Correctness, group: "audit" }
 }
 
-type Labels = BTreeMap<String, String>;
+type Labels = srehub_model::k8s::SmallMap;
 
 /// The distinct label sets of pods and pod templates in one namespace, with an inverted index from each
 /// `key=value` to the sets carrying it, so a selector is checked against a few candidates only.

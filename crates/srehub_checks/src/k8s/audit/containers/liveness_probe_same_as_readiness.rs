@@ -94,8 +94,8 @@ impl Check<K8sInput<'_>> for LivenessProbeSameAsReadiness {
                 let (Some(live), Some(ready)) = (&c.liveness_probe, &c.readiness_probe) else {
                     continue;
                 };
-                let live = normalized(live);
-                if live != normalized(ready) {
+                let live = normalized(&live.value());
+                if live != normalized(&ready.value()) {
                     continue;
                 }
                 input.report(

@@ -29,11 +29,7 @@ srehub_core::declare_check! {
 
 /// What a pod reserves of resource `key` in `pick` (requests or limits): the sum of its app and sidecar
 /// containers, or its largest init container plus the sidecars when that is bigger.
-fn pod_amount(
-    pod: &Pod,
-    key: &str,
-    pick: fn(&Resources) -> &std::collections::BTreeMap<String, String>,
-) -> f64 {
+fn pod_amount(pod: &Pod, key: &str, pick: fn(&Resources) -> &srehub_model::k8s::SmallMap) -> f64 {
     let amount = |r: &Resources| {
         pick(r)
             .get(key)

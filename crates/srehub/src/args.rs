@@ -51,6 +51,7 @@ pub enum Command {
   srehub doctor --snapshot examples/demo-cluster
   srehub doctor --context prod -o markdown
   srehub doctor diagnose --snapshot dump.json --fail-on warning
+  srehub doctor --watch 5m --metrics-addr 0.0.0.0:9192 -q   # a Prometheus exporter of findings
   kubectl get all,events,nodes -A -o json | srehub doctor --snapshot - -o markdown")]
     Doctor(Box<DoctorArgs>),
     /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
@@ -151,6 +152,12 @@ pub struct DoctorRunArgs {
     /// Kubernetes version to check API deprecations against (default: the API server's).
     #[arg(long, value_name = "VERSION")]
     pub kube_version: Option<String>,
+    /// Re-run every INTERVAL (e.g. `30s`, `5m`) until interrupted, printing each report.
+    #[arg(long, value_name = "INTERVAL")]
+    pub watch: Option<jiff::SignedDuration>,
+    /// With --watch: serve the findings as Prometheus metrics on ADDR (`/metrics`), e.g. 127.0.0.1:9192.
+    #[arg(long, value_name = "ADDR", requires = "watch")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// Flags of every command that produces a report.

@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod context;
 mod logging;
+mod metrics_server;
 mod output;
 
 use std::process::ExitCode;

@@ -358,3 +358,80 @@ fn demo_cluster_findings() {
     insta::assert_snapshot!(lines.join("\n"));
     assert_eq!(v["summary"]["score"], 47);
 }
+
+/// `GET path` on 127.0.0.1:port with plain HTTP/1.0; `None` until the server answers.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut body = String::new();
+    s.read_to_string(&mut body).ok()?;
+    Some(body)
+}
+
+#[test]
+fn watch_mode_exports_findings_as_prometheus_metrics() {
+    let port = srehub_test_support::free_port();
+    let mut child = srehub()
+        .args([
+            "doctor",
+            "--snapshot",
+            &fixture(),
+            "-q",
+            "--watch",
+            "1s",
+            "--metrics-addr",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut metrics = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Some(body) = http_get(port, "/metrics")
+            && body.contains("srehub_last_run_timestamp_seconds")
+        {
+            metrics = body;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        metrics.contains("application/openmetrics-text"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"srehub_findings{tool="doctor",check="K8S200",name="pod-crash-looping",severity="critical"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains("srehub_build_info{"), "{metrics}");
+    assert!(
+        metrics.contains("srehub_run_errors_total{tool=\"doctor\"} 0"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn watch_rejects_stdin_and_tiny_intervals() {
+    let o = run(srehub()
+        .args(["doctor", "--snapshot", "-", "--watch", "1m"])
+        .stdin(Stdio::null()));
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("standard input"), "{}", o.stderr);
+    let o = run(srehub().args(["doctor", "--snapshot", &fixture(), "--watch", "10ms"]));
+    assert_eq!(o.code, 2);
+    let o = run(srehub().args([
+        "doctor",
+        "--snapshot",
+        &fixture(),
+        "--metrics-addr",
+        "127.0.0.1:1",
+    ]));
+    assert_eq!(o.code, 2, "--metrics-addr needs --watch");
+}

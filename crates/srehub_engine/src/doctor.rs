@@ -101,6 +101,13 @@ pub struct Request {
     pub now: Option<Timestamp>,
 }
 
+impl Request {
+    /// Whether the source includes standard input (which can be read once only).
+    pub fn source_reads_stdin(&self) -> bool {
+        matches!(&self.source, Source::Snapshot(paths) if paths.iter().any(|p| p.as_os_str() == "-"))
+    }
+}
+
 /// The kinds the doctor reads, and what is lost when one is absent from the input.
 const KINDS: &[(&str, &str)] = &[
     ("Node", "node health"),

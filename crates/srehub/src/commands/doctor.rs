@@ -57,11 +57,69 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<ExitCode> {
         groups,
         now: run.now,
     };
+    if let Some(interval) = run.watch {
+        return watch(&ctx, &req, interval, run.metrics_addr);
+    }
     let spinner = ctx.spinner("reading the cluster…");
     let mut stdin = std::io::stdin();
     let report = runtime()?.block_on(srehub_engine::doctor::run(&req, &ctx.settings, &mut stdin));
     spinner.finish_and_clear();
     crate::output::emit(&ctx, &report?)
+}
+
+/// `--watch`: re-runs until interrupted; with `--metrics-addr`, a Prometheus exporter of the findings.
+fn watch(
+    ctx: &Context,
+    req: &Request,
+    interval: jiff::SignedDuration,
+    metrics_addr: Option<std::net::SocketAddr>,
+) -> anyhow::Result<ExitCode> {
+    let interval = Duration::try_from(interval)
+        .ok()
+        .filter(|d| *d >= Duration::from_secs(1))
+        .ok_or_else(|| {
+            anyhow::anyhow!("--watch needs an interval of at least 1s, such as 30s or 5m")
+        })?;
+    if req.source_reads_stdin() {
+        anyhow::bail!(
+            "--watch cannot re-read standard input; give a file, a directory or a live cluster"
+        );
+    }
+    let metrics = srehub_core::metrics::ReportMetrics::register("doctor");
+    srehub_core::metrics::register_build_info(env!("CARGO_PKG_VERSION"), env!("BUILD_GIT_COMMIT"));
+    let rt = runtime()?;
+    rt.block_on(async {
+        if let Some(addr) = metrics_addr {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr} for --metrics-addr"))?;
+            tracing::info!(%addr, "serving metrics on /metrics");
+            tokio::spawn(crate::metrics_server::serve(listener));
+        }
+        loop {
+            let started = std::time::Instant::now();
+            let mut stdin = std::io::empty();
+            match srehub_engine::doctor::run(req, &ctx.settings, &mut stdin).await {
+                Ok(report) => {
+                    metrics.observe(&report, started.elapsed());
+                    if !ctx.quiet {
+                        crate::output::emit(ctx, &report)?;
+                    }
+                }
+                Err(e) => {
+                    metrics.error();
+                    tracing::error!("doctor run failed: {e:#}");
+                    if !ctx.quiet {
+                        eprintln!("error: {e:#}");
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = tokio::signal::ctrl_c() => return Ok(ExitCode::Clean),
+            }
+        }
+    })
 }
 
 fn snapshot(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<ExitCode> {

@@ -37,24 +37,6 @@ pub fn encode() -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use prometheus_client::metrics::gauge::Gauge;
-
-    #[test]
-    fn registered_metrics_are_encoded_with_prefix() {
-        let g: Gauge = Gauge::default();
-        g.set(3);
-        super::registry()
-            .lock()
-            .unwrap()
-            .register("test_gauge", "A test gauge", g);
-        let text = super::encode();
-        assert!(text.contains("srehub_test_gauge 3"), "{text}");
-        assert!(text.ends_with("# EOF\n"));
-    }
-}
-
 /// Metrics of a tool that runs repeatedly (`srehub doctor --watch`): the last report's findings by check
 /// and severity, its score, when it ran, how long it took, and failed runs.
 pub struct ReportMetrics {
@@ -150,4 +132,22 @@ pub fn register_build_info(version: &str, commit: &str) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .register(names::BUILD_INFO, "srehub build information", info);
+}
+
+#[cfg(test)]
+mod tests {
+    use prometheus_client::metrics::gauge::Gauge;
+
+    #[test]
+    fn registered_metrics_are_encoded_with_prefix() {
+        let g: Gauge = Gauge::default();
+        g.set(3);
+        super::registry()
+            .lock()
+            .unwrap()
+            .register("test_gauge", "A test gauge", g);
+        let text = super::encode();
+        assert!(text.contains("srehub_test_gauge 3"), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+    }
 }

@@ -61,7 +61,13 @@ pub enum Command {
   srehub explain            # all checks")]
     Explain(ExplainArgs),
     /// Show the resolved configuration or its JSON schema.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  srehub config show
+  SREHUB_FAIL_ON=warning srehub --config ci.yaml config show
+  srehub config schema > srehub.schema.json"
+    )]
     Config(ConfigCommand),
     /// Print a shell completion script.
     #[command(after_help = "Example:
@@ -72,6 +78,8 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// Print the version and the git commit it was built from.
+    #[command(after_help = "Example:
+  srehub version")]
     Version,
 }
 
@@ -89,10 +97,16 @@ pub struct DoctorArgs {
 #[derive(Debug, Subcommand)]
 pub enum DoctorGroup {
     /// Nodes, versions, control plane and add-ons.
+    #[command(after_help = "Example:
+  srehub doctor health --context prod")]
     Health(DoctorRunArgs),
     /// What is broken now: pods, workloads, jobs, volumes, services, events, node load.
+    #[command(after_help = "Example:
+  srehub doctor diagnose -n payments --fail-on warning")]
     Diagnose(DoctorRunArgs),
     /// Best practice: probes, resources, security context, images, PDBs, RBAC, network policy, APIs.
+    #[command(after_help = "Example:
+  srehub doctor audit --snapshot dump.json -o sarif > audit.sarif")]
     Audit(DoctorRunArgs),
     /// Save what the doctor reads from a live cluster as one `kubectl get -o json` style file, to
     /// analyze later or elsewhere with `--snapshot`.
@@ -188,8 +202,12 @@ pub struct ExplainArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Print the resolved settings (YAML) and where they came from, secrets redacted.
+    #[command(after_help = "Example:
+  srehub config show")]
     Show,
     /// Print the JSON schema of srehub.yaml.
+    #[command(after_help = "Example:
+  srehub config schema > srehub.schema.json")]
     Schema,
 }
 

@@ -8,6 +8,7 @@ mod input;
 mod score;
 #[cfg(test)]
 pub(crate) mod testing;
+mod text;
 
 pub use input::{K8sInput, PodSpecOwner};
 pub use score::score;

@@ -35,19 +35,4 @@ pub const CHECKS: &[&K8sCheck] = &[
     &MetricsServerMissing,
 ];
 
-/// A duration in minutes for messages: `45 min`, `3h 10m`, `2d 4h`.
-fn duration(minutes: i64) -> String {
-    let m = minutes.max(0);
-    match m {
-        0..60 => format!("{m} min"),
-        60..1440 => format!("{}h {}m", m / 60, m % 60),
-        _ => format!("{}d {}h", m / 1440, m % 1440 / 60),
-    }
-}
-
-/// `1 pod`, `3 pods`: a count with its noun in the right number.
-fn count(n: impl std::fmt::Display, one: &str, many: &str) -> String {
-    let n = n.to_string();
-    let noun = if n == "1" { one } else { many };
-    format!("{n} {noun}")
-}
+use crate::k8s::text::{count, duration};

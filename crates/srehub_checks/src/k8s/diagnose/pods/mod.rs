@@ -113,19 +113,9 @@ fn quote(s: &str, max: usize) -> String {
     out
 }
 
-/// `"N min"`, `"N h"` or `"N d"` for a number of minutes (clamped at 0).
-fn duration(minutes: i64) -> String {
-    let m = minutes.max(0);
-    if m < 120 {
-        format!("{m} min")
-    } else if m < 48 * 60 {
-        format!("{} h", m / 60)
-    } else {
-        format!("{} d", m / (24 * 60))
-    }
-}
+use crate::k8s::text::duration;
 
-/// `"N min ago"`, `"N h ago"` or `"N d ago"`.
+/// `"N min ago"`, `"3h 10m ago"`, `"2d 4h ago"`.
 fn ago(minutes: i64) -> String {
     format!("{} ago", duration(minutes))
 }
@@ -147,9 +137,9 @@ mod tests {
     #[test]
     fn ago_picks_a_unit() {
         assert_eq!(ago(-3), "0 min ago");
-        assert_eq!(ago(90), "90 min ago");
-        assert_eq!(ago(180), "3 h ago");
-        assert_eq!(ago(3000), "2 d ago");
+        assert_eq!(ago(90), "1h 30m ago");
+        assert_eq!(ago(180), "3h 0m ago");
+        assert_eq!(ago(3000), "2d 2h ago");
         assert_eq!(duration(45), "45 min");
     }
 }

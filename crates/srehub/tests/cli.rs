@@ -435,3 +435,63 @@ fn watch_rejects_stdin_and_tiny_intervals() {
     ]));
     assert_eq!(o.code, 2, "--metrics-addr needs --watch");
 }
+
+#[test]
+fn json_logs_are_one_object_a_line() {
+    let o = run(srehub().args([
+        "--log-level",
+        "debug",
+        "--log-format",
+        "json",
+        "doctor",
+        "-o",
+        "json",
+        "--snapshot",
+        &fixture(),
+    ]));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let lines: Vec<&str> = o.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "debug logging printed nothing");
+    for l in lines {
+        let v: serde_json::Value =
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+        assert!(
+            v["timestamp"].is_string() && v["level"].is_string() && v["target"].is_string(),
+            "{l}"
+        );
+    }
+}
+
+#[test]
+fn empty_snapshot_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "").unwrap();
+    let o = run(srehub().args(["doctor", "--snapshot", empty.to_str().unwrap()]));
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("empty.json") && o.stderr.contains("empty"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn works_as_a_kubectl_plugin() {
+    let Some(kubectl) = srehub_test_support::require_binary(&["kubectl"], &[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("kubectl-srehub");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("srehub"), &plugin).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = run(Command::new(kubectl)
+        .args(["srehub", "doctor", "-o", "json", "--snapshot", &fixture()])
+        .env("PATH", path));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stdout.contains("srehub.report/v1"));
+}

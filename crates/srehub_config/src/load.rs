@@ -113,11 +113,13 @@ pub fn env_options(vars: &[(String, String)]) -> Result<(Options, Vec<String>), 
                 Value::Object([(key.clone(), acc)].into_iter().collect())
             })
         };
-        // A value is first taken as a string (so `1.30` stays a version), then as YAML.
+        // A value is first taken as a string (so `1.30` stays a version), then as YAML; YAML flow
+        // collections (`[a, b]`, `{k: v}`) are always YAML.
         let as_string = nest(Value::String(v.clone()));
+        let flow = v.trim_start().starts_with(['[', '{']);
         let one = match serde_json::from_value::<Options>(as_string.clone()) {
-            Ok(_) => as_string,
-            Err(_) => {
+            Ok(_) if !flow => as_string,
+            _ => {
                 let parsed: Value = serde_yaml_ng::from_str(v).map_err(|e| Error::Env {
                     var: k.clone(),
                     message: format!("not a valid value: {e}"),
@@ -284,6 +286,7 @@ mod tests {
             ("SREHUB_DOCTOR__RESTART_WARNING", "8"),
             ("SREHUB_DOCTOR__KUBE_VERSION", "1.30"),
             ("SREHUB_CHECKS__IGNORE", "K8S003, K8S010"),
+            ("SREHUB_CHECKS__SELECT", "[K8S0, K8S1]"),
             (
                 "SREHUB_EXEMPTIONS",
                 "[{checks: [K8S003], namespace: kube-system}]",
@@ -292,12 +295,14 @@ mod tests {
             ("PATH", "/bin"),
         ]))
         .unwrap();
-        assert_eq!(used.len(), 5);
+        assert_eq!(used.len(), 6);
         assert_eq!(o.fail_on, Some(Severity::Warning));
         let d = o.doctor.unwrap();
         assert_eq!(d.restart_warning, Some(8));
         assert_eq!(d.kube_version.as_deref(), Some("1.30"));
-        assert_eq!(o.checks.unwrap().ignore.unwrap(), ["K8S003", "K8S010"]);
+        let checks = o.checks.unwrap();
+        assert_eq!(checks.ignore.unwrap(), ["K8S003", "K8S010"]);
+        assert_eq!(checks.select.unwrap(), ["K8S0", "K8S1"]);
         assert_eq!(
             o.exemptions.unwrap()[0].namespace.as_deref(),
             Some("kube-system")

@@ -230,7 +230,7 @@ pub fn analyze(
     );
     let missing: Vec<String> = KINDS
         .iter()
-        .filter(|(k, _)| !snap.has(k))
+        .filter(|(k, _)| !snap.has(k) && kinds_for(&req.groups).contains(k))
         .map(|(k, what)| format!("{k} ({what})"))
         .collect();
     if !missing.is_empty() {

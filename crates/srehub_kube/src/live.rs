@@ -332,13 +332,25 @@ impl Connection {
         let base = res.path(self.opts.namespace.as_deref());
         let mut pages = Vec::new();
         let mut token: Option<String> = None;
+        let mut restarts = 0;
         loop {
             let mut path = format!("{base}?limit={}", self.opts.page_size);
             if let Some(t) = &token {
                 path.push_str("&continue=");
                 path.push_str(&encode(t));
             }
-            let text = self.get(&path).await.map_err(|e| (res, e))?;
+            let text = match self.get(&path).await {
+                // The continue token expired (the list took longer than etcd keeps it): start over,
+                // as kubectl does; a few times at most.
+                Err(FetchError::Status { code: 410, .. }) if token.is_some() && restarts < 3 => {
+                    tracing::debug!(kind = res.kind, "continue token expired; listing again");
+                    restarts += 1;
+                    pages.clear();
+                    token = None;
+                    continue;
+                }
+                r => r.map_err(|e| (res, e))?,
+            };
             let next = serde_json::from_str::<Page>(&text)
                 .ok()
                 .and_then(|p| p.metadata)
@@ -386,7 +398,9 @@ impl Connection {
                     "forbidden to list {} ({}): checks that need {} found nothing; grant list on it to see them",
                     res.plural, message, res.kind
                 )),
-                Err((res, FetchError::Status { code: 404, .. })) if res.api_version.starts_with("metrics.k8s.io") => {
+                // Absent (404), or registered but with metrics-server down (503): the cluster is still
+                // readable, only usage is unknown.
+                Err((res, FetchError::Status { code: 404 | 503, .. })) if res.api_version.starts_with("metrics.k8s.io") => {
                     data.notes.push("the metrics API (metrics.k8s.io) is not served: node and pod usage checks skipped".into());
                 }
                 Err((res, FetchError::Status { code: 404, .. })) => {
@@ -441,7 +455,8 @@ impl LiveData {
     }
 
     /// Writes everything as one `kubectl get -o json` style `List` (items carry `kind` and
-    /// `apiVersion`), plus the server version under `serverVersion`, which `--snapshot` reads back.
+    /// `apiVersion`), plus the server version under `serverVersion` and the collected kinds and notes
+    /// under `srehub.io/…` keys, which `--snapshot` reads back.
     pub fn write_list(&self, out: &mut dyn Write) -> Result<(), Error> {
         #[derive(Deserialize)]
         struct Items<'a> {
@@ -457,6 +472,21 @@ impl LiveData {
                 writeln!(out, "    \"serverVersion\": {compact},").map_err(io)?;
             }
         }
+        // What a dump cannot say by itself: the kinds listed even when none exist, and what could not
+        // be read; `--snapshot` reads both back, so the replay finds what the live run found.
+        let kinds: Vec<&str> = self.lists.iter().map(|l| l.resource.kind).collect();
+        writeln!(
+            out,
+            "    \"srehub.io/collectedKinds\": {},",
+            serde_json::json!(kinds)
+        )
+        .map_err(io)?;
+        writeln!(
+            out,
+            "    \"srehub.io/notes\": {},",
+            serde_json::json!(self.notes)
+        )
+        .map_err(io)?;
         out.write_all(b"    \"items\": [").map_err(io)?;
         let mut first = true;
         for l in &self.lists {

@@ -1,4 +1,5 @@
 //! srehub's models: plain serde data, produced by sources (live APIs, files) and read by the pure
 //! analyzers. Nothing here does network I/O.
 
+pub mod dockerfile;
 pub mod k8s;

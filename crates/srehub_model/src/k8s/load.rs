@@ -54,6 +54,12 @@ struct Top<'a> {
     server_version: Option<ServerVersion>,
     #[serde(default)]
     git_version: Option<String>,
+    /// Written by `srehub doctor snapshot`: kinds listed even when none exist, and the notes of the
+    /// live run (forbidden kinds, absent APIs).
+    #[serde(default, rename = "srehub.io/collectedKinds")]
+    collected_kinds: Vec<String>,
+    #[serde(default, rename = "srehub.io/notes")]
+    notes: Vec<String>,
 }
 
 /// One object, in the shape shared by every kind.
@@ -179,6 +185,35 @@ fn syntax(origin: &str, e: &serde_json::Error) -> LoadError {
     }
 }
 
+/// A syntax error in `part`, a slice of `whole`, with its position in `whole`.
+fn syntax_in(origin: &str, e: &serde_json::Error, whole: &[u8], part: &str) -> LoadError {
+    shift(syntax(origin, e), whole, part)
+}
+
+/// Moves an error's position in `part`, a slice of `whole`, to its position in `whole`.
+fn shift(e: LoadError, whole: &[u8], part: &str) -> LoadError {
+    let offset = (part.as_ptr() as usize)
+        .saturating_sub(whole.as_ptr() as usize)
+        .min(whole.len());
+    let before = &whole[..offset];
+    let lines = memchr::memchr_iter(b'\n', before).count();
+    let col0 = offset - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    match e {
+        LoadError::Syntax {
+            origin,
+            line,
+            column,
+            message,
+        } => LoadError::Syntax {
+            origin,
+            line: line + lines,
+            column: if line == 1 { column + col0 } else { column },
+            message,
+        },
+        other => other,
+    }
+}
+
 impl SnapshotBuilder {
     /// An empty builder.
     pub fn new() -> Self {
@@ -252,8 +287,37 @@ impl SnapshotBuilder {
         Ok(())
     }
 
+    /// A top-level value of a List other than `items` (the streaming reader calls this).
+    pub(super) fn top_level_value(
+        &mut self,
+        key: &[u8],
+        raw: &[u8],
+        origin: &str,
+    ) -> Result<(), LoadError> {
+        match key {
+            b"serverVersion" => {
+                self.snap.server_version =
+                    Some(serde_json::from_slice(raw).map_err(|e| syntax(origin, &e))?);
+            }
+            b"srehub.io/collectedKinds" => {
+                let kinds: Vec<String> =
+                    serde_json::from_slice(raw).map_err(|e| syntax(origin, &e))?;
+                self.snap.kinds.extend(kinds);
+            }
+            b"srehub.io/notes" => {
+                let notes: Vec<String> =
+                    serde_json::from_slice(raw).map_err(|e| syntax(origin, &e))?;
+                self.snap.notes.extend(notes);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn add_json(&mut self, bytes: &[u8], origin: &str) -> Result<(), LoadError> {
         let top: Top<'_> = serde_json::from_slice(bytes).map_err(|e| syntax(origin, &e))?;
+        self.snap.kinds.extend(top.collected_kinds);
+        self.snap.notes.extend(top.notes);
         if let Some(v) = top.server_version {
             self.snap.server_version = Some(v);
             if top.items.is_none() {
@@ -280,6 +344,7 @@ impl SnapshotBuilder {
                 let api_version = top.api_version.as_deref().unwrap_or("");
                 for (i, raw) in items.into_iter().enumerate() {
                     self.add_item(raw.get().as_bytes(), item_kind.as_deref(), api_version, origin)
+                        .map_err(|e| shift(e, bytes, raw.get()))
                         .map_err(|e| match e {
                             LoadError::NotKubernetes { origin, message } => LoadError::NotKubernetes {
                                 origin,
@@ -395,9 +460,12 @@ impl SnapshotBuilder {
                 ready,
                 not_ready,
             } => {
-                let e = self.endpoints.entry((namespace, name)).or_default();
-                e.0 += ready;
-                e.1 += not_ready;
+                // Slices describe the same addresses: once any slice is seen, Endpoints are ignored.
+                if !self.slices_seen {
+                    let e = self.endpoints.entry((namespace, name)).or_default();
+                    e.0 += ready;
+                    e.1 += not_ready;
+                }
                 self.snap.kinds.insert("Endpoints".into());
             }
             Obj::EndpointSlice {
@@ -559,12 +627,12 @@ pub(crate) fn parse_item(
         ($t:ty) => {{
             let mut o = <$t>::default();
             if let Some(s) = item.spec {
-                o.spec =
-                    serde_json::from_slice(s.get().as_bytes()).map_err(|e| syntax(origin, &e))?;
+                o.spec = serde_json::from_slice(s.get().as_bytes())
+                    .map_err(|e| syntax_in(origin, &e, bytes, s.get()))?;
             }
             if let Some(s) = item.status {
-                o.status =
-                    serde_json::from_slice(s.get().as_bytes()).map_err(|e| syntax(origin, &e))?;
+                o.status = serde_json::from_slice(s.get().as_bytes())
+                    .map_err(|e| syntax_in(origin, &e, bytes, s.get()))?;
             }
             o.metadata = meta;
             o
@@ -574,8 +642,8 @@ pub(crate) fn parse_item(
         ($t:ty) => {{
             let mut o = <$t>::default();
             if let Some(s) = item.spec {
-                o.spec =
-                    serde_json::from_slice(s.get().as_bytes()).map_err(|e| syntax(origin, &e))?;
+                o.spec = serde_json::from_slice(s.get().as_bytes())
+                    .map_err(|e| syntax_in(origin, &e, bytes, s.get()))?;
             }
             o.metadata = meta;
             o
@@ -603,7 +671,7 @@ pub(crate) fn parse_item(
             }
             let phase = match item.status {
                 Some(s) => serde_json::from_slice::<NsStatus>(s.get().as_bytes())
-                    .map_err(|e| syntax(origin, &e))?
+                    .map_err(|e| syntax_in(origin, &e, bytes, s.get()))?
                     .phase
                     .unwrap_or_default(),
                 None => String::new(),
@@ -787,6 +855,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("invalid type"), "{e}");
+    }
+
+    #[test]
+    fn errors_inside_items_point_into_the_file() {
+        let text = "{\n  \"kind\": \"List\",\n  \"items\": [\n    {\"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}},\n    {\n      \"kind\": \"Pod\",\n      \"metadata\": {\"name\": \"b\"},\n      \"spec\": {\n        \"containers\": 7\n      }\n    }\n  ]\n}\n";
+        let e = load(text).unwrap_err().to_string();
+        assert!(e.starts_with("test.json:9:"), "{e}");
+    }
+
+    #[test]
+    fn endpoints_are_ignored_once_slices_are_seen_in_any_order() {
+        let s = load(r#"{"kind":"List","items":[
+          {"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"s-1","namespace":"x","labels":{"kubernetes.io/service-name":"s"}},"endpoints":[{"conditions":{"ready":true}}]},
+          {"kind":"Endpoints","apiVersion":"v1","metadata":{"name":"s","namespace":"x"},"subsets":[{"addresses":[{"ip":"1"}]}]}]}"#).unwrap();
+        assert_eq!((s.endpoints[0].ready, s.endpoints[0].not_ready), (1, 0));
     }
 
     #[test]

@@ -76,6 +76,8 @@ struct Scanner {
     value_start: Option<usize>,
     done: bool,
     saw_items: bool,
+    /// The open brackets, to reject `[}` and `{]`.
+    open: Vec<u8>,
 }
 
 fn parse_batch(b: &Batch, origin: &str) -> Result<Vec<Item>, LoadError> {
@@ -178,6 +180,9 @@ impl SnapshotBuilder {
                 });
             }
             drop(done_tx);
+            // Only the workers hold the receiver now: when they have all stopped (on an error), sending
+            // fails instead of blocking forever.
+            drop(work_rx);
             let scanned = self.scan(&mut reader, &mut buf, origin, &work_tx, &done_rx);
             drop(work_tx);
             let mut results: BTreeMap<usize, Result<Vec<Item>, LoadError>> = BTreeMap::new();
@@ -242,6 +247,8 @@ impl SnapshotBuilder {
         // Line accounting for error positions: lines before buf[0], and up to `counted`.
         let mut line_base = 1usize;
         let mut counted = 0usize;
+        // The column at `counted` (1-based), so a column never needs a scan back to the last newline.
+        let mut counted_col = 1usize;
         let mut pos = 0usize;
         let mut eof = false;
         loop {
@@ -300,6 +307,9 @@ impl SnapshotBuilder {
                     }
                 }
                 match b {
+                    b'"' if s.depth == 2 && s.in_items => {
+                        return Err(not_object(origin, buf, pos, line_base, counted));
+                    }
                     b'"' => {
                         s.in_string = true;
                         if s.depth == 1 {
@@ -325,6 +335,10 @@ impl SnapshotBuilder {
                             if s.key == b"items" && b == b'[' {
                                 s.in_items = true;
                                 s.saw_items = true;
+                            } else {
+                                // Another top-level object or array (`serverVersion`, srehub's
+                                // collected kinds): kept whole, read when it closes.
+                                s.value_start = Some(pos);
                             }
                         } else if s.depth == 2 && s.in_items {
                             if b != b'{' {
@@ -333,20 +347,23 @@ impl SnapshotBuilder {
                             s.item_start = Some(pos);
                         }
                         s.depth += 1;
+                        s.open.push(b);
                     }
                     b'}' | b']' => {
-                        if s.depth == 0 {
+                        let expected = if b == b'}' { b'{' } else { b'[' };
+                        if s.depth == 0 || s.open.pop() != Some(expected) {
                             return Err(unbalanced(origin, buf, pos, line_base, counted));
                         }
                         s.depth -= 1;
                         if s.depth == 2 && s.in_items && b == b'}' {
                             if let Some(start) = s.item_start.take() {
-                                line_base +=
-                                    memchr::memchr_iter(b'\n', &buf[counted..start]).count();
-                                counted = start;
-                                let column = start
-                                    - memchr::memrchr(b'\n', &buf[..start]).map_or(0, |i| i + 1)
-                                    + 1;
+                                let column = advance(
+                                    buf,
+                                    &mut counted,
+                                    &mut counted_col,
+                                    &mut line_base,
+                                    start,
+                                );
                                 let from = batch.data.len();
                                 batch.data.extend_from_slice(&buf[start..=pos]);
                                 batch
@@ -371,6 +388,10 @@ impl SnapshotBuilder {
                             }
                         } else if s.depth == 1 && s.in_items && b == b']' {
                             s.in_items = false;
+                        } else if s.depth == 1 && s.value_start.is_some() {
+                            if let Some(v) = s.value_start.take() {
+                                self.top_level_value(&s.key, &buf[v..=pos], origin)?;
+                            }
                         } else if s.depth == 0 {
                             s.done = true;
                         }
@@ -392,7 +413,8 @@ impl SnapshotBuilder {
                 .flatten()
                 .min()
                 .unwrap_or(pos);
-            line_base += memchr::memchr_iter(b'\n', &buf[counted.min(keep)..keep]).count();
+            let to = keep.max(counted);
+            advance(buf, &mut counted, &mut counted_col, &mut line_base, to);
             buf.drain(..keep);
             pos -= keep;
             counted = 0;
@@ -403,6 +425,30 @@ impl SnapshotBuilder {
                 origin: origin.to_string(),
                 message: format!("reading failed: {e}"),
             })?;
+        }
+        if s.done {
+            // Nothing but whitespace may follow the document, as for `add_bytes`.
+            let mut rest = buf[pos..].to_vec();
+            loop {
+                if let Some(off) = rest.iter().position(|b| !b.is_ascii_whitespace()) {
+                    let at = pos + off.min(buf.len().saturating_sub(pos));
+                    let (line, column) = position(buf, at.min(buf.len()), line_base, counted);
+                    return Err(LoadError::Syntax {
+                        origin: origin.to_string(),
+                        line,
+                        column,
+                        message: "trailing characters after the JSON document".into(),
+                    });
+                }
+                rest.clear();
+                if fill(reader, &mut rest, CHUNK).map_err(|e| LoadError::NotKubernetes {
+                    origin: origin.to_string(),
+                    message: format!("reading failed: {e}"),
+                })? && rest.iter().all(u8::is_ascii_whitespace)
+                {
+                    break;
+                }
+            }
         }
         if !s.done {
             let line = line_base + memchr::memchr_iter(b'\n', &buf[counted..]).count();
@@ -454,6 +500,25 @@ fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bo
         buf.extend_from_slice(&tmp[..n]);
     }
     Ok(false)
+}
+
+/// Moves the line/column bookkeeping from `counted` forward to `to`; returns the column at `to`.
+fn advance(
+    buf: &[u8],
+    counted: &mut usize,
+    counted_col: &mut usize,
+    line_base: &mut usize,
+    to: usize,
+) -> usize {
+    let seg = &buf[*counted..to];
+    *line_base += memchr::memchr_iter(b'\n', seg).count();
+    let column = match memchr::memrchr(b'\n', seg) {
+        Some(i) => to - (*counted + i + 1) + 1,
+        None => *counted_col + (to - *counted),
+    };
+    *counted = to;
+    *counted_col = column;
+    column
 }
 
 fn position(buf: &[u8], pos: usize, line_base: usize, counted: usize) -> (usize, usize) {
@@ -563,6 +628,57 @@ mod tests {
         // Pod i is on line i + 4 (three header lines, one pod a line).
         assert!(e.starts_with("big.json:80004:"), "{e}");
         assert!(e.contains("invalid type"), "{e}");
+    }
+
+    #[test]
+    fn every_item_broken_on_one_thread_is_an_error_not_a_hang() {
+        let text =
+            big_list(90_000, false).replace("\"containers\": [", "\"containers\": 7, \"x\": [");
+        let mut b = SnapshotBuilder::new();
+        let e = b
+            .add_reader(text.as_bytes(), "bad.json", 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("invalid type"), "{e}");
+    }
+
+    #[test]
+    fn trailing_data_and_bad_structure_are_errors() {
+        let mut text = big_list(90_000, false);
+        text.push_str("{\"kind\": \"List\", \"items\": []}\n");
+        let mut b = SnapshotBuilder::new();
+        let e = b
+            .add_reader(text.as_bytes(), "two.json", 2)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("trailing characters"), "{e}");
+
+        let mut text = big_list(90_000, false);
+        let at = text.find("\"pod-5\"").unwrap();
+        let line_start = text[..at].rfind('\n').unwrap() + 1;
+        text.insert_str(line_start, "        \"a string\",\n");
+        let mut b = SnapshotBuilder::new();
+        let e = b
+            .add_reader(text.as_bytes(), "str.json", 2)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not an object"), "{e}");
+
+        let text = big_list(90_000, false).replacen("\n    ],", "\n    },", 1);
+        let mut b = SnapshotBuilder::new();
+        let e = b
+            .add_reader(text.as_bytes(), "br.json", 2)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unbalanced"), "{e}");
+    }
+
+    #[test]
+    fn compact_single_line_dumps_stream_with_columns() {
+        let text: String = big_list(90_000, false).lines().map(str::trim).collect();
+        let mut b = SnapshotBuilder::new();
+        b.add_reader(text.as_bytes(), "raw.json", 2).unwrap();
+        assert_eq!(b.finish().pods.len(), 90_000);
     }
 
     #[test]

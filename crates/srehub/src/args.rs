@@ -54,6 +54,12 @@ pub enum Command {
   srehub doctor --watch 5m --metrics-addr 0.0.0.0:9192 -q   # a Prometheus exporter of findings
   kubectl get all,events,nodes -A -o json | srehub doctor --snapshot - -o markdown")]
     Doctor(Box<DoctorArgs>),
+    /// Lint configuration files: Dockerfiles (more kinds to come).
+    #[command(after_help = "Examples:
+  srehub lint                          # every Dockerfile under the current directory
+  srehub lint services/api/Dockerfile -o sarif > lint.sarif
+  cat Dockerfile | srehub lint - --stdin-kind dockerfile")]
+    Lint(LintArgs),
     /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
     #[command(after_help = "Examples:
   srehub explain K8S003
@@ -189,6 +195,25 @@ pub struct ReportArgs {
     /// Do not run these checks (comma-separated, repeatable).
     #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
     pub ignore: Vec<String>,
+}
+
+/// `srehub lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files and directories to lint (directories are searched recursively); `-` reads stdin.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// What stdin holds, with `-`.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub stdin_kind: Option<StdinKind>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Kinds of input for `--stdin-kind`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StdinKind {
+    Dockerfile,
 }
 
 /// `srehub explain`.

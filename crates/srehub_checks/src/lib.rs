@@ -4,13 +4,18 @@
 //! Each domain has a registry (`CHECKS`); [`all_checks`] lists every check of every domain, for
 //! `srehub explain`, `--select` validation and the generated docs.
 
+pub mod dockerfile;
 pub mod k8s;
 
 use srehub_core::CheckMeta;
 
 /// Every registered check of every domain.
 pub fn all_checks() -> Vec<&'static CheckMeta> {
-    k8s::checks().into_iter().map(|c| c.meta()).collect()
+    k8s::checks()
+        .into_iter()
+        .map(|c| c.meta())
+        .chain(dockerfile::CHECKS.iter().map(|c| c.meta()))
+        .collect()
 }
 
 /// Finds a check by code or name (case-insensitive).

@@ -13,6 +13,9 @@ pub enum Error {
     /// `--select`/`--ignore`/overrides name no known check.
     #[error(transparent)]
     Selection(#[from] srehub_core::SelectionError),
+    /// `srehub lint` had nothing it could lint, or a path it could not read.
+    #[error("{0}")]
+    Lint(String),
     /// A source could not be reached (or refused us, or failed after retries).
     #[error(transparent)]
     Unreachable(srehub_kube::Error),

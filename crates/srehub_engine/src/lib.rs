@@ -4,5 +4,6 @@
 
 pub mod doctor;
 mod error;
+pub mod lint;
 
 pub use error::Error;

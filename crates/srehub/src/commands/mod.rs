@@ -3,6 +3,7 @@
 mod config;
 mod doctor;
 mod explain;
+mod lint;
 
 use srehub_core::ExitCode;
 
@@ -12,6 +13,7 @@ use crate::args::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Doctor(args) => doctor::run(&cli.global, *args),
+        Command::Lint(args) => lint::run(&cli.global, &args),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),
         Command::Completions { shell } => {

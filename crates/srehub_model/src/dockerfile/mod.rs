@@ -285,7 +285,15 @@ pub fn parse(text: &str) -> Result<Dockerfile, SyntaxError> {
                 });
             }
         }
-        let (flags, args) = split_flags(rest);
+        // Only these instructions take `--flags`; for the others (`CMD --port 80`) they are arguments.
+        let (flags, args) = if matches!(
+            keyword.as_str(),
+            "FROM" | "RUN" | "COPY" | "ADD" | "HEALTHCHECK"
+        ) {
+            split_flags(rest)
+        } else {
+            (Vec::new(), rest.to_string())
+        };
         let exec_form = if args.starts_with('[') {
             serde_json::from_str::<Vec<String>>(&args).ok()
         } else {
@@ -357,6 +365,14 @@ mod tests {
             df.instructions[5].exec_form.as_deref(),
             Some(&["/app".to_string(), "--serve".to_string()][..])
         );
+    }
+
+    #[test]
+    fn only_flag_taking_instructions_have_flags() {
+        let df = parse("FROM --platform=linux/amd64 alpine:3.20\nCMD --port 8080\n").unwrap();
+        assert_eq!(df.instructions[0].flag("platform"), Some("linux/amd64"));
+        assert!(df.instructions[1].flags.is_empty());
+        assert_eq!(df.instructions[1].args, "--port 8080");
     }
 
     #[test]

@@ -54,11 +54,12 @@ pub enum Command {
   srehub doctor --watch 5m --metrics-addr 0.0.0.0:9192 -q   # a Prometheus exporter of findings
   kubectl get all,events,nodes -A -o json | srehub doctor --snapshot - -o markdown")]
     Doctor(Box<DoctorArgs>),
-    /// Lint configuration files: Dockerfiles (more kinds to come).
+    /// Lint configuration files: Kubernetes manifests, Dockerfiles, Terraform, GitHub Actions, GitLab CI.
     #[command(after_help = "Examples:
-  srehub lint                          # every Dockerfile under the current directory
-  srehub lint services/api/Dockerfile -o sarif > lint.sarif
-  cat Dockerfile | srehub lint - --stdin-kind dockerfile")]
+  srehub lint                          # everything lintable under the current directory
+  srehub lint deploy/ --kube-version 1.29 -o sarif > lint.sarif
+  kustomize build overlays/prod | srehub lint - --stdin-kind manifest
+  srehub lint . -o json > baseline.json && srehub lint . --baseline baseline.json")]
     Lint(LintArgs),
     /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
     #[command(after_help = "Examples:
@@ -206,6 +207,20 @@ pub struct LintArgs {
     /// What stdin holds, with `-`.
     #[arg(long, value_enum, value_name = "KIND")]
     pub stdin_kind: Option<StdinKind>,
+    /// Judge Kubernetes API versions against this release (`1.29`): deprecated ones warn, removed ones
+    /// are critical. Default: the newest release.
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// Report only findings not in this earlier JSON report (`srehub lint -o json > FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Apply the safe, mechanical fixes to the files (keeping comments and layout), then report what is
+    /// left.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+    /// Print the fixes as a unified diff instead of a report, writing nothing; exits 1 if there is any.
+    #[arg(long)]
+    pub diff: bool,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -214,6 +229,13 @@ pub struct LintArgs {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum StdinKind {
     Dockerfile,
+    /// Kubernetes manifests (YAML or JSON).
+    Manifest,
+    /// One Terraform file.
+    Terraform,
+    GithubWorkflow,
+    GithubAction,
+    GitlabCi,
 }
 
 /// `srehub explain`.

@@ -2,17 +2,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use assert_cmd::cargo::CommandCargoExt;
+mod common;
 
-fn srehub(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("srehub").unwrap();
-    c.env_remove("SREHUB_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .env("NO_COLOR", "1")
-        .current_dir(dir);
-    c
+fn srehub(dir: &std::path::Path) -> std::process::Command {
+    common::srehub_in(dir)
 }
 
 #[test]

@@ -4,8 +4,11 @@
 //! Each domain has a registry (`CHECKS`); [`all_checks`] lists every check of every domain, for
 //! `srehub explain`, `--select` validation and the generated docs.
 
+pub mod ci;
 pub mod dockerfile;
 pub mod k8s;
+pub mod manifest;
+pub mod terraform;
 
 use srehub_core::CheckMeta;
 
@@ -15,6 +18,9 @@ pub fn all_checks() -> Vec<&'static CheckMeta> {
         .into_iter()
         .map(|c| c.meta())
         .chain(dockerfile::CHECKS.iter().map(|c| c.meta()))
+        .chain(ci::CHECKS.iter().map(|c| c.meta()))
+        .chain(manifest::CHECKS.iter().map(|c| c.meta()))
+        .chain(terraform::CHECKS.iter().map(|c| c.meta()))
         .collect()
 }
 

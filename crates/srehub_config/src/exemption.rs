@@ -15,6 +15,8 @@ pub struct Subject<'a> {
     pub name: &'a str,
     /// Labels as `(key, value)` pairs.
     pub labels: Option<&'a [(String, String)]>,
+    /// The file of a finding of `srehub lint`.
+    pub path: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -24,6 +26,7 @@ struct Compiled {
     name: Option<GlobMatcher>,
     kind: Option<String>,
     labels: Vec<(String, GlobMatcher)>,
+    path: Option<GlobMatcher>,
 }
 
 /// Compiled exemptions.
@@ -69,6 +72,11 @@ impl ExemptionSet {
                     .transpose()?,
                 kind: r.kind.clone(),
                 labels,
+                path: r
+                    .path
+                    .as_deref()
+                    .map(|p| glob(origin, &key("path"), p))
+                    .transpose()?,
             });
         }
         Ok(ExemptionSet { rules: out })
@@ -88,6 +96,9 @@ impl ExemptionSet {
                     .as_ref()
                     .is_none_or(|g| g.is_match(subject.namespace))
                 && r.name.as_ref().is_none_or(|g| g.is_match(subject.name))
+                && r.path
+                    .as_ref()
+                    .is_none_or(|g| subject.path.is_some_and(|p| g.is_match(p)))
                 && r.labels.iter().all(|(k, g)| {
                     subject
                         .labels
@@ -121,14 +132,23 @@ impl ExemptionSet {
             return;
         }
         findings.retain(|f| {
-            let (Some(meta), Some(r)) = (meta_of(&f.check), &f.resource) else {
+            let Some(meta) = meta_of(&f.check) else {
                 return true;
             };
-            let subject = Subject {
-                kind: &r.kind,
-                namespace: r.namespace.as_deref().unwrap_or(""),
-                name: &r.name,
-                labels: None,
+            let path = f.location.as_ref().map(|l| l.file.as_str());
+            let subject = match &f.resource {
+                Some(r) => Subject {
+                    kind: &r.kind,
+                    namespace: r.namespace.as_deref().unwrap_or(""),
+                    name: &r.name,
+                    labels: None,
+                    path,
+                },
+                None if path.is_some() => Subject {
+                    path,
+                    ..Subject::default()
+                },
+                None => return true,
             };
             !self.exempts(meta, &subject)
         });
@@ -163,6 +183,7 @@ mod tests {
             namespace: "kube-system",
             name: "x",
             labels: Some(&labels),
+            path: None,
         };
         assert!(set.exempts(&META, &s));
         assert!(!set.exempts(
@@ -183,9 +204,28 @@ mod tests {
             namespace: "a",
             name: "legacy-api",
             labels: None,
+            path: None,
         };
         assert!(set.exempts(&META, &s));
         assert!(!set.exempts(&META, &Subject { kind: "Pod", ..s }));
+    }
+
+    #[test]
+    fn path_exemptions_match_lint_findings_by_file() {
+        let set = rules("- {checks: [K8S003], path: 'deploy/legacy/**'}");
+        let s = Subject {
+            path: Some("deploy/legacy/app.yaml"),
+            ..Subject::default()
+        };
+        assert!(set.exempts(&META, &s));
+        assert!(!set.exempts(
+            &META,
+            &Subject {
+                path: Some("deploy/app.yaml"),
+                ..s
+            }
+        ));
+        assert!(!set.exempts(&META, &Subject::default()));
     }
 
     #[test]

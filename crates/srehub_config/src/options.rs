@@ -122,6 +122,9 @@ pub struct Exemption {
     /// Labels the resource must carry (values are globs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
+    /// File path glob, for findings of `srehub lint` (`deploy/legacy/**`, `**/Dockerfile.dev`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Why the exemption exists (shown by `srehub config show`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -198,6 +198,9 @@ pub struct Finding {
     /// What to do about it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// A safe, mechanical fix that `srehub lint --fix` can apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<crate::fix::Fix>,
 }
 
 impl Finding {
@@ -212,6 +215,7 @@ impl Finding {
             location: None,
             message: message.into(),
             hint: None,
+            fix: None,
         }
     }
 
@@ -230,6 +234,12 @@ impl Finding {
     /// Sets the hint.
     pub fn hint(mut self, h: impl Into<String>) -> Self {
         self.hint = Some(h.into());
+        self
+    }
+
+    /// Attaches a fix.
+    pub fn fix(mut self, f: crate::fix::Fix) -> Self {
+        self.fix = Some(f);
         self
     }
 

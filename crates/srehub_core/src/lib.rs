@@ -9,9 +9,11 @@ mod check;
 mod error;
 mod exit;
 mod finding;
+pub mod fix;
 pub mod metrics;
 pub mod render;
 mod report;
+pub mod suppress;
 
 pub use check::{Check, CheckMeta, Findings, HasMeta, Selection, SelectionError, run_checks};
 pub use error::Error;

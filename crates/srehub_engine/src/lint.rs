@@ -1,26 +1,82 @@
-//! The lint engine: files in, a report out. This release lints Dockerfiles (and Containerfiles).
+//! The lint engine: files in, a report out. It lints Dockerfiles, Kubernetes manifests (schema,
+//! references, API versions, duplicates, and the doctor's audit rules over the same objects) and CI
+//! workflows (GitHub Actions workflows and actions, GitLab CI).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
+use srehub_checks::ci::{self as ci_checks, CiInput};
 use srehub_checks::dockerfile::{self, DockerfileInput};
-use srehub_config::Settings;
-use srehub_core::{CheckMeta, Finding, NoteLevel, Report, run_checks};
+use srehub_checks::k8s::{self, K8sInput};
+use srehub_checks::manifest::{self, ManifestInput};
+use srehub_checks::terraform::{self as tf_checks, TfInput};
+use srehub_config::{ExemptionSet, Settings};
+use srehub_core::{CheckMeta, Finding, Location, NoteLevel, Report, run_checks, suppress};
+use srehub_model::ci::{self as ci_model, CiKind};
+use srehub_model::k8s::SnapshotBuilder;
+use srehub_model::manifest::{ManifestObject, looks_like_manifest, parse_file};
+use srehub_model::yaml::Node;
 
 use crate::Error;
 
 /// Kinds of file `srehub lint` understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FileKind {
     Dockerfile,
+    /// Kubernetes manifests: YAML (multi-document) or JSON, `List`s included.
+    Manifest,
+    GithubWorkflow,
+    GithubAction,
+    GitlabCi,
+    /// Terraform (`*.tf`); the files of one directory form a module.
+    Terraform,
+}
+
+impl FileKind {
+    fn label(self) -> &'static str {
+        match self {
+            FileKind::Dockerfile => "Dockerfile",
+            FileKind::Manifest => "Kubernetes manifest file",
+            FileKind::GithubWorkflow => "GitHub Actions workflow",
+            FileKind::GithubAction => "GitHub action",
+            FileKind::GitlabCi => "GitLab CI file",
+            FileKind::Terraform => "Terraform file",
+        }
+    }
 }
 
 /// One lint run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Request {
     /// Files and directories (searched recursively); `-` reads stdin as `stdin_kind`.
     pub paths: Vec<PathBuf>,
     pub stdin_kind: Option<FileKind>,
+    /// The Kubernetes version manifests are judged against for deprecated APIs (`1.29`).
+    pub kube_version: Option<String>,
+    /// A previous JSON report: its findings are not reported again.
+    pub baseline: Option<PathBuf>,
+    /// Apply safe fixes to the files (`--fix`), or show them as a diff (`--diff`).
+    pub fix: FixMode,
+}
+
+/// What to do with the fixes findings carry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FixMode {
+    /// Report them only (each fixable finding says so in JSON).
+    #[default]
+    Off,
+    /// Write the fixed files, and report what is left.
+    Write,
+    /// Print a unified diff of the fixes; write nothing.
+    Diff,
+}
+
+/// The result of a lint run: the report, and with `--diff` the diff.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: Report,
+    pub diff: Option<String>,
 }
 
 /// Directories never searched.
@@ -35,78 +91,144 @@ const SKIP_DIRS: &[&str] = &[
 /// Files larger than this are reported and skipped.
 const MAX_BYTES: u64 = 10 << 20;
 
-/// The kind of a file, from its name.
-pub fn detect(path: &Path) -> Option<FileKind> {
-    let name = path.file_name()?.to_str()?;
-    let lower = name.to_ascii_lowercase();
-    (lower == "dockerfile"
+fn is_dockerfile(lower: &str) -> bool {
+    lower == "dockerfile"
         || lower == "containerfile"
         || lower.starts_with("dockerfile.")
         || lower.ends_with(".dockerfile")
-        || lower.ends_with(".containerfile"))
-    .then_some(FileKind::Dockerfile)
+        || lower.ends_with(".containerfile")
 }
 
-fn walk(dir: &Path, out: &mut Vec<(PathBuf, FileKind)>) -> std::io::Result<()> {
+fn is_yaml_or_json(lower: &str) -> bool {
+    lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")
+}
+
+/// The kind of a file from its name alone; YAML and JSON files are `Manifest` candidates (their content
+/// decides when found by a directory walk).
+pub fn detect(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    if is_dockerfile(&lower) {
+        return Some(FileKind::Dockerfile);
+    }
+    if let Some(k) = ci_model::detect(path) {
+        return Some(match k {
+            CiKind::GithubWorkflow => FileKind::GithubWorkflow,
+            CiKind::GithubAction => FileKind::GithubAction,
+            CiKind::GitlabCi => FileKind::GitlabCi,
+        });
+    }
+    if lower.ends_with(".tf") {
+        return Some(FileKind::Terraform);
+    }
+    is_yaml_or_json(&lower).then_some(FileKind::Manifest)
+}
+
+/// A file found by the walk, and whether its kind still depends on its content.
+struct Found {
+    path: PathBuf,
+    kind: FileKind,
+    by_content: bool,
+}
+
+fn walk(dir: &Path, out: &mut Vec<Found>, notes: &mut Vec<String>) -> std::io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
+    let chart = entries
+        .iter()
+        .any(|p| p.file_name().is_some_and(|n| n == "Chart.yaml"));
+    if chart {
+        notes.push(format!(
+            "{}: a Helm chart; its templates are Go templates, not manifests, and were not linted (render them with `helm template {} | srehub lint - --stdin-kind manifest`)",
+            dir.display(),
+            dir.display()
+        ));
+    }
     for p in entries {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if p.is_dir() {
-            if !SKIP_DIRS.contains(&name) {
-                walk(&p, out)?;
+            if SKIP_DIRS.contains(&name) || (chart && name == "templates") {
+                continue;
             }
+            walk(&p, out, notes)?;
         } else if let Some(kind) = detect(&p) {
-            out.push((p, kind));
+            if chart && (name == "Chart.yaml" || name.starts_with("values")) {
+                continue;
+            }
+            out.push(Found {
+                by_content: kind == FileKind::Manifest,
+                path: p,
+                kind,
+            });
         }
     }
     Ok(())
 }
 
-/// The checks `srehub lint` runs.
+/// Every check `srehub lint` can run.
 pub fn checks() -> Vec<&'static CheckMeta> {
-    dockerfile::CHECKS.iter().map(|c| c.meta()).collect()
+    dockerfile::CHECKS
+        .iter()
+        .map(|c| c.meta())
+        .chain(manifest::CHECKS.iter().map(|c| c.meta()))
+        .chain(k8s::manifest_audit_checks().into_iter().map(|c| c.meta()))
+        .chain(ci_checks::CHECKS.iter().map(|c| c.meta()))
+        .chain(tf_checks::CHECKS.iter().map(|c| c.meta()))
+        .collect()
 }
 
-/// Lints the files of a request. A file that cannot be read or parsed is a warning note naming it and
-/// the position; the others are still linted. Nothing lintable at all is an input error (exit 2).
-pub async fn run(
+/// A file read for linting.
+struct Input {
+    path: String,
+    kind: FileKind,
+    text: String,
+}
+
+fn read_inputs(
     req: &Request,
-    settings: &Settings,
     stdin: &mut (dyn std::io::Read + Send),
-) -> Result<Report, Error> {
-    let selection = settings.selection();
-    selection.validate(checks())?;
-    let mut inputs: Vec<(String, String)> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
+    notes: &mut Vec<String>,
+) -> Result<Vec<Input>, Error> {
+    let mut inputs = Vec::new();
     for p in &req.paths {
         if p.as_os_str() == "-" {
             let kind = req.stdin_kind.ok_or_else(|| {
-                Error::Lint("reading stdin needs --stdin-kind (dockerfile)".into())
+                Error::Lint(
+                    "reading stdin needs --stdin-kind (dockerfile, manifest, terraform, github-workflow, github-action or gitlab-ci)"
+                        .into(),
+                )
             })?;
-            let FileKind::Dockerfile = kind;
             let mut text = String::new();
             stdin
                 .read_to_string(&mut text)
                 .map_err(|e| Error::Lint(format!("reading standard input: {e}")))?;
-            inputs.push(("<stdin>".into(), text));
+            inputs.push(Input {
+                path: "<stdin>".into(),
+                kind,
+                text,
+            });
             continue;
         }
         let meta =
             std::fs::metadata(p).map_err(|e| Error::Lint(format!("{}: {e}", p.display())))?;
         let files = if meta.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| Error::Lint(format!("{}: {e}", p.display())))?;
+            walk(p, &mut found, notes).map_err(|e| Error::Lint(format!("{}: {e}", p.display())))?;
             found
         } else {
-            // A file named on the command line is linted as a Dockerfile whatever its name.
-            vec![(p.clone(), detect(p).unwrap_or(FileKind::Dockerfile))]
+            // A file named on the command line is linted whatever its name: YAML/JSON as manifests,
+            // anything else as a Dockerfile.
+            vec![Found {
+                path: p.clone(),
+                kind: detect(p).unwrap_or(FileKind::Dockerfile),
+                by_content: false,
+            }]
         };
-        for (f, FileKind::Dockerfile) in files {
-            let shown = f.display().to_string();
-            match std::fs::metadata(&f) {
+        for f in files {
+            let shown = f.path.display().to_string();
+            match std::fs::metadata(&f.path) {
                 Ok(m) if m.len() > MAX_BYTES => {
                     notes.push(format!(
                         "{shown}: skipped, larger than {} MiB",
@@ -120,9 +242,18 @@ pub async fn run(
                 }
                 Ok(_) => {}
             }
-            match std::fs::read(&f) {
+            match std::fs::read(&f.path) {
                 Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => inputs.push((shown, text)),
+                    Ok(text) => {
+                        if f.by_content && !looks_like_manifest(&text) {
+                            continue; // some other YAML (values, compose files, configs)
+                        }
+                        inputs.push(Input {
+                            path: shown,
+                            kind: f.kind,
+                            text,
+                        });
+                    }
                     Err(_) => {
                         notes.push(format!("{shown}: not UTF-8 text (a binary file?), skipped"))
                     }
@@ -131,9 +262,118 @@ pub async fn run(
             }
         }
     }
+    Ok(inputs)
+}
+
+/// Where a finding of the doctor's audit about `resource` points in the manifests: the container's
+/// entry if the finding names one, else the object.
+fn locate(objects: &[ManifestObject], f: &Finding) -> Option<Location> {
+    let r = f.resource.as_ref()?;
+    let ns = r.namespace.as_deref().unwrap_or("");
+    let o = objects
+        .iter()
+        .find(|o| o.kind == r.kind && o.name == r.name && o.namespace == ns)?;
+    let mut pos = o.pos();
+    if let Some(c) = &r.container
+        && let Some(t) = manifest::pod_template(o)
+    {
+        let found = ["containers", "initContainers", "ephemeralContainers"]
+            .iter()
+            .flat_map(|l| t.spec.get(l).map(Node::items).unwrap_or(&[]))
+            .find(|n| n.get("name").and_then(Node::as_str) == Some(c.as_str()));
+        if let Some(n) = found {
+            pos = n.pos;
+        }
+    }
+    Some(Location {
+        file: o.file.clone(),
+        line: Some(pos.line),
+        column: Some(pos.column),
+    })
+}
+
+/// Adds a manifest object to the doctor's model. Values of the wrong type (reported by the schema checks)
+/// would make the model drop the whole object, so they are left out and the rest of the object is kept.
+fn add_to_snapshot(builder: &mut SnapshotBuilder, o: &ManifestObject) {
+    let mut json = o.node.to_json();
+    let bytes = serde_json::to_vec(&json).unwrap_or_default();
+    if builder.add_bytes(&bytes, &o.file).is_ok() {
+        return;
+    }
+    for v in manifest::schema::Schema::get().validate(o) {
+        if v.kind == manifest::schema::ViolationKind::WrongType {
+            remove_path(&mut json, &v.segments);
+        }
+    }
+    if let Ok(bytes) = serde_json::to_vec(&json) {
+        // Still unreadable: the schema checks report why.
+        let _ = builder.add_bytes(&bytes, &o.file);
+    }
+}
+
+fn remove_path(v: &mut serde_json::Value, path: &[String]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut cur = v;
+    for p in parents {
+        cur = match cur {
+            serde_json::Value::Object(m) => match m.get_mut(p) {
+                Some(x) => x,
+                None => return,
+            },
+            serde_json::Value::Array(a) => match p.parse::<usize>().ok().and_then(|i| a.get_mut(i))
+            {
+                Some(x) => x,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    match cur {
+        serde_json::Value::Object(m) => {
+            m.remove(last);
+        }
+        serde_json::Value::Array(a) => {
+            if let Some(x) = last.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                *x = serde_json::Value::Null;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Lints the files of a request. A file that cannot be read or parsed is a warning note naming it and
+/// the position; the others are still linted. Nothing lintable at all is an input error (exit 2).
+pub async fn run(
+    req: &Request,
+    settings: &Settings,
+    stdin: &mut (dyn std::io::Read + Send),
+) -> Result<Outcome, Error> {
+    let selection = settings.selection();
+    let known = checks();
+    selection.validate(known.iter().copied())?;
+    let exemptions = ExemptionSet::compile(&settings.exemptions, "exemptions")?;
+    exemptions.validate(known.iter().copied())?;
+    let mut doctor = settings.doctor.clone();
+    if let Some(v) = &req.kube_version {
+        if srehub_model::k8s::parse_minor(v).is_none() {
+            return Err(Error::Lint(format!(
+                "--kube-version `{v}` is not a Kubernetes version (expected MAJOR.MINOR, e.g. 1.29)"
+            )));
+        }
+        doctor.kube_version = Some(v.clone());
+    }
+    let baseline = match &req.baseline {
+        Some(p) => Some(read_baseline(p)?),
+        None => None,
+    };
+
+    let mut notes: Vec<String> = Vec::new();
+    let inputs = read_inputs(req, stdin, &mut notes)?;
     if inputs.is_empty() && notes.is_empty() {
         return Err(Error::Lint(format!(
-            "no Dockerfile found under {}",
+            "nothing to lint under {} (no Dockerfile, Kubernetes manifest or CI workflow found)",
             req.paths
                 .iter()
                 .map(|p| p.display().to_string())
@@ -141,42 +381,286 @@ pub async fn run(
                 .join(", ")
         )));
     }
-    let registry = dockerfile::CHECKS;
+
     let mut findings: Vec<Finding> = Vec::new();
     let mut ran: Vec<&'static CheckMeta> = Vec::new();
-    let mut linted = 0;
-    for (path, text) in &inputs {
-        match srehub_model::dockerfile::parse(text) {
-            Ok(file) => {
-                let input = DockerfileInput { path, file: &file };
-                let (f, r) = run_checks(registry, &input, &selection);
-                findings.extend(f);
-                if ran.is_empty() {
-                    ran = r;
-                }
-                linted += 1;
+    let add_ran = |r: Vec<&'static CheckMeta>, ran: &mut Vec<&'static CheckMeta>| {
+        for m in r {
+            if !ran.iter().any(|x| x.code == m.code) {
+                ran.push(m);
             }
-            Err(e) => notes.push(format!("{path}:{e}")),
+        }
+    };
+    let mut linted: HashMap<FileKind, usize> = HashMap::new();
+    let texts: HashMap<&str, &str> = inputs
+        .iter()
+        .map(|i| (i.path.as_str(), i.text.as_str()))
+        .collect();
+    let mut objects: Vec<ManifestObject> = Vec::new();
+    // Terraform files by directory: each directory is a module (variables and locals are shared).
+    let mut tf_modules: std::collections::BTreeMap<PathBuf, Vec<srehub_model::terraform::TfFile>> =
+        Default::default();
+    for input in &inputs {
+        let path = input.path.as_str();
+        match input.kind {
+            FileKind::Dockerfile => match srehub_model::dockerfile::parse(&input.text) {
+                Ok(file) => {
+                    let i = DockerfileInput {
+                        path,
+                        file: &file,
+                        text: &input.text,
+                    };
+                    let (f, r) = run_checks(dockerfile::CHECKS, &i, &selection);
+                    findings.extend(f);
+                    add_ran(r, &mut ran);
+                    *linted.entry(input.kind).or_default() += 1;
+                }
+                Err(e) => notes.push(format!("{path}:{e}")),
+            },
+            FileKind::Manifest => match parse_file(&input.text, path) {
+                Ok(file) => {
+                    for s in file.strays {
+                        notes.push(format!(
+                            "{}:{}:{}: {}",
+                            s.file, s.pos.line, s.pos.column, s.message
+                        ));
+                    }
+                    objects.extend(file.objects);
+                    *linted.entry(input.kind).or_default() += 1;
+                }
+                Err(e) => notes.push(format!("{path}:{e}")),
+            },
+            FileKind::GithubWorkflow | FileKind::GithubAction | FileKind::GitlabCi => {
+                let kind = match input.kind {
+                    FileKind::GithubWorkflow => CiKind::GithubWorkflow,
+                    FileKind::GithubAction => CiKind::GithubAction,
+                    _ => CiKind::GitlabCi,
+                };
+                match ci_model::parse(&input.text, kind) {
+                    Ok(file) => {
+                        let i = CiInput { path, file: &file };
+                        let (f, r) = run_checks(ci_checks::CHECKS, &i, &selection);
+                        findings.extend(f);
+                        add_ran(r, &mut ran);
+                        *linted.entry(input.kind).or_default() += 1;
+                    }
+                    Err(e) => notes.push(format!("{path}:{e}")),
+                }
+            }
+            FileKind::Terraform => match srehub_model::terraform::parse_file(&input.text, path) {
+                Ok(file) => {
+                    let dir = Path::new(path)
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
+                    tf_modules.entry(dir).or_default().push(file);
+                    *linted.entry(input.kind).or_default() += 1;
+                }
+                Err(e) => notes.push(e.to_string()),
+            },
         }
     }
-    if linted == 0 {
+    for (_, files) in tf_modules {
+        let module = srehub_model::terraform::TfModule::new(files);
+        let (f, r) = run_checks(tf_checks::CHECKS, &TfInput { module: &module }, &selection);
+        findings.extend(f);
+        add_ran(r, &mut ran);
+    }
+
+    if !objects.is_empty() {
+        let input = ManifestInput::new(&objects);
+        let (f, r) = run_checks(manifest::CHECKS, &input, &selection);
+        findings.extend(f);
+        add_ran(r, &mut ran);
+
+        // The doctor's audit rules, over the same objects.
+        let mut builder = SnapshotBuilder::new();
+        // The linted files are the whole world: a kind absent from them is absent, not uncollected.
+        for kind in [
+            "Pod",
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "Job",
+            "CronJob",
+            "Service",
+            "PodDisruptionBudget",
+            "HorizontalPodAutoscaler",
+            "NetworkPolicy",
+            "Role",
+            "ClusterRole",
+            "RoleBinding",
+            "ClusterRoleBinding",
+        ] {
+            builder.mark_collected(kind);
+        }
+        for o in &objects {
+            add_to_snapshot(&mut builder, o);
+        }
+        let snap = builder.finish();
+        let now = Timestamp::now();
+        let k8s_input = K8sInput::new(&snap, &doctor, &exemptions, now);
+        let registry = k8s::manifest_audit_checks();
+        let (mut f, r) = run_checks(&registry, &k8s_input, &selection);
+        for finding in &mut f {
+            finding.location = locate(&objects, finding);
+            if finding.check == "K8S006"
+                && let (Some(r), Some(l)) = (&finding.resource, &finding.location)
+                && let (Some(c), Some(text)) = (&r.container, texts.get(l.file.as_str()))
+                && let Some(o) = objects.iter().find(|o| {
+                    o.kind == r.kind
+                        && o.name == r.name
+                        && o.namespace == r.namespace.as_deref().unwrap_or("")
+                })
+            {
+                finding.fix = manifest::fix::disallow_privilege_escalation(o, c, text);
+            }
+        }
+        findings.extend(f);
+        add_ran(r, &mut ran);
+    }
+
+    let total: usize = linted.values().sum();
+    if total == 0 {
         return Err(Error::Lint(format!(
             "nothing could be linted: {}",
             notes.join("; ")
         )));
     }
+
+    // Suppressions: config exemptions by path (and kind/namespace/name), inline comments, a baseline.
+    let meta_of = |code: &str| known.iter().copied().find(|m| m.code == code);
+    exemptions.retain(&mut findings, meta_of);
+    let inline = suppress::apply_inline(&mut findings, |p| texts.get(p).map(|t| t.to_string()));
+    let baselined = baseline
+        .as_ref()
+        .map(|b| suppress::apply_baseline(&mut findings, b))
+        .unwrap_or(0);
+
+    // Fixes: per file, in order; a fix that overlaps one already taken waits for the next run.
+    let mut diff = None;
+    let mut fixed_notes = Vec::new();
+    if req.fix != FixMode::Off {
+        let mut by_file: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (i, f) in findings.iter().enumerate() {
+            if let (Some(_), Some(l)) = (&f.fix, &f.location) {
+                by_file.entry(l.file.as_str()).or_default().push(i);
+            }
+        }
+        let mut out = String::new();
+        let mut applied_total = 0;
+        let mut fixed: Vec<usize> = Vec::new();
+        for (file, idx) in &by_file {
+            let Some(text) = texts.get(file) else {
+                continue;
+            };
+            let fixes: Vec<&srehub_core::fix::Fix> = idx
+                .iter()
+                .filter_map(|&i| findings[i].fix.as_ref())
+                .collect();
+            let (new, applied) = srehub_core::fix::apply(text, &fixes);
+            if applied.is_empty() || new == *text {
+                continue;
+            }
+            applied_total += applied.len();
+            match req.fix {
+                FixMode::Diff => {
+                    out.push_str(
+                        &similar::TextDiff::from_lines(*text, new.as_str())
+                            .unified_diff()
+                            .context_radius(3)
+                            .header(&format!("a/{file}"), &format!("b/{file}"))
+                            .to_string(),
+                    );
+                }
+                FixMode::Write => {
+                    if *file == "<stdin>" {
+                        return Err(Error::Lint(
+                            "--fix cannot write standard input back; use --diff".into(),
+                        ));
+                    }
+                    std::fs::write(file, &new)
+                        .map_err(|e| Error::Lint(format!("writing the fixes to {file}: {e}")))?;
+                    // Findings whose fix was applied leave the report; ones that overlapped stay.
+                    fixed.extend(applied.iter().map(|&a| idx[a]));
+                }
+                FixMode::Off => {}
+            }
+        }
+        match req.fix {
+            FixMode::Diff => diff = Some(out),
+            FixMode::Write => {
+                fixed.sort_unstable();
+                for i in fixed.into_iter().rev() {
+                    findings.remove(i);
+                }
+                fixed_notes.push(format!("{applied_total} fix(es) applied"));
+            }
+            FixMode::Off => {}
+        }
+    }
+
     let target = req
         .paths
         .iter()
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
+    ran.sort_by_key(|m| m.code);
     let mut report = Report::new("lint", Timestamp::now(), findings, ran).with_target(target);
-    report.note(NoteLevel::Info, format!("{linted} Dockerfile(s) linted"));
+    let mut kinds: Vec<(&FileKind, &usize)> = linted.iter().collect();
+    kinds.sort();
+    let counts: Vec<String> = kinds
+        .iter()
+        .map(|(k, n)| format!("{n} {}{}", k.label(), if **n == 1 { "" } else { "(s)" }))
+        .collect();
+    let mut summary = format!("linted {}", counts.join(", "));
+    if !objects.is_empty() {
+        summary.push_str(&format!(" ({} Kubernetes objects)", objects.len()));
+    }
+    report.note(NoteLevel::Info, summary);
+    if inline > 0 {
+        report.note(
+            NoteLevel::Info,
+            format!("{inline} finding(s) silenced by srehub:ignore comments"),
+        );
+    }
+    if let Some(p) = &req.baseline {
+        report.note(
+            NoteLevel::Info,
+            format!(
+                "{baselined} finding(s) already in the baseline {}",
+                p.display()
+            ),
+        );
+    }
+    for n in fixed_notes {
+        report.note(NoteLevel::Info, n);
+    }
     for n in notes {
         report.note(NoteLevel::Warning, n);
     }
-    Ok(report)
+    Ok(Outcome { report, diff })
+}
+
+/// The findings of a previous JSON report.
+fn read_baseline(path: &Path) -> Result<Vec<Finding>, Error> {
+    #[derive(serde::Deserialize)]
+    struct Previous {
+        findings: Vec<Finding>,
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Lint(format!("baseline {}: {e}", path.display())))?;
+    let prev: Previous = serde_json::from_str(&text).map_err(|e| {
+        Error::Lint(format!(
+            "baseline {}:{}:{}: not a srehub JSON report (`srehub lint -o json`): {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    Ok(prev.findings)
 }
 
 #[cfg(test)]
@@ -184,7 +668,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dockerfiles_are_detected_by_name() {
+    fn files_are_detected_by_name() {
         for n in [
             "Dockerfile",
             "dockerfile",
@@ -194,7 +678,28 @@ mod tests {
         ] {
             assert_eq!(detect(Path::new(n)), Some(FileKind::Dockerfile), "{n}");
         }
-        for n in ["README.md", "docker-compose.yaml", "Makefile"] {
+        assert_eq!(
+            detect(Path::new("deploy/app.yaml")),
+            Some(FileKind::Manifest)
+        );
+        assert_eq!(detect(Path::new("list.json")), Some(FileKind::Manifest));
+        assert_eq!(
+            detect(Path::new("repo/.github/workflows/ci.yml")),
+            Some(FileKind::GithubWorkflow)
+        );
+        assert_eq!(
+            detect(Path::new("actions/setup/action.yml")),
+            Some(FileKind::GithubAction)
+        );
+        assert_eq!(
+            detect(Path::new(".gitlab-ci.yml")),
+            Some(FileKind::GitlabCi)
+        );
+        assert_eq!(
+            detect(Path::new("infra/main.tf")),
+            Some(FileKind::Terraform)
+        );
+        for n in ["README.md", "Makefile", "main.tfvars"] {
             assert_eq!(detect(Path::new(n)), None, "{n}");
         }
     }

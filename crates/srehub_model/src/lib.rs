@@ -1,5 +1,9 @@
 //! srehub's models: plain serde data, produced by sources (live APIs, files) and read by the pure
 //! analyzers. Nothing here does network I/O.
 
+pub mod ci;
 pub mod dockerfile;
 pub mod k8s;
+pub mod manifest;
+pub mod terraform;
+pub mod yaml;

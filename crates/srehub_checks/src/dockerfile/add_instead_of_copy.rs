@@ -1,3 +1,4 @@
+use srehub_core::fix::{Edit, Fix};
 use srehub_core::{Check, Findings};
 
 use super::DockerfileInput;
@@ -50,7 +51,11 @@ impl Check<DockerfileInput<'_>> for AddInsteadOfCopy {
                         i,
                         format!("`ADD {}` copies local files: use COPY", i.args),
                     )
-                    .hint("Replace ADD with COPY"),
+                    .hint("Replace ADD with COPY")
+                    .fix(Fix {
+                        description: "replace ADD with COPY".into(),
+                        edits: vec![Edit::replace(i.line, i.column, 3, "COPY")],
+                    }),
             );
         }
     }

@@ -1,3 +1,4 @@
+use srehub_core::fix::{Edit, Fix};
 use srehub_core::{Check, Findings};
 
 use super::DockerfileInput;
@@ -50,16 +51,37 @@ impl Check<DockerfileInput<'_>> for AptGetListsNotRemoved {
             if removed {
                 continue;
             }
-            out.push(
-                input
-                    .at_line(
-                        &Self::META,
-                        first.line,
-                        first.column,
-                        "`apt-get` leaves /var/lib/apt/lists in this layer: this RUN does not remove it",
-                    )
-                    .hint("End the same RUN with `&& rm -rf /var/lib/apt/lists/*`, or use cache mounts"),
-            );
+            let mut finding = input
+                .at_line(
+                    &Self::META,
+                    first.line,
+                    first.column,
+                    "`apt-get` leaves /var/lib/apt/lists in this layer: this RUN does not remove it",
+                )
+                .hint("End the same RUN with `&& rm -rf /var/lib/apt/lists/*`, or use cache mounts");
+            // Only a plain shell-form RUN whose last line ends the command can take the cleanup safely.
+            let last = input.line_text(i.end_line);
+            let plain = i.heredocs.is_empty()
+                && i.exec_form.is_none()
+                && last.is_some_and(|l| {
+                    let t = l.trim_end();
+                    !t.is_empty()
+                        && !t.ends_with('\\')
+                        && !t.contains('#')
+                        && !t.ends_with(['&', '|', ';'])
+                });
+            if let (true, Some(l)) = (plain, last) {
+                let col = u32::try_from(l.trim_end().chars().count() + 1).unwrap_or(u32::MAX);
+                finding = finding.fix(Fix {
+                    description: "remove /var/lib/apt/lists at the end of the RUN".into(),
+                    edits: vec![Edit::insert(
+                        i.end_line,
+                        col,
+                        " && rm -rf /var/lib/apt/lists/*",
+                    )],
+                });
+            }
+            out.push(finding);
         }
     }
 }

@@ -1,3 +1,4 @@
+use srehub_core::fix::{Edit, Fix};
 use srehub_core::{Check, Findings};
 
 use super::DockerfileInput;
@@ -57,23 +58,51 @@ impl Check<DockerfileInput<'_>> for AptGetWithoutNoInstallRecommends {
                 {
                     continue;
                 }
-                out.push(
-                    input
-                        .at_line(
-                            &Self::META,
-                            c.line,
-                            c.column,
-                            format!(
-                                "`{} install {}` also installs every recommended package",
-                                p.words[0],
-                                p.args.join(" ")
-                            ),
-                        )
-                        .hint("Add --no-install-recommends"),
-                );
+                let mut finding = input
+                    .at_line(
+                        &Self::META,
+                        c.line,
+                        c.column,
+                        format!(
+                            "`{} install {}` also installs every recommended package",
+                            p.words[0],
+                            p.args.join(" ")
+                        ),
+                    )
+                    .hint("Add --no-install-recommends");
+                if let Some(col) = install_end(input.line_text(c.line), c.column) {
+                    finding = finding.fix(Fix {
+                        description: "add --no-install-recommends".into(),
+                        edits: vec![Edit::insert(c.line, col, " --no-install-recommends")],
+                    });
+                }
+                out.push(finding);
             }
         }
     }
+}
+
+/// The column just after the `install` word that follows `apt-get`/`apt` in the same command on a line,
+/// from `column` on.
+fn install_end(line: Option<&str>, column: u32) -> Option<u32> {
+    let chars: Vec<char> = line?.chars().collect();
+    let from = usize::try_from(column).ok()?.checked_sub(1)?;
+    let rest: String = chars.get(from..)?.iter().collect();
+    for (apt, _) in rest.match_indices("apt") {
+        let mut offset = apt;
+        for word in rest[apt..].split_inclusive(char::is_whitespace) {
+            let w = word.trim_end();
+            if w == "install" {
+                let chars_before = rest[..offset].chars().count() + w.chars().count();
+                return u32::try_from(from + chars_before + 1).ok();
+            }
+            if matches!(w, "&&" | ";" | "|" | "||" | "\\") {
+                break;
+            }
+            offset += word.len();
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -43,9 +43,11 @@ pub struct DockerfileInput<'a> {
     /// The path shown in findings.
     pub path: &'a str,
     pub file: &'a Dockerfile,
+    /// The file's text, for fixes.
+    pub text: &'a str,
 }
 
-impl DockerfileInput<'_> {
+impl<'a> DockerfileInput<'a> {
     /// A finding of `meta` at an instruction.
     pub fn at(&self, meta: &CheckMeta, i: &Instruction, message: impl Into<String>) -> Finding {
         self.at_line(meta, i.line, i.column, message)
@@ -64,6 +66,13 @@ impl DockerfileInput<'_> {
             line: Some(line),
             column: Some(column),
         })
+    }
+
+    /// The text of a line (1-based), without its newline.
+    pub fn line_text(&self, line: u32) -> Option<&'a str> {
+        self.text
+            .lines()
+            .nth(usize::try_from(line).ok()?.checked_sub(1)?)
     }
 
     /// Whether `name` is a stage of this file (`FROM base AS name`), compared as BuildKit does.
@@ -111,6 +120,7 @@ pub(crate) mod testing {
         let input = DockerfileInput {
             path: "Dockerfile",
             file: &file,
+            text,
         };
         let mut out = Findings::new();
         check.run(&input, &mut out);

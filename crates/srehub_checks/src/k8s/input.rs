@@ -218,6 +218,7 @@ impl<'a> K8sInput<'a> {
                 namespace: &object.namespace,
                 name: &object.name,
                 labels: Some(object.labels.as_slice()),
+                path: None,
             };
             if self.exemptions.exempts(meta_of_check, &subject) {
                 return;

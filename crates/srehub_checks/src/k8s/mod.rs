@@ -33,3 +33,16 @@ pub fn checks() -> Vec<&'static K8sCheck> {
     ]
     .concat()
 }
+
+/// Audit checks that judge a whole cluster (a namespace without a NetworkPolicy, quota or LimitRange):
+/// meaningless over a set of files, so `srehub lint` leaves them out.
+pub const CLUSTER_ONLY: &[&str] = &["K8S017", "K8S021", "K8S022"];
+
+/// The audit checks `srehub lint` runs over manifests: every audit check but [`CLUSTER_ONLY`].
+pub fn manifest_audit_checks() -> Vec<&'static K8sCheck> {
+    [audit::containers::CHECKS, audit::cluster::CHECKS]
+        .concat()
+        .into_iter()
+        .filter(|c| !CLUSTER_ONLY.contains(&c.meta().code))
+        .collect()
+}

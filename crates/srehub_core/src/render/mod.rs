@@ -260,11 +260,16 @@ pub(crate) mod sample {
                 "Container <worker> & \"sidecar\" restarted 27 times | last exit code 1",
             )
             .resource(Resource::new("Pod", "worker-5f7c9").in_namespace("batch")),
-            Finding::new(&TAG, "Image `nginx` has no tag").location(Location {
-                file: "deploy/Dockerfile".into(),
-                line: Some(3),
-                column: Some(6),
-            }),
+            Finding::new(&TAG, "Image `nginx` has no tag")
+                .location(Location {
+                    file: "deploy/Dockerfile".into(),
+                    line: Some(3),
+                    column: Some(6),
+                })
+                .fix(crate::fix::Fix {
+                    description: "pin the tag".into(),
+                    edits: vec![crate::fix::Edit::insert(3, 11, ":1.27")],
+                }),
         ];
         let mut r = Report::new(
             "doctor",

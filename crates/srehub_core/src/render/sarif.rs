@@ -79,6 +79,30 @@ fn result(f: &Finding, rule_index: usize) -> Value {
     if !location.is_empty() {
         res["locations"] = json!([Value::Object(location)]);
     }
+    if let (Some(fix), Some(l)) = (&f.fix, &f.location) {
+        let replacements: Vec<Value> = fix
+            .edits
+            .iter()
+            .map(|e| {
+                json!({
+                    "deletedRegion": {
+                        "startLine": e.line,
+                        "startColumn": e.column,
+                        "endLine": e.end_line,
+                        "endColumn": e.end_column,
+                    },
+                    "insertedContent": { "text": e.text },
+                })
+            })
+            .collect();
+        res["fixes"] = json!([{
+            "description": { "text": fix.description },
+            "artifactChanges": [{
+                "artifactLocation": { "uri": l.file },
+                "replacements": replacements,
+            }],
+        }]);
+    }
     res
 }
 

@@ -4,7 +4,7 @@
 
 /// One deprecated `apiVersion` of one kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Deprecation {
+pub(crate) struct Deprecation {
     /// `group/version` as written in `apiVersion`.
     pub api_version: &'static str,
     pub kind: &'static str,
@@ -33,7 +33,7 @@ const fn d(
 }
 
 /// Every deprecated `(apiVersion, kind)`, by removal release.
-pub(super) const DEPRECATIONS: &[Deprecation] = &[
+pub(crate) const DEPRECATIONS: &[Deprecation] = &[
     // Removed in 1.16.
     d("extensions/v1beta1", "Deployment", 9, 16, "apps/v1"),
     d("extensions/v1beta1", "DaemonSet", 9, 16, "apps/v1"),
@@ -311,7 +311,7 @@ pub(super) const DEPRECATIONS: &[Deprecation] = &[
 ];
 
 /// The deprecation of `kind` at `api_version`, if any.
-pub(super) fn lookup(api_version: &str, kind: &str) -> Option<&'static Deprecation> {
+pub(crate) fn lookup(api_version: &str, kind: &str) -> Option<&'static Deprecation> {
     DEPRECATIONS
         .iter()
         .find(|d| d.api_version == api_version && d.kind == kind)

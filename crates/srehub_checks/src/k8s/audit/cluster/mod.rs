@@ -2,7 +2,7 @@
 
 mod cluster_admin_bound_to_non_system_subject;
 mod deprecated_api_version;
-mod deprecations;
+pub(crate) mod deprecations;
 mod hpa_target_missing;
 mod namespace_without_limit_range;
 mod namespace_without_network_policy;

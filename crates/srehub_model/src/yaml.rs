@@ -1,0 +1,582 @@
+//! YAML with source positions: every node and every mapping key knows its line and column, so a linter
+//! can point at the exact field. Multi-document streams, anchors and aliases (bounded), and the scalar
+//! rules Kubernetes applies (`sigs.k8s.io/yaml`, YAML 1.1 booleans such as `yes`/`on`) are supported.
+//!
+//! Parsing is `saphyr-parser`'s event stream; this module only builds the tree.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+/// A position in a file. Lines and columns start at 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl std::fmt::Display for Pos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// A YAML value with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub pos: Pos,
+    pub value: Value,
+}
+
+/// A mapping key: its text (non-string keys as written) and position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub text: String,
+    pub pos: Pos,
+}
+
+/// A YAML value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Keys in document order.
+    Map(Vec<(Key, Node)>),
+}
+
+impl Value {
+    /// The type's name as users know it from error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "number",
+            Value::Str(_) => "string",
+            Value::Seq(_) => "array",
+            Value::Map(_) => "object",
+        }
+    }
+}
+
+/// One document of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The position of the document's first content (or of `---`).
+    pub start: Pos,
+    pub root: Node,
+}
+
+/// Why a stream could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pos}: {message}")]
+pub struct YamlError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// Bounds that keep hostile input (alias bombs, deep nesting) from exhausting memory or the stack.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Nodes per stream, aliases expanded.
+    pub max_nodes: usize,
+    /// Nesting depth.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_nodes: 5_000_000,
+            max_depth: 256,
+        }
+    }
+}
+
+fn pos(span: &Span) -> Pos {
+    Pos {
+        line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+    }
+}
+
+enum Frame {
+    Seq(Pos, Vec<Node>, usize),
+    Map(Pos, Vec<(Key, Node)>, Option<Key>, usize),
+}
+
+/// Resolves a plain scalar the way Kubernetes' YAML reader does (YAML 1.1 booleans, 1.2 numbers).
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+            return Value::Bool(true);
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+            return Value::Bool(false);
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return Value::Str(s.to_string());
+    }
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let int = if let Some(h) = digits.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()
+    } else if let Some(o) = digits.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()
+    } else if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        // YAML 1.1 octal (`0644`), as Kubernetes reads file modes.
+        i64::from_str_radix(&digits[1..], 8).ok()
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        digits.replace('_', "").parse().ok()
+    } else {
+        None
+    };
+    if let Some(i) = int {
+        return Value::Int(if neg { -i } else { i });
+    }
+    let looks_float = digits
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && digits.bytes().any(|b| b.is_ascii_digit());
+    if looks_float && let Ok(f) = s.parse::<f64>() {
+        return Value::Float(f);
+    }
+    Value::Str(s.to_string())
+}
+
+fn scalar_value(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Value {
+    match tag {
+        Some("str") => return Value::Str(text.into_owned()),
+        Some("int") => {
+            if let Ok(i) = text.parse() {
+                return Value::Int(i);
+            }
+        }
+        Some("bool") => match text.as_ref() {
+            "true" => return Value::Bool(true),
+            "false" => return Value::Bool(false),
+            _ => {}
+        },
+        _ => {}
+    }
+    match style {
+        ScalarStyle::Plain => resolve_plain(&text),
+        _ => Value::Str(text.into_owned()),
+    }
+}
+
+/// Parses a YAML stream into documents. Empty documents (a lone `---`) are kept as `Null` roots.
+pub fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
+    parse_with(text, Limits::default())
+}
+
+/// [`parse`] with explicit limits.
+pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
+    let mut docs = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: Vec<(usize, Node)> = Vec::new();
+    let mut nodes = 0usize;
+    let mut doc_start = Pos::default();
+    let mut root: Option<Node> = None;
+    let parser = Parser::new_from_str(text);
+    for item in parser {
+        let (event, span) = item.map_err(|e| YamlError {
+            pos: Pos {
+                line: u32::try_from(e.marker().line()).unwrap_or(u32::MAX),
+                column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
+            },
+            message: e.info().to_string(),
+        })?;
+        let here = pos(&span);
+        let finished: Option<(Node, usize)> = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => None,
+            Event::DocumentStart(_) => {
+                doc_start = here;
+                root = None;
+                anchors.clear();
+                None
+            }
+            Event::DocumentEnd => {
+                docs.push(Document {
+                    start: doc_start,
+                    root: root.take().unwrap_or(Node {
+                        pos: doc_start,
+                        value: Value::Null,
+                    }),
+                });
+                None
+            }
+            Event::Alias(id) => {
+                let Some((_, node)) = anchors.iter().rev().find(|(a, _)| *a == id) else {
+                    return Err(YamlError {
+                        pos: here,
+                        message: "alias to an unknown anchor".into(),
+                    });
+                };
+                nodes += count(node);
+                if nodes > limits.max_nodes {
+                    return Err(too_many(here, limits));
+                }
+                Some((
+                    Node {
+                        pos: here,
+                        value: node.value.clone(),
+                    },
+                    0,
+                ))
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                nodes += 1;
+                if nodes > limits.max_nodes {
+                    return Err(too_many(here, limits));
+                }
+                let tag = tag
+                    .as_ref()
+                    .filter(|t| t.handle == "!!" || t.handle == "tag:yaml.org,2002:")
+                    .map(|t| t.suffix.as_str());
+                Some((
+                    Node {
+                        pos: here,
+                        value: scalar_value(text, style, tag),
+                    },
+                    anchor,
+                ))
+            }
+            Event::SequenceStart(anchor, _) => {
+                if stack.len() >= limits.max_depth {
+                    return Err(too_deep(here, limits));
+                }
+                stack.push(Frame::Seq(here, Vec::new(), anchor));
+                None
+            }
+            Event::MappingStart(anchor, _) => {
+                if stack.len() >= limits.max_depth {
+                    return Err(too_deep(here, limits));
+                }
+                stack.push(Frame::Map(here, Vec::new(), None, anchor));
+                None
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq(p, items, anchor)) => {
+                    nodes += 1;
+                    Some((
+                        Node {
+                            pos: p,
+                            value: Value::Seq(items),
+                        },
+                        anchor,
+                    ))
+                }
+                _ => return Err(unbalanced(here)),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map(p, entries, _, anchor)) => {
+                    nodes += 1;
+                    Some((
+                        Node {
+                            pos: p,
+                            value: Value::Map(merge_keys(entries)),
+                        },
+                        anchor,
+                    ))
+                }
+                _ => return Err(unbalanced(here)),
+            },
+        };
+        let Some((node, anchor)) = finished else {
+            continue;
+        };
+        if anchor != 0 {
+            anchors.push((anchor, node.clone()));
+        }
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq(_, items, _)) => items.push(node),
+            Some(Frame::Map(_, entries, key, _)) => match key.take() {
+                None => {
+                    *key = Some(Key {
+                        text: key_text(&node.value),
+                        pos: node.pos,
+                    });
+                }
+                Some(k) => entries.push((k, node)),
+            },
+        }
+    }
+    Ok(docs)
+}
+
+/// Applies `<<` merge keys: the merged mapping's entries come first, explicit keys override them.
+fn merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
+    if !entries.iter().any(|(k, _)| k.text == "<<") {
+        return entries;
+    }
+    let mut out: Vec<(Key, Node)> = Vec::new();
+    let mut explicit: Vec<(Key, Node)> = Vec::new();
+    for (k, v) in entries {
+        if k.text == "<<" {
+            let sources = match v.value {
+                Value::Seq(items) => items,
+                other => vec![Node {
+                    pos: v.pos,
+                    value: other,
+                }],
+            };
+            for s in sources {
+                if let Value::Map(m) = s.value {
+                    for (mk, mv) in m {
+                        if !out.iter().any(|(o, _)| o.text == mk.text) {
+                            out.push((mk, mv));
+                        }
+                    }
+                }
+            }
+        } else {
+            explicit.push((k, v));
+        }
+    }
+    for (k, v) in explicit {
+        match out.iter_mut().find(|(o, _)| o.text == k.text) {
+            Some(slot) => *slot = (k, v),
+            None => out.push((k, v)),
+        }
+    }
+    out
+}
+
+fn key_text(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Str(s) => s.clone(),
+        Value::Seq(_) | Value::Map(_) => "<complex key>".into(),
+    }
+}
+
+fn count(n: &Node) -> usize {
+    match &n.value {
+        Value::Seq(items) => 1 + items.iter().map(count).sum::<usize>(),
+        Value::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + count(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+fn too_many(pos: Pos, limits: Limits) -> YamlError {
+    YamlError {
+        pos,
+        message: format!(
+            "more than {} nodes (an alias bomb?); refusing to expand further",
+            limits.max_nodes
+        ),
+    }
+}
+
+fn too_deep(pos: Pos, limits: Limits) -> YamlError {
+    YamlError {
+        pos,
+        message: format!("nested deeper than {} levels", limits.max_depth),
+    }
+}
+
+fn unbalanced(pos: Pos) -> YamlError {
+    YamlError {
+        pos,
+        message: "unbalanced collection end".into(),
+    }
+}
+
+impl Node {
+    /// The value at `key` of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.text == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The key entry (with its position) of a mapping.
+    pub fn key(&self, key: &str) -> Option<&Key> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.text == key).map(|(k, _)| k),
+            _ => None,
+        }
+    }
+
+    /// The string value, if it is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The items of a sequence (empty otherwise).
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// The entries of a mapping (empty otherwise).
+    pub fn entries(&self) -> &[(Key, Node)] {
+        match &self.value {
+            Value::Map(e) => e,
+            _ => &[],
+        }
+    }
+
+    /// Follows a path of keys and sequence indexes (`"spec"`, `"containers"`, `"0"`).
+    pub fn at<'a>(&'a self, path: &[&str]) -> Option<&'a Node> {
+        let mut n = self;
+        for p in path {
+            n = match &n.value {
+                Value::Map(_) => n.get(p)?,
+                Value::Seq(items) => items.get(p.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(n)
+    }
+
+    /// The value as JSON, the way `kubectl` converts YAML before sending it.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.text.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(line: u32, column: u32) -> Pos {
+        Pos { line, column }
+    }
+
+    #[test]
+    fn positions_of_keys_and_values_are_exact() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx\n";
+        let docs = parse(text).unwrap();
+        assert_eq!(docs.len(), 1);
+        let root = &docs[0].root;
+        assert_eq!(root.key("kind").unwrap().pos, p(2, 1));
+        assert_eq!(root.get("kind").unwrap().pos, p(2, 7));
+        let c = root.at(&["spec", "containers", "0"]).unwrap();
+        assert_eq!(c.key("image").unwrap().pos, p(8, 7));
+        assert_eq!(c.get("image").unwrap().pos, p(8, 14));
+        assert_eq!(c.pos, p(7, 7));
+    }
+
+    #[test]
+    fn multi_document_streams_keep_document_starts() {
+        let text = "a: 1\n---\nb: 2\n---\n# only a comment\n";
+        let docs = parse(text).unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[1].start.line, 2);
+        assert_eq!(docs[1].root.key("b").unwrap().pos, p(3, 1));
+        assert_eq!(docs[2].root.value, Value::Null);
+    }
+
+    #[test]
+    fn scalars_resolve_as_kubernetes_reads_them() {
+        let docs = parse("a: yes\nb: 'yes'\nc: 0644\nd: 1.5\ne: 80\nf: ~\ng: 0x1F\nh: 1e3\ni: 10Gi\nj: !!str 5\n").unwrap();
+        let r = &docs[0].root;
+        assert_eq!(r.get("a").unwrap().value, Value::Bool(true));
+        assert_eq!(r.get("b").unwrap().value, Value::Str("yes".into()));
+        assert_eq!(r.get("c").unwrap().value, Value::Int(420));
+        assert_eq!(r.get("d").unwrap().value, Value::Float(1.5));
+        assert_eq!(r.get("e").unwrap().value, Value::Int(80));
+        assert_eq!(r.get("f").unwrap().value, Value::Null);
+        assert_eq!(r.get("g").unwrap().value, Value::Int(31));
+        assert_eq!(r.get("h").unwrap().value, Value::Float(1000.0));
+        assert_eq!(r.get("i").unwrap().value, Value::Str("10Gi".into()));
+        assert_eq!(r.get("j").unwrap().value, Value::Str("5".into()));
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_expand() {
+        let text = "base: &b\n  cpu: 1\n  mem: 2\nother:\n  <<: *b\n  mem: 3\ncopy: *b\n";
+        let r = &parse(text).unwrap()[0].root;
+        let other = r.get("other").unwrap();
+        assert_eq!(other.get("cpu").unwrap().value, Value::Int(1));
+        assert_eq!(other.get("mem").unwrap().value, Value::Int(3));
+        assert_eq!(
+            r.get("copy").unwrap().get("mem").unwrap().value,
+            Value::Int(2)
+        );
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("alias bomb"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = parse(&text).unwrap_err();
+        assert!(
+            e.message.contains("nested deeper") || e.message.contains("recursion limit"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let e = parse("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
+        assert!(e.pos.line >= 2, "{e}");
+        let e = parse("a: 1\n  b: 2\n").unwrap_err();
+        assert_eq!(e.pos.line, 2, "{e}");
+    }
+
+    #[test]
+    fn json_is_yaml() {
+        let r = &parse("{\"kind\": \"Pod\", \"spec\": {\"a\": [1, true, null]}}").unwrap()[0].root;
+        assert_eq!(
+            r.to_json(),
+            serde_json::json!({"kind": "Pod", "spec": {"a": [1, true, null]}})
+        );
+    }
+}

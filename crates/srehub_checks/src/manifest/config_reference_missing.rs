@@ -7,7 +7,9 @@ srehub_core::declare_check! {
     /// ## What it checks
     /// Pod templates that reference a ConfigMap or Secret that is not defined in their namespace among the
     /// linted files: volumes (`configMap`, `secret`, `projected` sources), `envFrom`, `env[].valueFrom`
-    /// key references and `imagePullSecrets`. References marked `optional: true` are not judged. A Secret
+    /// key references and `imagePullSecrets`; and key references (`configMapKeyRef`, `secretKeyRef`) to a
+    /// ConfigMap or Secret of the linted files that has no such key. References marked `optional: true`
+    /// are not judged. A Secret
     /// also counts as defined when a SealedSecret or an ExternalSecret (its `spec.target.name`, else its
     /// name) in the files produces it. Missing ConfigMaps are warnings; missing Secrets are reported as
     /// info, since Secrets are often created outside the manifests.
@@ -22,10 +24,11 @@ srehub_core::declare_check! {
     K8S309 ConfigReferenceMissing { name: "config-reference-missing", severity: Warning, category: Correctness, group: "manifest" }
 }
 
-/// One reference: the kind, the node with the name, and whether it is optional.
+/// One reference: the kind, the node with the name, and for key references the node with the key.
 struct Ref<'a> {
     kind: &'static str,
     name: &'a Node,
+    key: Option<&'a Node>,
 }
 
 fn optional(n: &Node) -> bool {
@@ -39,7 +42,11 @@ fn refs<'a>(spec: &'a Node) -> Vec<Ref<'a>> {
         if let Some(name) = holder.get(key)
             && !optional(holder)
         {
-            out.push(Ref { kind, name });
+            out.push(Ref {
+                kind,
+                name,
+                key: holder.get("key"),
+            });
         }
     }
     let mut add =
@@ -115,6 +122,36 @@ impl Check<ManifestInput<'_>> for ConfigReferenceMissing {
                 let Some(name) = r.name.as_str().filter(|n| !n.is_empty()) else {
                     continue;
                 };
+                // A key reference to an object in the set: the key must be in its data.
+                if let (Some(target), Some(key_node)) = (input.find(r.kind, &o.namespace, name), r.key)
+                    && let Some(key) = key_node.as_str()
+                {
+                    let sections: &[&str] = if r.kind == "Secret" {
+                        &["data", "stringData"]
+                    } else {
+                        &["data", "binaryData"]
+                    };
+                    let has = sections
+                        .iter()
+                        .any(|s| target.node.get(s).is_some_and(|d| d.get(key).is_some()));
+                    if !has {
+                        input.push(
+                            out,
+                            &Self::META,
+                            o,
+                            key_node.pos,
+                            Finding::new(
+                                &Self::META,
+                                format!("{} `{name}` has no key `{key}`", r.kind),
+                            )
+                            .hint(format!(
+                                "Use a key of the {} ({}) or add `{key}` to it",
+                                r.kind,
+                                sections.join("/")
+                            )),
+                        );
+                    }
+                }
                 if seen.iter().any(|(k, n, _)| *k == r.kind && *n == name) {
                     continue;
                 }
@@ -165,6 +202,16 @@ mod tests {
             .collect();
         assert_eq!(got.len(), 4, "{got:#?}");
         insta::assert_yaml_snapshot!(found);
+    }
+
+    #[test]
+    fn triggers_on_a_key_the_config_map_does_not_have() {
+        let text = format!("{POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app-config}}\ndata: {{a: b}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\nstringData: {{password: x}}\n");
+        let found = run(&ConfigReferenceMissing, &text);
+        let msgs: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        assert!(msgs.contains(&"Secret `db` has no key `pw`"), "{msgs:#?}");
+        let f = found.iter().find(|f| f.message.contains("no key")).unwrap();
+        assert_eq!(f.location.as_ref().unwrap().line, Some(17));
     }
 
     #[test]

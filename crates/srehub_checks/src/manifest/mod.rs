@@ -145,6 +145,13 @@ impl<'a> ManifestInput<'a> {
             .any(|o| kinds.contains(&o.kind.as_str()) && o.namespace == namespace && o.name == name)
     }
 
+    /// The object of a kind with a name in a namespace.
+    pub fn find(&self, kind: &str, namespace: &str, name: &str) -> Option<&'a ManifestObject> {
+        self.objects
+            .iter()
+            .find(|o| o.kind == kind && o.namespace == namespace && o.name == name)
+    }
+
     /// Every pod template in the set, with its object.
     pub fn pod_templates(&self) -> Vec<(&'a ManifestObject, PodTemplate<'a>)> {
         self.objects

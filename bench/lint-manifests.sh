@@ -12,7 +12,7 @@ dir=${BENCH_DIR:-/tmp/srehub-bench}/manifests
 cargo build --release --locked --quiet
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 time_it() { local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; }
-objects=$(target/release/srehub lint "$dir" -o json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(1 for _ in r["findings"]), [n["message"] for n in r["notes"] if n["message"].startswith("linted")][0])')
+objects=$( (target/release/srehub lint "$dir" -o json || true) | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(1 for _ in r["findings"]), [n["message"] for n in r["notes"] if n["message"].startswith("linted")][0])')
 echo "corpus: $dir; findings and files: $objects"
 s=$(for _ in $(seq "$RUNS"); do time_it target/release/srehub lint "$dir" -o json; done | median)
 s1=$(for _ in $(seq "$RUNS"); do time_it taskset -c 0 target/release/srehub lint "$dir" -o json; done | median)

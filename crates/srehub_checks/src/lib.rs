@@ -6,6 +6,7 @@
 
 pub mod ci;
 pub mod dockerfile;
+pub mod helm;
 pub mod k8s;
 pub mod manifest;
 pub mod terraform;
@@ -18,6 +19,7 @@ pub fn all_checks() -> Vec<&'static CheckMeta> {
         .into_iter()
         .map(|c| c.meta())
         .chain(dockerfile::CHECKS.iter().map(|c| c.meta()))
+        .chain(helm::CHECKS.iter().map(|c| c.meta()))
         .chain(ci::CHECKS.iter().map(|c| c.meta()))
         .chain(manifest::CHECKS.iter().map(|c| c.meta()))
         .chain(terraform::CHECKS.iter().map(|c| c.meta()))

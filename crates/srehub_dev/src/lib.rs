@@ -22,11 +22,13 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
     for m in &checks {
         by_group.entry(m.group).or_default().push(m);
     }
-    for group in
-        srehub_checks::k8s::GROUPS
-            .iter()
-            .chain(&["manifest", "dockerfile", "terraform", "ci"])
-    {
+    for group in srehub_checks::k8s::GROUPS.iter().chain(&[
+        "manifest",
+        "helm",
+        "dockerfile",
+        "terraform",
+        "ci",
+    ]) {
         let Some(list) = by_group.get(group) else {
             continue;
         };
@@ -60,7 +62,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
             sev = m.severity,
             cat = m.category,
             tool = tool_of(m.group),
-            more = if matches!(m.group, "dockerfile" | "terraform" | "ci") {
+            more = if matches!(m.group, "dockerfile" | "terraform" | "ci" | "helm") {
                 ", an `exemptions:` entry with a `path` glob, or a `# srehub:ignore CODE` comment on the line or the line above".to_string()
             } else {
                 format!(
@@ -85,6 +87,7 @@ fn tool_of(group: &str) -> String {
         "dockerfile" => "srehub lint (Dockerfiles)".to_string(),
         "manifest" => "srehub lint (Kubernetes manifests)".to_string(),
         "terraform" => "srehub lint (Terraform)".to_string(),
+        "helm" => "srehub lint (Helm charts)".to_string(),
         "ci" => "srehub lint (GitHub Actions, GitLab CI)".to_string(),
         "audit" => "srehub doctor audit, srehub lint (manifests)".to_string(),
         g => format!("srehub doctor {g}"),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use srehub_checks::ci::{self as ci_checks, CiInput};
 use srehub_checks::dockerfile::{self, DockerfileInput};
+use srehub_checks::helm::{self as helm_checks, HelmInput};
 use srehub_checks::k8s::{self, K8sInput};
 use srehub_checks::manifest::{self, ManifestInput};
 use srehub_checks::terraform::{self as tf_checks, TfInput};
@@ -31,6 +32,8 @@ pub enum FileKind {
     GitlabCi,
     /// Terraform (`*.tf`); the files of one directory form a module.
     Terraform,
+    /// A Helm chart directory (found by its `Chart.yaml`).
+    HelmChart,
 }
 
 impl FileKind {
@@ -42,6 +45,7 @@ impl FileKind {
             FileKind::GithubAction => "GitHub action",
             FileKind::GitlabCi => "GitLab CI file",
             FileKind::Terraform => "Terraform file",
+            FileKind::HelmChart => "Helm chart",
         }
     }
 }
@@ -131,7 +135,7 @@ struct Found {
     by_content: bool,
 }
 
-fn walk(dir: &Path, out: &mut Vec<Found>, notes: &mut Vec<String>) -> std::io::Result<()> {
+fn walk(dir: &Path, out: &mut Vec<Found>, charts: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
@@ -140,11 +144,7 @@ fn walk(dir: &Path, out: &mut Vec<Found>, notes: &mut Vec<String>) -> std::io::R
         .iter()
         .any(|p| p.file_name().is_some_and(|n| n == "Chart.yaml"));
     if chart {
-        notes.push(format!(
-            "{}: a Helm chart; its templates are Go templates, not manifests, and were not linted (render them with `helm template {} | srehub lint - --stdin-kind manifest`)",
-            dir.display(),
-            dir.display()
-        ));
+        charts.push(dir.to_path_buf());
     }
     for p in entries {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -152,7 +152,7 @@ fn walk(dir: &Path, out: &mut Vec<Found>, notes: &mut Vec<String>) -> std::io::R
             if SKIP_DIRS.contains(&name) || (chart && name == "templates") {
                 continue;
             }
-            walk(&p, out, notes)?;
+            walk(&p, out, charts)?;
         } else if let Some(kind) = detect(&p) {
             if chart && (name == "Chart.yaml" || name.starts_with("values")) {
                 continue;
@@ -176,7 +176,160 @@ pub fn checks() -> Vec<&'static CheckMeta> {
         .chain(k8s::manifest_audit_checks().into_iter().map(|c| c.meta()))
         .chain(ci_checks::CHECKS.iter().map(|c| c.meta()))
         .chain(tf_checks::CHECKS.iter().map(|c| c.meta()))
+        .chain(helm_checks::CHECKS.iter().map(|c| c.meta()))
         .collect()
+}
+
+/// Reads a chart directory: Chart.yaml, values.yaml, templates, vendored subcharts.
+fn read_chart(dir: &Path) -> Result<srehub_model::helm::Chart, String> {
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let chart_path = dir.join("Chart.yaml");
+    let chart_text = read(&chart_path)?;
+    let values_path = dir.join("values.yaml");
+    let values_text = if values_path.exists() {
+        Some(read(&values_path)?)
+    } else {
+        None
+    };
+    let mut templates = Vec::new();
+    let mut stack = vec![dir.join("templates")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(t) = std::fs::read_to_string(&p) {
+                templates.push((p.display().to_string(), t));
+            }
+        }
+    }
+    let subcharts = std::fs::read_dir(dir.join("charts"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let chart_shown = chart_path.display().to_string();
+    let values_shown = values_path.display().to_string();
+    let mut chart = srehub_model::helm::parse_chart(
+        &dir.display().to_string(),
+        (&chart_shown, &chart_text),
+        values_text.as_deref().map(|t| (values_shown.as_str(), t)),
+        templates,
+        dir.join("values.schema.json").exists(),
+    )
+    .map_err(|e| e.to_string())?;
+    chart.subcharts = subcharts;
+    Ok(chart)
+}
+
+/// How long `helm template` may take.
+const HELM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `helm` on PATH, if there is one.
+fn find_helm() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("helm"))
+        .find(|p| p.is_file())
+}
+
+/// Renders a chart with `helm template` (default values) when helm is installed: one input per
+/// rendered template, named after its `# Source:` line. `Ok(None)` when helm is not installed.
+fn render_chart(dir: &Path) -> Result<Option<Vec<Input>>, String> {
+    let Some(helm) = find_helm() else {
+        return Ok(None);
+    };
+    let mut child = std::process::Command::new(&helm)
+        .arg("template")
+        .arg("srehub-lint")
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{}: running {}: {e}", dir.display(), helm.display()))?;
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(o) = stdout.as_mut() {
+            let _ = std::io::Read::read_to_string(o, &mut s);
+        }
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(e) = stderr.as_mut() {
+            let _ = std::io::Read::read_to_string(e, &mut s);
+        }
+        s
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > HELM_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{}: `helm template` did not finish within {} s; its templates were not linted",
+                    dir.display(),
+                    HELM_TIMEOUT.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => return Err(format!("{}: waiting for helm: {e}", dir.display())),
+        }
+    };
+    let rendered = out_reader.join().unwrap_or_default();
+    let errors = err_reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(format!(
+            "{}: `helm template` failed ({status}), its templates were not linted: {}",
+            dir.display(),
+            errors.trim()
+        ));
+    }
+    Ok(Some(split_rendered(dir, &rendered)))
+}
+
+/// Splits `helm template` output into one input per template, by its `# Source: CHART/PATH` lines.
+fn split_rendered(dir: &Path, rendered: &str) -> Vec<Input> {
+    let mut out: Vec<Input> = Vec::new();
+    for line in rendered.split_inclusive('\n') {
+        if let Some(source) = line.trim_end().strip_prefix("# Source: ") {
+            // `mychart/templates/deployment.yaml` → DIR/templates/deployment.yaml.
+            let rel = source.split_once('/').map_or(source, |(_, r)| r);
+            out.push(Input {
+                path: format!("{} (rendered)", dir.join(rel).display()),
+                kind: FileKind::Manifest,
+                text: String::new(),
+            });
+            continue;
+        }
+        match out.last_mut() {
+            Some(i) => i.text.push_str(line),
+            None => out.push(Input {
+                path: format!("{} (rendered)", dir.display()),
+                kind: FileKind::Manifest,
+                text: line.to_string(),
+            }),
+        }
+    }
+    // `---` separators end up at the end of each piece; YAML reads them as empty documents.
+    out.retain(|i| {
+        i.text.lines().any(|l| {
+            let t = l.trim();
+            !t.is_empty() && t != "---" && !t.starts_with('#')
+        })
+    });
+    out
 }
 
 /// A file read for linting.
@@ -190,6 +343,7 @@ fn read_inputs(
     req: &Request,
     stdin: &mut (dyn std::io::Read + Send),
     notes: &mut Vec<String>,
+    charts: &mut Vec<PathBuf>,
 ) -> Result<Vec<Input>, Error> {
     let mut inputs = Vec::new();
     for p in &req.paths {
@@ -215,7 +369,8 @@ fn read_inputs(
             std::fs::metadata(p).map_err(|e| Error::Lint(format!("{}: {e}", p.display())))?;
         let files = if meta.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found, notes).map_err(|e| Error::Lint(format!("{}: {e}", p.display())))?;
+            walk(p, &mut found, charts)
+                .map_err(|e| Error::Lint(format!("{}: {e}", p.display())))?;
             found
         } else {
             // A file named on the command line is linted whatever its name: YAML/JSON as manifests,
@@ -265,14 +420,25 @@ fn read_inputs(
     Ok(inputs)
 }
 
+/// (kind, namespace, name) → index of the first such object.
+type ObjectIndex<'a> = HashMap<(&'a str, &'a str, &'a str), usize>;
+
+fn index_objects(objects: &[ManifestObject]) -> ObjectIndex<'_> {
+    let mut index = HashMap::with_capacity(objects.len());
+    for (i, o) in objects.iter().enumerate() {
+        index
+            .entry((o.kind.as_str(), o.namespace.as_str(), o.name.as_str()))
+            .or_insert(i);
+    }
+    index
+}
+
 /// Where a finding of the doctor's audit about `resource` points in the manifests: the container's
 /// entry if the finding names one, else the object.
-fn locate(objects: &[ManifestObject], f: &Finding) -> Option<Location> {
+fn locate(objects: &[ManifestObject], index: &ObjectIndex<'_>, f: &Finding) -> Option<Location> {
     let r = f.resource.as_ref()?;
     let ns = r.namespace.as_deref().unwrap_or("");
-    let o = objects
-        .iter()
-        .find(|o| o.kind == r.kind && o.name == r.name && o.namespace == ns)?;
+    let o = &objects[*index.get(&(r.kind.as_str(), ns, r.name.as_str()))?];
     let mut pos = o.pos();
     if let Some(c) = &r.container
         && let Some(t) = manifest::pod_template(o)
@@ -292,22 +458,81 @@ fn locate(objects: &[ManifestObject], f: &Finding) -> Option<Location> {
     })
 }
 
+/// Parses the manifest inputs on all cores; results in the order of the manifest inputs.
+fn parse_manifests_parallel(
+    inputs: &[Input],
+) -> Vec<Result<srehub_model::manifest::ManifestFile, srehub_model::yaml::YamlError>> {
+    let manifests: Vec<&Input> = inputs
+        .iter()
+        .filter(|i| i.kind == FileKind::Manifest)
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(manifests.len().div_ceil(64))
+        .max(1);
+    if threads == 1 {
+        return manifests
+            .iter()
+            .map(|i| parse_file(&i.text, &i.path))
+            .collect();
+    }
+    let chunk = manifests.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = manifests
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|i| parse_file(&i.text, &i.path))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                // A parser panic is a bug; re-raise it rather than lose files silently.
+                Err(p) => std::panic::resume_unwind(p),
+            })
+            .collect()
+    })
+}
+
 /// Adds a manifest object to the doctor's model. Values of the wrong type (reported by the schema checks)
 /// would make the model drop the whole object, so they are left out and the rest of the object is kept.
-fn add_to_snapshot(builder: &mut SnapshotBuilder, o: &ManifestObject) {
-    let mut json = o.node.to_json();
-    let bytes = serde_json::to_vec(&json).unwrap_or_default();
-    if builder.add_bytes(&bytes, &o.file).is_ok() {
-        return;
+fn add_to_snapshot(
+    builder: &mut SnapshotBuilder,
+    o: &ManifestObject,
+    buf: &mut Vec<u8>,
+) -> Result<(), String> {
+    buf.clear();
+    o.node.write_json(buf);
+    if builder.add_bytes(buf, &o.file).is_ok() {
+        return Ok(());
     }
+    let mut json = o.node.to_json();
+    // `null` is "unset" to the API server.
+    strip_nulls(&mut json);
     for v in manifest::schema::Schema::get().validate(o) {
         if v.kind == manifest::schema::ViolationKind::WrongType {
             remove_path(&mut json, &v.segments);
         }
     }
-    if let Ok(bytes) = serde_json::to_vec(&json) {
-        // Still unreadable: the schema checks report why.
-        let _ = builder.add_bytes(&bytes, &o.file);
+    let bytes = serde_json::to_vec(&json).map_err(|e| e.to_string())?;
+    builder
+        .add_bytes(&bytes, &o.file)
+        .map_err(|e| e.to_string())
+}
+
+fn strip_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
     }
 }
 
@@ -370,8 +595,33 @@ pub async fn run(
     };
 
     let mut notes: Vec<String> = Vec::new();
-    let inputs = read_inputs(req, stdin, &mut notes)?;
-    if inputs.is_empty() && notes.is_empty() {
+    let mut chart_dirs: Vec<PathBuf> = Vec::new();
+    let mut inputs = read_inputs(req, stdin, &mut notes, &mut chart_dirs)?;
+    // Helm charts: their files are read here; rendered templates join the inputs as manifests.
+    let mut charts = Vec::new();
+    for dir in &chart_dirs {
+        match read_chart(dir) {
+            Ok(c) => charts.push(c),
+            Err(e) => notes.push(e),
+        }
+        // A vendored subchart is rendered with its parent.
+        let vendored = chart_dirs
+            .iter()
+            .any(|parent| parent != dir && dir.starts_with(parent.join("charts")));
+        if vendored {
+            continue;
+        }
+        match render_chart(dir) {
+            Ok(Some(rendered)) => inputs.extend(rendered),
+            Ok(None) => notes.push(format!(
+                "{}: Helm chart; `helm` is not on PATH, so its templates were not rendered: Chart.yaml, values.yaml and the templates' value references were checked, the manifests they make were not (render with `helm template {} | srehub lint - --stdin-kind manifest`)",
+                dir.display(),
+                dir.display()
+            )),
+            Err(e) => notes.push(e),
+        }
+    }
+    if inputs.is_empty() && notes.is_empty() && charts.is_empty() {
         return Err(Error::Lint(format!(
             "nothing to lint under {} (no Dockerfile, Kubernetes manifest or CI workflow found)",
             req.paths
@@ -400,6 +650,8 @@ pub async fn run(
     // Terraform files by directory: each directory is a module (variables and locals are shared).
     let mut tf_modules: std::collections::BTreeMap<PathBuf, Vec<srehub_model::terraform::TfFile>> =
         Default::default();
+    // Manifests are most of a large tree: parse them on every core, in input order.
+    let mut parsed_manifests = parse_manifests_parallel(&inputs).into_iter();
     for input in &inputs {
         let path = input.path.as_str();
         match input.kind {
@@ -417,7 +669,10 @@ pub async fn run(
                 }
                 Err(e) => notes.push(format!("{path}:{e}")),
             },
-            FileKind::Manifest => match parse_file(&input.text, path) {
+            FileKind::Manifest => match parsed_manifests
+                .next()
+                .unwrap_or_else(|| parse_file(&input.text, path))
+            {
                 Ok(file) => {
                     for s in file.strays {
                         notes.push(format!(
@@ -447,6 +702,8 @@ pub async fn run(
                     Err(e) => notes.push(format!("{path}:{e}")),
                 }
             }
+            // Charts are directories, read by `read_chart`, never single inputs.
+            FileKind::HelmChart => {}
             FileKind::Terraform => match srehub_model::terraform::parse_file(&input.text, path) {
                 Ok(file) => {
                     let dir = Path::new(path)
@@ -460,6 +717,12 @@ pub async fn run(
             },
         }
     }
+    for chart in &charts {
+        let (f, r) = run_checks(helm_checks::CHECKS, &HelmInput { chart }, &selection);
+        findings.extend(f);
+        add_ran(r, &mut ran);
+        *linted.entry(FileKind::HelmChart).or_default() += 1;
+    }
     for (_, files) in tf_modules {
         let module = srehub_model::terraform::TfModule::new(files);
         let (f, r) = run_checks(tf_checks::CHECKS, &TfInput { module: &module }, &selection);
@@ -467,12 +730,15 @@ pub async fn run(
         add_ran(r, &mut ran);
     }
 
+    let audit_registry = k8s::manifest_audit_checks();
+    let want_audit = audit_registry.iter().any(|c| selection.enabled(c.meta()));
     if !objects.is_empty() {
         let input = ManifestInput::new(&objects);
         let (f, r) = run_checks(manifest::CHECKS, &input, &selection);
         findings.extend(f);
         add_ran(r, &mut ran);
-
+    }
+    if !objects.is_empty() && want_audit {
         // The doctor's audit rules, over the same objects.
         let mut builder = SnapshotBuilder::new();
         // The linted files are the whole world: a kind absent from them is absent, not uncollected.
@@ -495,25 +761,33 @@ pub async fn run(
         ] {
             builder.mark_collected(kind);
         }
+        let mut buf = Vec::new();
         for o in &objects {
-            add_to_snapshot(&mut builder, o);
+            if let Err(e) = add_to_snapshot(&mut builder, o, &mut buf) {
+                let p = o.pos();
+                notes.push(format!(
+                    "{}:{}:{}: {} {} was left out of the audit checks: {e}",
+                    o.file, p.line, p.column, o.kind, o.name
+                ));
+            }
         }
         let snap = builder.finish();
         let now = Timestamp::now();
         let k8s_input = K8sInput::new(&snap, &doctor, &exemptions, now);
-        let registry = k8s::manifest_audit_checks();
-        let (mut f, r) = run_checks(&registry, &k8s_input, &selection);
+        let (mut f, r) = run_checks(&audit_registry, &k8s_input, &selection);
+        let index = index_objects(&objects);
         for finding in &mut f {
-            finding.location = locate(&objects, finding);
+            finding.location = locate(&objects, &index, finding);
             if finding.check == "K8S006"
                 && let (Some(r), Some(l)) = (&finding.resource, &finding.location)
                 && let (Some(c), Some(text)) = (&r.container, texts.get(l.file.as_str()))
-                && let Some(o) = objects.iter().find(|o| {
-                    o.kind == r.kind
-                        && o.name == r.name
-                        && o.namespace == r.namespace.as_deref().unwrap_or("")
-                })
+                && let Some(&i) = index.get(&(
+                    r.kind.as_str(),
+                    r.namespace.as_deref().unwrap_or(""),
+                    r.name.as_str(),
+                ))
             {
+                let o = &objects[i];
                 finding.fix = manifest::fix::disallow_privilege_escalation(o, c, text);
             }
         }

@@ -3,6 +3,7 @@
 
 pub mod ci;
 pub mod dockerfile;
+pub mod helm;
 pub mod k8s;
 pub mod manifest;
 pub mod terraform;

@@ -275,8 +275,10 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq(p, items, anchor)) => {
+                Some(Frame::Seq(p, mut items, anchor)) => {
                     nodes += 1;
+                    // Trees of a large tree of manifests are most of the memory: no growth slack.
+                    items.shrink_to_fit();
                     Some((
                         Node {
                             pos: p,
@@ -288,8 +290,9 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                 _ => return Err(unbalanced(here)),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map(p, entries, _, anchor)) => {
+                Some(Frame::Map(p, mut entries, _, anchor)) => {
                     nodes += 1;
+                    entries.shrink_to_fit();
                     Some((
                         Node {
                             pos: p,
@@ -459,6 +462,42 @@ impl Node {
         Some(n)
     }
 
+    /// Writes the value as JSON text (what [`Node::to_json`] gives, without building a JSON tree).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match &self.value {
+            Value::Null => out.extend_from_slice(b"null"),
+            Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+            Value::Float(f) => match serde_json::Number::from_f64(*f) {
+                Some(n) => out.extend_from_slice(n.to_string().as_bytes()),
+                None => out.extend_from_slice(b"null"),
+            },
+            Value::Str(s) => write_json_str(s, out),
+            Value::Seq(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(b']');
+            }
+            Value::Map(entries) => {
+                out.push(b'{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_str(&k.text, out);
+                    out.push(b':');
+                    v.write_json(out);
+                }
+                out.push(b'}');
+            }
+        }
+    }
+
     /// The value as JSON, the way `kubectl` converts YAML before sending it.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
@@ -477,6 +516,31 @@ impl Node {
             ),
         }
     }
+}
+
+fn write_json_str(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&s.as_bytes()[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&s.as_bytes()[start..]);
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -569,6 +633,16 @@ mod tests {
         assert!(e.pos.line >= 2, "{e}");
         let e = parse("a: 1\n  b: 2\n").unwrap_err();
         assert_eq!(e.pos.line, 2, "{e}");
+    }
+
+    #[test]
+    fn json_text_matches_the_json_tree() {
+        let text = "a: \"q\\\"uo\\\\te\\u0001\\ttab\"\nb: [1, 2.5, true, ~, {c: é}]\nd: .nan\n";
+        let r = &parse(text).unwrap()[0].root;
+        let mut out = Vec::new();
+        r.write_json(&mut out);
+        let back: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, r.to_json());
     }
 
     #[test]

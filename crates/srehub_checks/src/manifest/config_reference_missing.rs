@@ -123,7 +123,8 @@ impl Check<ManifestInput<'_>> for ConfigReferenceMissing {
                     continue;
                 };
                 // A key reference to an object in the set: the key must be in its data.
-                if let (Some(target), Some(key_node)) = (input.find(r.kind, &o.namespace, name), r.key)
+                if let (Some(target), Some(key_node)) =
+                    (input.find(r.kind, &o.namespace, name), r.key)
                     && let Some(key) = key_node.as_str()
                 {
                     let sections: &[&str] = if r.kind == "Secret" {
@@ -206,7 +207,9 @@ mod tests {
 
     #[test]
     fn triggers_on_a_key_the_config_map_does_not_have() {
-        let text = format!("{POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app-config}}\ndata: {{a: b}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\nstringData: {{password: x}}\n");
+        let text = format!(
+            "{POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app-config}}\ndata: {{a: b}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\nstringData: {{password: x}}\n"
+        );
         let found = run(&ConfigReferenceMissing, &text);
         let msgs: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
         assert!(msgs.contains(&"Secret `db` has no key `pw`"), "{msgs:#?}");

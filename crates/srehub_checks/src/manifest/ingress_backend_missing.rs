@@ -47,9 +47,7 @@ impl Check<ManifestInput<'_>> for IngressBackendMissing {
                 let Some(name) = name_node.as_str() else {
                     continue;
                 };
-                let target = input
-                    .of_kind("Service")
-                    .find(|s| s.namespace == ing.namespace && s.name == name);
+                let target = input.find("Service", &ing.namespace, name);
                 let Some(target) = target else {
                     input.push(
                         out,

@@ -41,6 +41,8 @@ use schema::{Schema, Violation, ViolationKind};
 pub struct ManifestInput<'a> {
     pub objects: &'a [ManifestObject],
     violations: OnceLock<Vec<(usize, Violation)>>,
+    /// (kind, namespace, name) → the first object so named.
+    by_name: std::collections::HashMap<(&'a str, &'a str, &'a str), usize>,
 }
 
 /// A manifest check, for any lifetime of its input.
@@ -89,9 +91,16 @@ pub struct PodTemplate<'a> {
 impl<'a> ManifestInput<'a> {
     /// The input over a set of objects.
     pub fn new(objects: &'a [ManifestObject]) -> Self {
+        let mut by_name = std::collections::HashMap::with_capacity(objects.len());
+        for (i, o) in objects.iter().enumerate() {
+            by_name
+                .entry((o.kind.as_str(), o.namespace.as_str(), o.name.as_str()))
+                .or_insert(i);
+        }
         ManifestInput {
             objects,
             violations: OnceLock::new(),
+            by_name,
         }
     }
 
@@ -140,16 +149,17 @@ impl<'a> ManifestInput<'a> {
 
     /// Whether an object of `kinds` named `name` exists in `namespace`.
     pub fn exists(&self, kinds: &[&str], namespace: &str, name: &str) -> bool {
-        self.objects
+        kinds
             .iter()
-            .any(|o| kinds.contains(&o.kind.as_str()) && o.namespace == namespace && o.name == name)
+            .any(|k| self.by_name.contains_key(&(*k, namespace, name)))
     }
 
     /// The object of a kind with a name in a namespace.
     pub fn find(&self, kind: &str, namespace: &str, name: &str) -> Option<&'a ManifestObject> {
-        self.objects
-            .iter()
-            .find(|o| o.kind == kind && o.namespace == namespace && o.name == name)
+        let objects = self.objects;
+        self.by_name
+            .get(&(kind, namespace, name))
+            .map(|&i| &objects[i])
     }
 
     /// Every pod template in the set, with its object.

@@ -157,7 +157,7 @@ fn rename_on(entries: &mut [(Key, Node)]) {
         return;
     }
     if let Some((k, _)) = entries.iter_mut().find(|(k, _)| k.text == "true") {
-        k.text = "on".to_string();
+        k.text = "on".into();
     }
 }
 

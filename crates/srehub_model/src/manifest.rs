@@ -54,7 +54,7 @@ pub struct ManifestFile {
 
 fn text_of(n: Option<&Node>) -> String {
     match n.map(|n| &n.value) {
-        Some(Value::Str(s)) => s.clone(),
+        Some(Value::Str(s)) => s.to_string(),
         _ => String::new(),
     }
 }

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 /// A position in a file. Lines and columns start at 1.
@@ -31,7 +32,8 @@ pub struct Node {
 /// A mapping key: its text (non-string keys as written) and position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
-    pub text: String,
+    /// Inline (no allocation) up to 24 bytes, which covers nearly every key.
+    pub text: CompactString,
     pub pos: Pos,
 }
 
@@ -42,7 +44,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    /// Inline up to 24 bytes.
+    Str(CompactString),
     Seq(Vec<Node>),
     /// Keys in document order.
     Map(Vec<(Key, Node)>),
@@ -128,7 +131,7 @@ fn resolve_plain(s: &str) -> Value {
     }
     let first = s.as_bytes()[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return Value::Str(s.to_string());
+        return Value::Str(CompactString::from(s));
     }
     let (neg, digits) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -159,12 +162,12 @@ fn resolve_plain(s: &str) -> Value {
     if looks_float && let Ok(f) = s.parse::<f64>() {
         return Value::Float(f);
     }
-    Value::Str(s.to_string())
+    Value::Str(CompactString::from(s))
 }
 
 fn scalar_value(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Value {
     match tag {
-        Some("str") => return Value::Str(text.into_owned()),
+        Some("str") => return Value::Str(CompactString::from(text.as_ref())),
         Some("int") => {
             if let Ok(i) = text.parse() {
                 return Value::Int(i);
@@ -179,7 +182,7 @@ fn scalar_value(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Va
     }
     match style {
         ScalarStyle::Plain => resolve_plain(&text),
-        _ => Value::Str(text.into_owned()),
+        _ => Value::Str(CompactString::from(text.as_ref())),
     }
 }
 
@@ -365,12 +368,12 @@ fn merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
     out
 }
 
-fn key_text(v: &Value) -> String {
+fn key_text(v: &Value) -> CompactString {
     match v {
         Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(f) => f.to_string(),
+        Value::Bool(b) => b.to_string().into(),
+        Value::Int(i) => i.to_string().into(),
+        Value::Float(f) => f.to_string().into(),
         Value::Str(s) => s.clone(),
         Value::Seq(_) | Value::Map(_) => "<complex key>".into(),
     }
@@ -506,12 +509,12 @@ impl Node {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.clone()),
+            Value::Str(s) => J::String(s.to_string()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.text.clone(), v.to_json()))
+                    .map(|(k, v)| (k.text.to_string(), v.to_json()))
                     .collect(),
             ),
         }

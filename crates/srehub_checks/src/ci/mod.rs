@@ -128,7 +128,7 @@ pub(crate) fn gha_triggers(root: &Node) -> Vec<&str> {
 /// A scalar's text as written (numbers and booleans too); `None` for null and collections.
 pub(crate) fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
-        Value::Str(s) => Some(s.clone()),
+        Value::Str(s) => Some(s.to_string()),
         Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(f.to_string()),
         Value::Bool(b) => Some(b.to_string()),

@@ -102,7 +102,7 @@ pub(crate) fn walk<'n>(node: &'n Node, visit: &mut Visit<'_, 'n>) {
         match &node.value {
             Value::Map(entries) => {
                 for (k, v) in entries {
-                    path.push(Seg::Key(k.text.clone()));
+                    path.push(Seg::Key(k.text.to_string()));
                     go(v, Some(k), path, visit);
                     path.pop();
                 }
@@ -130,7 +130,7 @@ pub(crate) fn preview(s: &str, chars: usize) -> String {
 /// A scalar as text (`1.1`, `true`, `nginx`), `None` for collections and null.
 pub(crate) fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
-        Value::Str(s) => Some(s.clone()),
+        Value::Str(s) => Some(s.to_string()),
         Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(f.to_string()),
         Value::Bool(b) => Some(b.to_string()),

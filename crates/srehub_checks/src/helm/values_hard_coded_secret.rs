@@ -82,7 +82,7 @@ fn is_placeholder(v: &str) -> bool {
 /// The literal a node holds, if it could be a secret: a non-placeholder string or a number.
 fn literal(node: &Node) -> Option<String> {
     match &node.value {
-        Value::Str(s) if !is_placeholder(s) => Some(s.clone()),
+        Value::Str(s) if !is_placeholder(s) => Some(s.to_string()),
         Value::Int(_) | Value::Float(_) => scalar_text(node),
         _ => None,
     }

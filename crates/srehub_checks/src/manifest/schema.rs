@@ -325,7 +325,7 @@ impl Validator<'_, '_> {
                 let len = path.len();
                 for (k, v) in entries {
                     path.push_str(&format!(".{}", k.text));
-                    self.segs.push(k.text.clone());
+                    self.segs.push(k.text.to_string());
                     self.value(v, inner, path, k.pos);
                     self.segs.pop();
                     path.truncate(len);
@@ -352,7 +352,7 @@ impl Validator<'_, '_> {
                 path.push('.');
             }
             path.push_str(&k.text);
-            self.segs.push(k.text.clone());
+            self.segs.push(k.text.to_string());
             match ty.props.iter().find(|(name, _)| *name == k.text) {
                 Some((_, field_ty)) => self.value(v, field_ty, path, k.pos),
                 None => {

@@ -7,7 +7,8 @@ srehub_core::declare_check! {
     /// ## What it checks
     /// Fields the Kubernetes API requires that a manifest of a built-in kind leaves out: `metadata.name`,
     /// a Deployment's `spec.selector` and `spec.template`, a container's `name`, a Service port's `port`,
-    /// a volume's `name`, and every other field the API schema marks as required.
+    /// a volume's `name`, and every other field the API schema marks as required (for custom resources,
+    /// what their CRD's schema requires, when the CRD is among the linted files).
     ///
     /// ## Why it matters
     /// The API server rejects the object with `Required value`, so the apply fails.

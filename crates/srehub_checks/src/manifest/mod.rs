@@ -5,6 +5,7 @@
 //! checks over the same objects (one implementation, two sources) and points their findings at the file.
 
 mod config_reference_missing;
+pub mod crd;
 mod duplicate_object;
 pub mod fix;
 mod ingress_backend_missing;
@@ -112,10 +113,18 @@ impl<'a> ManifestInput<'a> {
         self.violations
             .get_or_init(|| {
                 let schema = Schema::get();
+                let crds = crd::CrdSchemas::new(self.objects);
                 self.objects
                     .iter()
                     .enumerate()
-                    .flat_map(|(i, o)| schema.validate(o).into_iter().map(move |v| (i, v)))
+                    .flat_map(|(i, o)| {
+                        let found = if schema.knows(&o.api_version, &o.kind) {
+                            schema.validate(o)
+                        } else {
+                            crds.validate(o).unwrap_or_default()
+                        };
+                        found.into_iter().map(move |v| (i, v))
+                    })
                     .collect()
             })
             .iter()

@@ -8,7 +8,9 @@ srehub_core::declare_check! {
     /// Fields of built-in Kubernetes kinds that the API schema does not have: typos (`imagePullPolicy`
     /// spelt `imagepullpolicy`, `selectr`), fields at the wrong level (`containerPort` directly under a
     /// container instead of under `ports`), and fields of another kind. The schema is Kubernetes 1.37's,
-    /// generated from the official OpenAPI document. Custom resources are not judged.
+    /// generated from the official OpenAPI document. Custom resources are judged against the
+    /// `openAPIV3Schema` of their CustomResourceDefinition when it is among the linted files (fields under
+    /// `x-kubernetes-preserve-unknown-fields` are free), and not judged otherwise.
     ///
     /// ## Why it matters
     /// `kubectl apply` rejects unknown fields since Kubernetes 1.27 (strict field validation), and older
@@ -62,6 +64,19 @@ mod tests {
         let loc = found[0].location.as_ref().unwrap();
         assert_eq!((loc.line, loc.column), (Some(6), Some(3)));
         insta::assert_yaml_snapshot!(found);
+    }
+
+    #[test]
+    fn triggers_on_custom_resources_whose_crd_is_in_the_set() {
+        let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec: {type: object, properties: {size: {type: integer}}}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {sise: 3}\n";
+        let found = run(&UnknownField, text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].message.contains("did you mean `size`"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].location.as_ref().unwrap().line, Some(21));
     }
 
     #[test]

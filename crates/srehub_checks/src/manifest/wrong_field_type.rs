@@ -8,7 +8,8 @@ srehub_core::declare_check! {
     /// Values of the wrong type for built-in Kubernetes kinds: a quoted number where an integer is
     /// expected (`replicas: "2"`), a bare `yes`/`on`/`true` where a string is expected (YAML reads them as
     /// booleans: the "Norway problem"), a string where a list is expected (`command: run`), a list where a
-    /// mapping is expected.
+    /// mapping is expected; for custom resources whose CRD is among the linted files, also a value outside
+    /// the schema's `enum`.
     ///
     /// ## Why it matters
     /// The API server rejects the object (`cannot unmarshal string into Go struct field`), so the

@@ -184,3 +184,52 @@ fn a_bad_kube_version_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--kube-version"));
 }
+
+#[test]
+fn huge_deeply_nested_and_broken_files_are_named_and_the_rest_is_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("ok.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    // 50 MB of valid-looking YAML: skipped with a note, not read into memory.
+    let mut big = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n");
+    while big.len() < 50 << 20 {
+        big.push_str(
+            "  key: 0123456789012345678901234567890123456789012345678901234567890123456789\n",
+        );
+    }
+    std::fs::write(d.join("big.yaml"), big).unwrap();
+    // 100,000 levels of nesting: an error with a position, no stack overflow.
+    let deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    std::fs::write(d.join("deep.yaml"), deep).unwrap();
+    std::fs::write(d.join("Dockerfile"), "FROM alpine:3.20\nRUNN echo\n").unwrap();
+    let o = srehub(d)
+        .args(["lint", ".", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("big.yaml: skipped, larger than 10 MiB"),
+        "{notes}"
+    );
+    assert!(notes.contains("deep.yaml:4:"), "{notes}");
+    assert!(notes.contains("Dockerfile:2:"), "{notes}");
+    assert!(
+        notes.contains("linted 1 Kubernetes manifest file"),
+        "{notes}"
+    );
+}

@@ -95,10 +95,45 @@ const SKIP_DIRS: &[&str] = &[
 /// Files larger than this are reported and skipped.
 const MAX_BYTES: u64 = 10 << 20;
 
+/// Extensions that make `Dockerfile.EXT` something else (source, docs, data).
+const NOT_DOCKERFILE_EXT: &[&str] = &[
+    "rs",
+    "py",
+    "go",
+    "js",
+    "ts",
+    "java",
+    "rb",
+    "sh",
+    "md",
+    "txt",
+    "rst",
+    "json",
+    "yaml",
+    "yml",
+    "toml",
+    "lock",
+    "bak",
+    "orig",
+    "swp",
+    "html",
+    "j2",
+    "tpl",
+    "tmpl",
+    "template",
+    "dockerignore",
+];
+
 fn is_dockerfile(lower: &str) -> bool {
+    let dotted = |prefix: &str| {
+        lower.strip_prefix(prefix).is_some_and(|ext| {
+            !ext.is_empty() && !NOT_DOCKERFILE_EXT.contains(&ext.rsplit('.').next().unwrap_or(ext))
+        })
+    };
     lower == "dockerfile"
         || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
+        || dotted("dockerfile.")
+        || dotted("containerfile.")
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".containerfile")
 }
@@ -310,6 +345,7 @@ fn split_rendered(dir: &Path, rendered: &str) -> Vec<Input> {
                 path: format!("{} (rendered)", dir.join(rel).display()),
                 kind: FileKind::Manifest,
                 text: String::new(),
+                by_content: false,
             });
             continue;
         }
@@ -319,6 +355,7 @@ fn split_rendered(dir: &Path, rendered: &str) -> Vec<Input> {
                 path: format!("{} (rendered)", dir.display()),
                 kind: FileKind::Manifest,
                 text: line.to_string(),
+                by_content: false,
             }),
         }
     }
@@ -337,6 +374,9 @@ struct Input {
     path: String,
     kind: FileKind,
     text: String,
+    /// Found by a directory walk and taken for a manifest by its content: a file with no Kubernetes
+    /// object in it is some other YAML or JSON and is passed over quietly.
+    by_content: bool,
 }
 
 fn read_inputs(
@@ -362,6 +402,7 @@ fn read_inputs(
                 path: "<stdin>".into(),
                 kind,
                 text,
+                by_content: false,
             });
             continue;
         }
@@ -407,6 +448,7 @@ fn read_inputs(
                             path: shown,
                             kind: f.kind,
                             text,
+                            by_content: f.by_content,
                         });
                     }
                     Err(_) => {
@@ -673,6 +715,7 @@ pub async fn run(
                 .next()
                 .unwrap_or_else(|| parse_file(&input.text, path))
             {
+                Ok(file) if input.by_content && file.objects.is_empty() => {}
                 Ok(file) => {
                     for s in file.strays {
                         notes.push(format!(
@@ -973,7 +1016,13 @@ mod tests {
             detect(Path::new("infra/main.tf")),
             Some(FileKind::Terraform)
         );
-        for n in ["README.md", "Makefile", "main.tfvars"] {
+        for n in [
+            "README.md",
+            "Makefile",
+            "main.tfvars",
+            "dockerfile.rs",
+            "Dockerfile.md",
+        ] {
             assert_eq!(detect(Path::new(n)), None, "{n}");
         }
     }

@@ -1,7 +1,7 @@
 //! Kubernetes manifests as written in files: multi-document YAML or JSON, `List` objects expanded, every
 //! object with its file and the position of every field (see [`crate::yaml`]).
 
-use crate::yaml::{self, Node, Pos, Value, YamlError};
+use crate::yaml::{self, Key, Node, Pos, Value, YamlError};
 
 /// One object of a manifest file.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,7 +144,40 @@ pub fn parse_file(text: &str, file: &str) -> Result<ManifestFile, YamlError> {
                 Some(Value::Seq(items)) => items.clone(),
                 _ => Vec::new(),
             };
-            for (j, item) in items.into_iter().enumerate() {
+            // Items of a typed list (`PodList`, `NodeMetricsList`) may leave out their kind and
+            // apiVersion: they are the list's.
+            let list_kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+            let item_kind = list_kind.strip_suffix("List").filter(|k| !k.is_empty());
+            let list_api = root.get("apiVersion").cloned();
+            let kind_key = root.key("kind").cloned();
+            for (j, mut item) in items.into_iter().enumerate() {
+                if let (Value::Map(entries), Some(k), Some(kk)) =
+                    (&mut item.value, item_kind, kind_key.as_ref())
+                {
+                    if !entries.iter().any(|(key, _)| key.text == "kind") {
+                        entries.push((
+                            Key {
+                                text: "kind".into(),
+                                pos: kk.pos,
+                            },
+                            Node {
+                                pos: kk.pos,
+                                value: Value::Str(k.into()),
+                            },
+                        ));
+                    }
+                    if let Some(api) = &list_api
+                        && !entries.iter().any(|(key, _)| key.text == "apiVersion")
+                    {
+                        entries.push((
+                            Key {
+                                text: "apiVersion".into(),
+                                pos: api.pos,
+                            },
+                            api.clone(),
+                        ));
+                    }
+                }
                 if matches!(item.value, Value::Map(_)) {
                     out.objects.push(object(file, document, Some(j), item));
                 } else {
@@ -183,6 +216,18 @@ mod tests {
         assert_eq!(f.objects[1].document, 2);
         assert_eq!(f.strays.len(), 1);
         assert!(f.strays[0].message.contains("no `apiVersion` or `kind`"));
+    }
+
+    #[test]
+    fn items_of_typed_lists_take_the_list_kind() {
+        let text = "apiVersion: metrics.k8s.io/v1beta1\nkind: NodeMetricsList\nitems:\n  - metadata: {name: n1}\n    usage: {cpu: 1}\n";
+        let f = parse_file(text, "m.yaml").unwrap();
+        assert_eq!(f.objects[0].kind, "NodeMetrics");
+        assert_eq!(f.objects[0].api_version, "metrics.k8s.io/v1beta1");
+        assert_eq!(
+            f.objects[0].node.get("kind").unwrap().as_str(),
+            Some("NodeMetrics")
+        );
     }
 
     #[test]

@@ -80,17 +80,20 @@ fn scan(text: &str) -> FileDirectives {
 
 /// Removes the findings that an inline directive in their file silences; `text_of` gives a file's text
 /// (`None` for files it does not have). Returns how many were removed.
-pub fn apply_inline(
+pub fn apply_inline<'t>(
     findings: &mut Vec<Finding>,
-    text_of: impl Fn(&str) -> Option<String>,
+    text_of: impl Fn(&str) -> Option<&'t str>,
 ) -> usize {
     let mut cache: HashMap<String, FileDirectives> = HashMap::new();
     let before = findings.len();
     findings.retain(|f| {
         let Some(loc) = &f.location else { return true };
-        let dirs = cache
-            .entry(loc.file.clone())
-            .or_insert_with(|| text_of(&loc.file).map(|t| scan(&t)).unwrap_or_default());
+        let dirs = cache.entry(loc.file.clone()).or_insert_with(|| {
+            text_of(&loc.file)
+                .filter(|t| memchr::memmem::find(t.as_bytes(), b"srehub:ignore").is_some())
+                .map(scan)
+                .unwrap_or_default()
+        });
         if dirs.file.iter().any(|d| names(d, f)) {
             return false;
         }
@@ -164,7 +167,7 @@ mod tests {
     fn directives_on_the_line_or_the_line_above_silence_a_finding() {
         let text = "a: 1\n# srehub:ignore K8S003 reviewed with the team\nb: 2\nc: 3 # srehub:ignore container-without-memory-limit\nd: 4\n";
         let mut f = vec![at("x", 3), at("x", 4), at("x", 5), at("y", 3)];
-        let n = apply_inline(&mut f, |p| (p == "x").then(|| text.to_string()));
+        let n = apply_inline(&mut f, |p| (p == "x").then_some(text));
         assert_eq!(n, 2);
         assert_eq!(
             f.iter()
@@ -178,10 +181,10 @@ mod tests {
     fn file_directives_and_other_codes() {
         let text = "// srehub:ignore-file=K8S003,DKR001\nx\n# srehub:ignore DKR002\ny\n";
         let mut f = vec![at("x", 2), at("x", 4)];
-        assert_eq!(apply_inline(&mut f, |_| Some(text.to_string())), 2);
+        assert_eq!(apply_inline(&mut f, |_| Some(text)), 2);
         let mut f = vec![at("x", 4)];
         let other = "# srehub:ignore DKR002\ny\n# srehub:ignored K8S003\nz\n";
-        assert_eq!(apply_inline(&mut f, |_| Some(other.to_string())), 0);
+        assert_eq!(apply_inline(&mut f, |_| Some(other)), 0);
     }
 
     #[test]

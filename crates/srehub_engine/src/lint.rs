@@ -849,7 +849,7 @@ pub async fn run(
     // Suppressions: config exemptions by path (and kind/namespace/name), inline comments, a baseline.
     let meta_of = |code: &str| known.iter().copied().find(|m| m.code == code);
     exemptions.retain(&mut findings, meta_of);
-    let inline = suppress::apply_inline(&mut findings, |p| texts.get(p).map(|t| t.to_string()));
+    let inline = suppress::apply_inline(&mut findings, |p| texts.get(p).copied());
     let baselined = baseline
         .as_ref()
         .map(|b| suppress::apply_baseline(&mut findings, b))

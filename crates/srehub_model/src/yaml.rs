@@ -107,9 +107,12 @@ fn pos(span: &Span) -> Pos {
     }
 }
 
+/// An open collection: its position, where its items start in the shared scratch stack, the pending
+/// key (maps) and its anchor. Items are gathered on one scratch stack per collection type and moved into
+/// an exactly sized vector when the collection ends: no growth reallocations, no slack.
 enum Frame {
-    Seq(Pos, Vec<Node>, usize),
-    Map(Pos, Vec<(Key, Node)>, Option<Key>, usize),
+    Seq(Pos, usize, usize),
+    Map(Pos, usize, Option<Key>, usize),
 }
 
 /// Resolves a plain scalar the way Kubernetes' YAML reader does (YAML 1.1 booleans, 1.2 numbers).
@@ -195,6 +198,8 @@ pub fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
 pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
+    let mut seq_scratch: Vec<Node> = Vec::new();
+    let mut map_scratch: Vec<(Key, Node)> = Vec::new();
     let mut anchors: Vec<(usize, Node)> = Vec::new();
     let mut nodes = 0usize;
     let mut doc_start = Pos::default();
@@ -267,21 +272,20 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(here, limits));
                 }
-                stack.push(Frame::Seq(here, Vec::new(), anchor));
+                stack.push(Frame::Seq(here, seq_scratch.len(), anchor));
                 None
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(here, limits));
                 }
-                stack.push(Frame::Map(here, Vec::new(), None, anchor));
+                stack.push(Frame::Map(here, map_scratch.len(), None, anchor));
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq(p, mut items, anchor)) => {
+                Some(Frame::Seq(p, start, anchor)) => {
                     nodes += 1;
-                    // Trees of a large tree of manifests are most of the memory: no growth slack.
-                    items.shrink_to_fit();
+                    let items: Vec<Node> = seq_scratch.drain(start..).collect();
                     Some((
                         Node {
                             pos: p,
@@ -293,9 +297,9 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                 _ => return Err(unbalanced(here)),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map(p, mut entries, _, anchor)) => {
+                Some(Frame::Map(p, start, _, anchor)) => {
                     nodes += 1;
-                    entries.shrink_to_fit();
+                    let entries: Vec<(Key, Node)> = map_scratch.drain(start..).collect();
                     Some((
                         Node {
                             pos: p,
@@ -315,15 +319,15 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
         }
         match stack.last_mut() {
             None => root = Some(node),
-            Some(Frame::Seq(_, items, _)) => items.push(node),
-            Some(Frame::Map(_, entries, key, _)) => match key.take() {
+            Some(Frame::Seq(..)) => seq_scratch.push(node),
+            Some(Frame::Map(_, _, key, _)) => match key.take() {
                 None => {
                     *key = Some(Key {
                         text: key_text(&node.value),
                         pos: node.pos,
                     });
                 }
-                Some(k) => entries.push((k, node)),
+                Some(k) => map_scratch.push((k, node)),
             },
         }
     }

@@ -41,6 +41,7 @@ use schema::{Schema, Violation, ViolationKind};
 /// What every manifest check reads: the objects of every linted file.
 pub struct ManifestInput<'a> {
     pub objects: &'a [ManifestObject],
+    templates: OnceLock<Vec<(usize, PodTemplate<'a>)>>,
     violations: OnceLock<Vec<(usize, Violation)>>,
     /// (kind, namespace, name) → the first object so named.
     by_name: std::collections::HashMap<(&'a str, &'a str, &'a str), usize>,
@@ -100,6 +101,7 @@ impl<'a> ManifestInput<'a> {
         }
         ManifestInput {
             objects,
+            templates: OnceLock::new(),
             violations: OnceLock::new(),
             by_name,
         }
@@ -171,12 +173,19 @@ impl<'a> ManifestInput<'a> {
             .map(|&i| &objects[i])
     }
 
-    /// Every pod template in the set, with its object.
-    pub fn pod_templates(&self) -> Vec<(&'a ManifestObject, PodTemplate<'a>)> {
-        self.objects
+    /// Every pod template in the set, with its object (computed once).
+    pub fn pod_templates(&self) -> impl Iterator<Item = (&'a ManifestObject, &PodTemplate<'a>)> {
+        let objects = self.objects;
+        self.templates
+            .get_or_init(|| {
+                objects
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, o)| pod_template(o).map(|t| (i, t)))
+                    .collect()
+            })
             .iter()
-            .filter_map(|o| pod_template(o).map(|t| (o, t)))
-            .collect()
+            .map(move |(i, t)| (&objects[*i], t))
     }
 }
 
@@ -207,10 +216,16 @@ pub fn pod_template(o: &ManifestObject) -> Option<PodTemplate<'_>> {
         _ => return None,
     };
     let spec = o.node.at(spec)?;
+    // Labels are strings; anything else is a schema finding and matches nothing here.
     let labels = o
         .node
         .at(labels)
-        .and_then(|n| serde_json::from_value(n.to_json()).ok())
+        .map(|n| {
+            n.entries()
+                .iter()
+                .filter_map(|(k, v)| Some((k.text.to_string(), v.as_str()?.to_string())))
+                .collect()
+        })
         .unwrap_or_default();
     Some(PodTemplate { spec, labels })
 }

@@ -18,7 +18,6 @@ srehub_core::declare_check! {
 
 impl Check<ManifestInput<'_>> for NetworkPolicySelectorMatchesNoPods {
     fn run(&self, input: &ManifestInput<'_>, out: &mut Findings) {
-        let templates = input.pod_templates();
         for np in input.of_kind("NetworkPolicy") {
             let Some(node) = np.node.at(&["spec", "podSelector"]) else {
                 continue;
@@ -29,8 +28,8 @@ impl Check<ManifestInput<'_>> for NetworkPolicySelectorMatchesNoPods {
             if sel.is_empty() {
                 continue; // selects every pod of the namespace
             }
-            let matched = templates
-                .iter()
+            let matched = input
+                .pod_templates()
                 .any(|(o, t)| o.namespace == np.namespace && sel.matches(&t.labels));
             if !matched {
                 let pos = np

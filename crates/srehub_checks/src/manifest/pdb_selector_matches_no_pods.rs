@@ -18,7 +18,6 @@ srehub_core::declare_check! {
 
 impl Check<ManifestInput<'_>> for PdbSelectorMatchesNoPods {
     fn run(&self, input: &ManifestInput<'_>, out: &mut Findings) {
-        let templates = input.pod_templates();
         for pdb in input.of_kind("PodDisruptionBudget") {
             let Some(node) = pdb.node.at(&["spec", "selector"]) else {
                 continue;
@@ -29,8 +28,8 @@ impl Check<ManifestInput<'_>> for PdbSelectorMatchesNoPods {
             if sel.is_empty() {
                 continue;
             }
-            let matched = templates
-                .iter()
+            let matched = input
+                .pod_templates()
                 .any(|(o, t)| o.namespace == pdb.namespace && sel.matches(&t.labels));
             if !matched {
                 let pos = pdb

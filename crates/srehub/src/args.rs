@@ -61,6 +61,17 @@ pub enum Command {
   kustomize build overlays/prod | srehub lint - --stdin-kind manifest
   srehub lint . -o json > baseline.json && srehub lint . --baseline baseline.json")]
     Lint(LintArgs),
+    /// Parse log streams (JSON, logfmt, CRI, docker, journal, syslog, access logs, custom patterns) and
+    /// mine their message templates.
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  kubectl logs deploy/api | srehub logs templates
+  srehub logs templates /var/log/app/*.log.gz --top 20
+  srehub logs templates HDFS.log --pattern '<Date> <Time> <Pid> <Level> <Component>: <Content>' -o csv
+  srehub logs parse app.log --where 'level>=warn' --where 'status>=500' --output logfmt"
+    )]
+    Logs(LogsCommand),
     /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
     #[command(after_help = "Examples:
   srehub explain K8S003
@@ -236,6 +247,130 @@ pub enum StdinKind {
     GithubWorkflow,
     GithubAction,
     GitlabCi,
+}
+
+/// `srehub logs`.
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// Parse log streams into normalized records (timestamp, level, message, fields), with filters.
+    #[command(after_help = "Examples:
+  srehub logs parse app.log --where 'level>=warn'
+  kubectl logs -f deploy/api | srehub logs parse --where 'status>=500' --output logfmt
+  srehub logs parse access.log --since 2024-05-01T10:00:00Z --until 2024-05-01T11:00:00Z")]
+    Parse(LogsParseArgs),
+    /// Mine message templates (Drain-style parse tree, generic masking) with counts, first and last
+    /// line, an example and parameter values.
+    #[command(after_help = "Examples:
+  srehub logs templates app.log
+  srehub logs templates app.log --state templates.json     # ids stay stable across runs
+  srehub logs templates app.log -o csv > lines.csv         # LineId,EventId,EventTemplate per line
+  srehub logs templates app.log -o openmetrics             # counts per template")]
+    Templates(LogsTemplatesArgs),
+}
+
+/// Inputs and formats shared by the `srehub logs` commands.
+#[derive(Debug, Args)]
+pub struct LogsInputArgs {
+    /// Files, directories (searched recursively), globs and gzip files; `-` or nothing reads stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// The log format (default: detected per stream, line by line when formats are mixed).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<LogFormatChoice>,
+    /// A custom line format: the Loghub header syntax (`<Date> <Time> <Level> <Component>: <Content>`;
+    /// `<Name>` captures a field, `Content` is the message, text between fields is a regex fragment)
+    /// or a regular expression with named captures (`(?P<msg>…)`).
+    #[arg(long, value_name = "PATTERN", conflicts_with = "format")]
+    pub pattern: Option<String>,
+    /// Longest line kept whole, in bytes; longer lines are cut and counted.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    pub max_line: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormatChoice {
+    Json,
+    Logfmt,
+    Cri,
+    Docker,
+    JournalExport,
+    JournalJson,
+    Syslog3164,
+    Syslog5424,
+    AccessLog,
+    Plain,
+}
+
+/// `srehub logs parse`.
+#[derive(Debug, Args)]
+pub struct LogsParseArgs {
+    #[command(flatten)]
+    pub input: LogsInputArgs,
+    /// Keep records matching this condition (repeatable, all must hold): `level>=warn`, `status>=500`,
+    /// `app=api`, `app!=db`, `msg~timeout|refused`, `user!~^svc-`, `has:trace_id`.
+    #[arg(long = "where", value_name = "COND")]
+    pub where_: Vec<String>,
+    /// Keep records at or after this time (RFC 3339); records without a timestamp are dropped.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Keep records before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Output format of the records.
+    #[arg(long, value_enum, default_value = "json")]
+    pub output: RecordOutput,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RecordOutput {
+    /// One JSON object per line.
+    Json,
+    Logfmt,
+}
+
+/// `srehub logs templates`.
+#[derive(Debug, Args)]
+pub struct LogsTemplatesArgs {
+    #[command(flatten)]
+    pub input: LogsInputArgs,
+    /// Share of equal token positions for a message to join a template (0 to 1).
+    #[arg(long, value_name = "RATIO", default_value_t = 0.5)]
+    pub similarity: f64,
+    /// Depth of the parse tree (the first DEPTH-2 tokens route a message).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub depth: usize,
+    /// A position where messages differ only in words (no digits) splits templates until it has shown
+    /// N distinct words, then becomes a parameter (`state Active`/`state Inactive` stay two templates,
+    /// user names become `<*>`). 0 turns this off (plain Drain).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub enum_values: usize,
+    /// Templates kept; the least recently used beyond this are evicted.
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    pub max_clusters: usize,
+    /// Load templates from this file when it exists and save them there at the end (stable ids).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// A template to start with (`<*>` marks variables), repeatable.
+    #[arg(long = "seed-template", value_name = "TEMPLATE")]
+    pub seed_templates: Vec<String>,
+    /// Extra masking rule `REGEX` (matches become `<*>`), repeatable.
+    #[arg(long = "mask", value_name = "REGEX")]
+    pub masks: Vec<String>,
+    /// Show only the N most frequent templates in the table.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Output: the table, JSON, one CSV row per input line (`LineId,EventId,EventTemplate`) or
+    /// OpenMetrics counts.
+    #[arg(short, long, value_enum)]
+    pub output: Option<TemplatesOutput>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TemplatesOutput {
+    Table,
+    Json,
+    Csv,
+    Openmetrics,
 }
 
 /// `srehub explain`.

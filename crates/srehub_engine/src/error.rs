@@ -16,6 +16,9 @@ pub enum Error {
     /// `srehub lint` had nothing it could lint, or a path it could not read.
     #[error("{0}")]
     Lint(String),
+    /// `srehub logs` could not open an input or was given a bad option (pattern, filter, state file).
+    #[error("{0}")]
+    Logs(String),
     /// A source could not be reached (or refused us, or failed after retries).
     #[error(transparent)]
     Unreachable(srehub_kube::Error),

@@ -5,5 +5,6 @@
 pub mod doctor;
 mod error;
 pub mod lint;
+pub mod logs;
 
 pub use error::Error;

@@ -4,6 +4,7 @@ mod config;
 mod doctor;
 mod explain;
 mod lint;
+mod logs;
 
 use srehub_core::ExitCode;
 
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Doctor(args) => doctor::run(&cli.global, *args),
         Command::Lint(args) => lint::run(&cli.global, &args),
+        Command::Logs(cmd) => logs::run(&cli.global, &cmd),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),
         Command::Completions { shell } => {

@@ -1,0 +1,221 @@
+//! `srehub logs parse|templates`.
+
+use std::io::Write;
+
+use anyhow::Context as _;
+use srehub_core::ExitCode;
+use srehub_engine::logs::{self, TemplatesRequest};
+use srehub_logs::drain::MinerOptions;
+use srehub_logs::filter::Filter;
+use srehub_logs::formats::FormatChoice;
+use srehub_logs::pattern::Pattern;
+use srehub_logs::{Format, render};
+
+use crate::args::{
+    GlobalArgs, LogFormatChoice, LogsCommand, LogsInputArgs, RecordOutput, TemplatesOutput,
+};
+
+pub fn run(_global: &GlobalArgs, cmd: &LogsCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        LogsCommand::Parse(args) => parse(args),
+        LogsCommand::Templates(args) => templates(args),
+    }
+}
+
+fn format_choice(input: &LogsInputArgs) -> anyhow::Result<FormatChoice> {
+    if let Some(p) = &input.pattern {
+        return Ok(FormatChoice::Pattern(Pattern::new(p).context("--pattern")?));
+    }
+    Ok(match input.format {
+        None => FormatChoice::Auto,
+        Some(f) => FormatChoice::Fixed(match f {
+            LogFormatChoice::Json => Format::Json,
+            LogFormatChoice::Logfmt => Format::Logfmt,
+            LogFormatChoice::Cri => Format::Cri,
+            LogFormatChoice::Docker => Format::Docker,
+            LogFormatChoice::JournalExport => Format::JournalExport,
+            LogFormatChoice::JournalJson => Format::JournalJson,
+            LogFormatChoice::Syslog3164 => Format::Syslog3164,
+            LogFormatChoice::Syslog5424 => Format::Syslog5424,
+            LogFormatChoice::AccessLog => Format::AccessLog,
+            LogFormatChoice::Plain => Format::Plain,
+        }),
+    })
+}
+
+fn parse_time(flag: &str, v: &Option<String>) -> anyhow::Result<Option<jiff::Timestamp>> {
+    v.as_deref()
+        .map(|s| {
+            srehub_logs::time::parse_timestamp(s)
+                .with_context(|| format!("{flag} `{s}`: not a timestamp (use RFC 3339)"))
+        })
+        .transpose()
+}
+
+fn parse(args: &crate::args::LogsParseArgs) -> anyhow::Result<ExitCode> {
+    let filters = args
+        .where_
+        .iter()
+        .map(|w| Filter::parse(w))
+        .collect::<Result<Vec<_>, _>>()?;
+    let since = parse_time("--since", &args.since)?;
+    let until = parse_time("--until", &args.until)?;
+    let inputs = logs::input::expand(&args.input.paths)?;
+    let format = format_choice(&args.input)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut failure: Option<std::io::Error> = None;
+    let streams = logs::for_each_record(&inputs, &format, args.input.max_line, |_, rec| {
+        let in_time = match rec.timestamp {
+            Some(ts) => since.is_none_or(|s| ts >= s) && until.is_none_or(|u| ts < u),
+            None => since.is_none() && until.is_none(),
+        };
+        if !in_time || !filters.iter().all(|f| f.matches(&rec)) {
+            return std::ops::ControlFlow::Continue(());
+        }
+        let written = match args.output {
+            RecordOutput::Json => render::write_record_json(&mut out, &rec),
+            RecordOutput::Logfmt => render::write_record_logfmt(&mut out, &rec),
+        };
+        match written {
+            Ok(()) => std::ops::ControlFlow::Continue(()),
+            Err(e) => {
+                failure = Some(e);
+                std::ops::ControlFlow::Break(())
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    out.flush()?;
+    report_streams(&streams);
+    Ok(ExitCode::Clean)
+}
+
+/// Unparsed lines and read errors go to stderr, so that stdout stays clean data.
+fn report_streams(streams: &[logs::StreamSummary]) {
+    for s in streams {
+        if let Some(e) = &s.error {
+            tracing::warn!("{e}");
+            eprintln!("warning: {e}");
+        }
+        if s.stats.unparsed > 0 || s.cut_lines > 0 || s.stats.invalid_utf8 > 0 {
+            eprintln!(
+                "note: {}: {} of {} lines not parsed in the detected format, {} cut at --max-line, {} with invalid UTF-8",
+                s.name, s.stats.unparsed, s.stats.lines, s.cut_lines, s.stats.invalid_utf8
+            );
+        }
+    }
+}
+
+fn templates(args: &crate::args::LogsTemplatesArgs) -> anyhow::Result<ExitCode> {
+    if !(0.0..=1.0).contains(&args.similarity) {
+        anyhow::bail!("--similarity {}: must be between 0 and 1", args.similarity);
+    }
+    let mut mask = srehub_logs::mask::MaskOptions::default();
+    for m in &args.masks {
+        let re = regex::Regex::new(m).with_context(|| format!("--mask `{m}`"))?;
+        mask.extra
+            .push((re, srehub_logs::mask::WILDCARD.to_string()));
+    }
+    let req = TemplatesRequest {
+        inputs: logs::input::expand(&args.input.paths)?,
+        format: format_choice(&args.input)?,
+        miner: MinerOptions {
+            similarity: args.similarity,
+            depth: args.depth.max(2),
+            max_clusters: args.max_clusters.max(1),
+            enum_values: args.enum_values,
+            mask,
+            ..MinerOptions::default()
+        },
+        state: args.state.clone(),
+        seeds: args.seed_templates.clone(),
+        max_line: args.input.max_line,
+    };
+    let is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let output = args.output.unwrap_or(if is_terminal {
+        TemplatesOutput::Table
+    } else {
+        TemplatesOutput::Json
+    });
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    // Per-line CSV: assignments are buffered and written with the templates as they stand at each
+    // flush (the final templates for inputs up to a million lines), keeping memory bounded.
+    const FLUSH: usize = 1 << 20;
+    let mut pending: Vec<(u64, u32)> = Vec::new();
+    let mut failure: Option<std::io::Error> = None;
+    let csv = matches!(output, TemplatesOutput::Csv);
+    if csv {
+        writeln!(out, "LineId,EventId,EventTemplate")?;
+    }
+    let outcome = logs::templates(&req, |line, miner, r| {
+        if !csv || failure.is_some() {
+            return;
+        }
+        let id = miner
+            .resolve(r.cluster, r.variant)
+            .map_or(0, |t| id_num(t.id()));
+        pending.push((line, id));
+        if pending.len() >= FLUSH
+            && let Err(e) = flush_csv(&mut out, miner, &mut pending)
+        {
+            failure = Some(e);
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    match output {
+        TemplatesOutput::Csv => flush_csv(&mut out, &outcome.miner, &mut pending)?,
+        TemplatesOutput::Table => render::write_table(
+            &mut out,
+            &outcome.miner,
+            outcome.records,
+            args.top,
+            if is_terminal {
+                srehub_core::render::terminal_width().map(usize::from)
+            } else {
+                None
+            },
+        )?,
+        TemplatesOutput::Json => {
+            let doc = render::TemplatesDoc {
+                schema: "srehub.logs.templates/v1",
+                records: outcome.records,
+                templates: render::views(&outcome.miner, outcome.records),
+                evicted: outcome.miner.evicted(),
+                streams: &outcome.streams,
+            };
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        TemplatesOutput::Openmetrics => render::write_openmetrics(&mut out, &outcome.miner)?,
+    }
+    out.flush()?;
+    report_streams(&outcome.streams);
+    Ok(ExitCode::Clean)
+}
+
+fn flush_csv(
+    out: &mut dyn Write,
+    miner: &srehub_logs::drain::Miner,
+    pending: &mut Vec<(u64, u32)>,
+) -> std::io::Result<()> {
+    // Ids, not cluster handles, are buffered: a handle can be reused after an eviction.
+    for &(line, id) in pending.iter() {
+        match miner.template_by_id(&format!("T{id:08x}")) {
+            Some(t) => writeln!(out, "{line},{},{}", t.id(), render::csv_field(&t.text()))?,
+            None => writeln!(out, "{line},,")?,
+        }
+    }
+    pending.clear();
+    Ok(())
+}
+
+/// Template ids are `T` and 8 hex digits: kept as numbers while lines wait for their final template.
+fn id_num(id: &str) -> u32 {
+    u32::from_str_radix(id.get(1..).unwrap_or(""), 16).unwrap_or(0)
+}

@@ -1,0 +1,1007 @@
+//! Template mining with a Drain-style fixed-depth parse tree (He et al., ICWS 2017).
+//!
+//! Messages are masked ([`crate::mask`]), split into tokens and routed through the tree by token count
+//! and their first `depth - 2` tokens to a leaf holding candidate clusters; the most similar cluster
+//! above the similarity threshold takes the message (positions that differ become `<*>`), otherwise a
+//! new cluster starts. The number of clusters is bounded: past `max_clusters`, the least recently used
+//! are evicted. Cluster ids are derived from the first template text, so the same input gives the same
+//! ids on every run, and [`Miner::to_state`]/[`Miner::from_state`] carry them across runs.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::mask::{MaskOptions, WILDCARD, mask_message};
+
+/// Settings of the miner. The defaults are one generic setting for any log.
+#[derive(Debug, Clone)]
+pub struct MinerOptions {
+    /// Fraction of equal token positions needed to join a cluster (0..=1).
+    pub similarity: f64,
+    /// Depth of the parse tree (the first `depth - 2` tokens route a message).
+    pub depth: usize,
+    /// Children per tree node before further distinct tokens share a `<*>` child.
+    pub max_children: usize,
+    /// Clusters kept; the least recently used beyond this are evicted.
+    pub max_clusters: usize,
+    /// Distinct values remembered per parameter (the rest are counted as "other").
+    pub max_param_values: usize,
+    /// A position where messages differ only in plain words (no digits) stays part of the template,
+    /// one template per word, until it has shown this many distinct words; then it becomes a
+    /// parameter. `Active`/`Inactive` or `for root`/`for admin` are different events; a user name
+    /// taking dozens of values is a parameter. 0 or 1 turns this off (plain Drain).
+    pub enum_values: usize,
+    pub mask: MaskOptions,
+}
+
+impl Default for MinerOptions {
+    fn default() -> Self {
+        MinerOptions {
+            similarity: 0.5,
+            depth: 4,
+            max_children: 100,
+            max_clusters: 50_000,
+            max_param_values: 10,
+            enum_values: 4,
+            mask: MaskOptions::default(),
+        }
+    }
+}
+
+/// Values seen for one parameter of a template.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ParamStats {
+    /// Token position in the template.
+    pub position: usize,
+    /// Most frequent values first (bounded).
+    pub values: Vec<(String, u64)>,
+    /// Occurrences whose value was not among the remembered ones.
+    pub other: u64,
+    /// Numeric summary when every value seen was a number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub numeric: Option<NumericStats>,
+}
+
+/// Summary of numeric parameter values.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct NumericStats {
+    pub count: u64,
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+}
+
+/// One template.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Cluster {
+    /// Stable id: `T` and 8 hex digits of a hash of the cluster's first template.
+    pub id: String,
+    pub tokens: Vec<String>,
+    pub count: u64,
+    /// First and last input line (1-based, counted by the caller) that matched.
+    pub first_line: u64,
+    pub last_line: u64,
+    pub example: String,
+    pub params: Vec<ParamStats>,
+    /// Given by the user (`--seed-template`), not mined.
+    #[serde(default)]
+    pub seeded: bool,
+    /// Positions whose words still tell templates apart (fewer than `enum_values` distinct words).
+    #[serde(default)]
+    pub enum_positions: Vec<usize>,
+    /// The templates of this cluster: one per combination of words at the enumerated positions.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+    #[serde(skip)]
+    variant_index: HashMap<Vec<(usize, String)>, usize>,
+    #[serde(skip)]
+    last_used: u64,
+    #[serde(skip)]
+    node: u32,
+}
+
+impl Cluster {
+    /// The template as text (tokens joined by one space).
+    pub fn template(&self) -> String {
+        self.tokens.join(" ")
+    }
+}
+
+/// One template of a cluster: the cluster's tokens with words at its enumerated positions.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Variant {
+    /// Stable id: `T` and 8 hex digits of a hash of the variant's first template.
+    pub id: String,
+    /// The words at the enumerated positions, by position.
+    pub key: Vec<(usize, String)>,
+    pub count: u64,
+    pub first_line: u64,
+    pub last_line: u64,
+    pub example: String,
+    /// Set when an enumerated position turned into a parameter and this variant joined another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<usize>,
+}
+
+/// Where a message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assigned {
+    pub cluster: ClusterRef,
+    pub variant: usize,
+    pub change: Change,
+}
+
+/// A resolved template: a cluster and one of its live variants.
+#[derive(Debug, Clone, Copy)]
+pub struct Template<'a> {
+    pub cluster: &'a Cluster,
+    pub variant: &'a Variant,
+}
+
+impl<'a> Template<'a> {
+    pub fn id(&self) -> &'a str {
+        &self.variant.id
+    }
+
+    /// The template text: the cluster's tokens with the variant's words in place.
+    pub fn text(&self) -> String {
+        variant_text(&self.cluster.tokens, &self.variant.key)
+    }
+
+    /// Parameters of this template (the cluster's, without the enumerated positions).
+    pub fn params(&self) -> impl Iterator<Item = &'a ParamStats> + use<'a> {
+        let c = self.cluster;
+        c.params
+            .iter()
+            .filter(move |p| !c.enum_positions.contains(&p.position))
+    }
+}
+
+fn variant_text(tokens: &[String], key: &[(usize, String)]) -> String {
+    let mut out = String::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        match key.iter().find(|(p, _)| *p == i) {
+            Some((_, v)) => out.push_str(&t.replacen(WILDCARD, v, 1)),
+            None => out.push_str(t),
+        }
+    }
+    out
+}
+
+/// What adding a message did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Generalized,
+    Matched,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    children: HashMap<Box<str>, u32>,
+    clusters: Vec<u32>,
+}
+
+/// The miner's saved state (`--state FILE`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MinerState {
+    pub version: u32,
+    pub clusters: Vec<Cluster>,
+}
+
+/// The template miner.
+#[derive(Debug)]
+pub struct Miner {
+    opts: MinerOptions,
+    nodes: Vec<Node>,
+    roots: HashMap<usize, u32>,
+    clusters: Vec<Option<Cluster>>,
+    free: Vec<u32>,
+    live: usize,
+    ids: HashMap<String, u32>,
+    variant_ids: HashMap<String, (u32, usize)>,
+    clock: u64,
+    evicted: u64,
+    scratch: Vec<Cow<'static, str>>,
+}
+
+/// A handle to a cluster inside a [`Miner`] (valid until it is evicted).
+pub type ClusterRef = u32;
+
+impl Miner {
+    pub fn new(opts: MinerOptions) -> Miner {
+        Miner {
+            opts,
+            nodes: Vec::new(),
+            roots: HashMap::new(),
+            clusters: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            ids: HashMap::new(),
+            variant_ids: HashMap::new(),
+            clock: 0,
+            evicted: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    pub fn options(&self) -> &MinerOptions {
+        &self.opts
+    }
+
+    /// Number of clusters evicted to stay within `max_clusters`.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Seeds a user template (`<*>` marks variables); it is matched like a mined one.
+    pub fn seed(&mut self, template: &str) -> ClusterRef {
+        let tokens: Vec<String> = template
+            .split_ascii_whitespace()
+            .map(str::to_string)
+            .collect();
+        let node = self.leaf_for(&tokens);
+        let idx = self.insert(tokens, node, 0, template);
+        if let Some(c) = self.clusters[idx as usize].as_mut() {
+            c.seeded = true;
+            c.count = 0;
+            c.first_line = 0;
+            c.last_line = 0;
+            for v in &mut c.variants {
+                v.count = 0;
+                v.first_line = 0;
+                v.last_line = 0;
+            }
+        }
+        idx
+    }
+
+    /// Adds one message seen at input line `line`; returns its cluster and template.
+    pub fn add(&mut self, line: u64, message: &str) -> Assigned {
+        self.clock += 1;
+        let mut masked: Vec<Cow<'_, str>> = recycle(std::mem::take(&mut self.scratch));
+        mask_message(message, &self.opts.mask, &mut masked);
+        // Search first (an exact child or the `<*>` branch, as Drain does), then the path of the
+        // message's own tokens, created on the way.
+        let found = self
+            .find_leaf(&masked)
+            .and_then(|leaf| self.best_match(leaf, &masked));
+        let node = self.leaf_for(&masked);
+        let (cluster, change) = match found.or_else(|| self.best_match(node, &masked)) {
+            Some(idx) => {
+                let changed = self.absorb(idx, &masked, message, line);
+                (
+                    idx,
+                    if changed {
+                        Change::Generalized
+                    } else {
+                        Change::Matched
+                    },
+                )
+            }
+            None => {
+                let tokens: Vec<String> = masked.iter().map(|t| t.to_string()).collect();
+                let idx = self.insert(tokens, node, line, message);
+                self.record_params(idx, message);
+                (idx, Change::Created)
+            }
+        };
+        self.scratch = recycle(masked);
+        let variant = self.assign_variant(cluster, line, message);
+        if self.live > self.opts.max_clusters {
+            self.evict();
+        }
+        Assigned {
+            cluster,
+            variant,
+            change,
+        }
+    }
+
+    /// The live template a variant belongs to now (variants merge when a position turns out to be a
+    /// parameter).
+    pub fn resolve(&self, cluster: ClusterRef, variant: usize) -> Option<Template<'_>> {
+        let c = self.cluster(cluster)?;
+        let mut v = variant;
+        for _ in 0..c.variants.len() {
+            match c.variants.get(v)?.merged_into {
+                Some(next) => v = next,
+                None => break,
+            }
+        }
+        Some(Template {
+            cluster: c,
+            variant: c.variants.get(v)?,
+        })
+    }
+
+    /// The live template with this id.
+    pub fn template_by_id(&self, id: &str) -> Option<Template<'_>> {
+        let &(cluster, variant) = self.variant_ids.get(id)?;
+        self.resolve(cluster, variant)
+    }
+
+    /// Every live template (cluster variants not merged into another), in creation order.
+    pub fn templates(&self) -> impl Iterator<Item = Template<'_>> {
+        self.clusters().flat_map(|(_, c)| {
+            c.variants
+                .iter()
+                .filter(|v| v.merged_into.is_none())
+                .map(move |variant| Template {
+                    cluster: c,
+                    variant,
+                })
+        })
+    }
+
+    /// Puts a message into the variant of its cluster matching its words at the enumerated positions.
+    fn assign_variant(&mut self, idx: u32, line: u64, message: &str) -> usize {
+        let limit = self.opts.enum_values;
+        let Some(c) = self.clusters[idx as usize].as_mut() else {
+            return 0;
+        };
+        // Positions that have shown enough distinct words become parameters.
+        let retired: Vec<usize> = c
+            .enum_positions
+            .iter()
+            .copied()
+            .filter(|&p| {
+                c.params
+                    .iter()
+                    .find(|ps| ps.position == p)
+                    .is_none_or(|ps| ps.values.len() >= limit || ps.other > 0)
+            })
+            .collect();
+        // Bound the combinations: at most 64 variants per cluster.
+        let mut retired = retired;
+        if c.variants
+            .iter()
+            .filter(|v| v.merged_into.is_none())
+            .count()
+            >= 64
+            && let Some(&p) = c.enum_positions.iter().find(|p| !retired.contains(p))
+        {
+            retired.push(p);
+        }
+        if !retired.is_empty() {
+            retire_positions(c, &retired);
+        }
+        let raw: Vec<&str> = message.split_ascii_whitespace().collect();
+        let key: Vec<(usize, String)> = c
+            .enum_positions
+            .iter()
+            .map(|&p| {
+                let t = c.tokens.get(p).map_or("", String::as_str);
+                let v = raw.get(p).map_or("", |r| param_value(t, r));
+                (p, v.to_string())
+            })
+            .collect();
+        if let Some(&v) = c.variant_index.get(&key) {
+            let var = &mut c.variants[v];
+            var.count += 1;
+            if var.count == 1 {
+                var.first_line = line;
+                var.example = message.to_string();
+            }
+            var.last_line = line;
+            return v;
+        }
+        let text = variant_text(&c.tokens, &key);
+        let mut h = fnv1a(text.as_bytes());
+        let mut id = format!("T{:08x}", h as u32);
+        while self.variant_ids.contains_key(&id) {
+            h = h.wrapping_add(1);
+            id = format!("T{:08x}", h as u32);
+        }
+        c.variants.push(Variant {
+            id: id.clone(),
+            key: key.clone(),
+            count: 1,
+            first_line: line,
+            last_line: line,
+            example: message.to_string(),
+            merged_into: None,
+        });
+        let v = c.variants.len() - 1;
+        c.variant_index.insert(key, v);
+        self.variant_ids.insert(id, (idx, v));
+        v
+    }
+
+    /// Finds the cluster a message would join, without changing anything.
+    pub fn match_only(&self, message: &str) -> Option<ClusterRef> {
+        let mut masked = Vec::new();
+        mask_message(message, &self.opts.mask, &mut masked);
+        self.find_leaf(&masked)
+            .and_then(|leaf| self.best_match(leaf, &masked))
+    }
+
+    /// The existing leaf for a token sequence: exact children first, the `<*>` branch otherwise.
+    fn find_leaf<S: AsRef<str>>(&self, tokens: &[S]) -> Option<u32> {
+        let mut node = *self.roots.get(&tokens.len())?;
+        for tok in tokens.iter().take(self.prefix_len(tokens.len())) {
+            let children = &self.nodes[node as usize].children;
+            node = match children.get(route_key(tok.as_ref())) {
+                Some(n) => *n,
+                None => *children.get(WILDCARD)?,
+            };
+        }
+        Some(node)
+    }
+
+    /// The cluster with this id, if it is live.
+    pub fn by_id(&self, id: &str) -> Option<ClusterRef> {
+        self.ids.get(id).copied()
+    }
+
+    pub fn cluster(&self, r: ClusterRef) -> Option<&Cluster> {
+        self.clusters.get(r as usize).and_then(Option::as_ref)
+    }
+
+    /// Live clusters, in creation order.
+    pub fn clusters(&self) -> impl Iterator<Item = (ClusterRef, &Cluster)> {
+        self.clusters
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (i as u32, c)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// The state to save with `--state FILE`.
+    pub fn to_state(&self) -> MinerState {
+        MinerState {
+            version: 1,
+            clusters: self.clusters().map(|(_, c)| c.clone()).collect(),
+        }
+    }
+
+    /// A miner resumed from saved state: the same ids, counts and parameters.
+    pub fn from_state(opts: MinerOptions, state: MinerState) -> Miner {
+        let mut m = Miner::new(opts);
+        for mut c in state.clusters {
+            let node = m.leaf_for(&c.tokens);
+            c.node = node;
+            let idx = m.clusters.len() as u32;
+            m.ids.insert(c.id.clone(), idx);
+            for (i, v) in c.variants.iter().enumerate() {
+                m.variant_ids.insert(v.id.clone(), (idx, i));
+                if v.merged_into.is_none() {
+                    c.variant_index.insert(v.key.clone(), i);
+                }
+            }
+            m.nodes[node as usize].clusters.push(idx);
+            m.clusters.push(Some(c));
+            m.live += 1;
+        }
+        m
+    }
+
+    fn prefix_len(&self, len: usize) -> usize {
+        self.opts.depth.saturating_sub(2).min(len)
+    }
+
+    /// The leaf node for a token sequence, created on the way.
+    fn leaf_for<S: AsRef<str>>(&mut self, tokens: &[S]) -> u32 {
+        let len = tokens.len();
+        let mut node = match self.roots.get(&len) {
+            Some(n) => *n,
+            None => {
+                let n = self.new_node();
+                self.roots.insert(len, n);
+                n
+            }
+        };
+        for tok in tokens.iter().take(self.prefix_len(len)) {
+            let key = route_key(tok.as_ref());
+            let children = &self.nodes[node as usize].children;
+            node = if let Some(n) = children.get(key) {
+                *n
+            } else if children.len() >= self.opts.max_children {
+                match children.get(WILDCARD) {
+                    Some(n) => *n,
+                    None => {
+                        let n = self.new_node();
+                        self.nodes[node as usize]
+                            .children
+                            .insert(WILDCARD.into(), n);
+                        n
+                    }
+                }
+            } else {
+                let n = self.new_node();
+                self.nodes[node as usize].children.insert(key.into(), n);
+                n
+            };
+        }
+        node
+    }
+
+    fn new_node(&mut self) -> u32 {
+        self.nodes.push(Node::default());
+        (self.nodes.len() - 1) as u32
+    }
+
+    fn best_match<S: AsRef<str>>(&self, node: u32, tokens: &[S]) -> Option<ClusterRef> {
+        let mut best: Option<(f64, usize, u32)> = None;
+        for &idx in &self.nodes[node as usize].clusters {
+            let Some(c) = self.clusters[idx as usize].as_ref() else {
+                continue;
+            };
+            let (sim, params) = similarity(&c.tokens, tokens);
+            if sim >= self.opts.similarity
+                && best.is_none_or(|(s, p, _)| sim > s || (sim == s && params > p))
+            {
+                best = Some((sim, params, idx));
+            }
+        }
+        best.map(|(_, _, i)| i)
+    }
+
+    fn insert(&mut self, tokens: Vec<String>, node: u32, line: u64, example: &str) -> u32 {
+        let template = tokens.join(" ");
+        let mut h = fnv1a(template.as_bytes());
+        let mut id = format!("T{:08x}", h as u32);
+        while self.ids.contains_key(&id) {
+            h = h.wrapping_add(1);
+            id = format!("T{:08x}", h as u32);
+        }
+        let cluster = Cluster {
+            id: id.clone(),
+            tokens,
+            count: 1,
+            first_line: line,
+            last_line: line,
+            example: example.to_string(),
+            params: Vec::new(),
+            seeded: false,
+            enum_positions: Vec::new(),
+            variants: Vec::new(),
+            variant_index: HashMap::new(),
+            last_used: self.clock,
+            node,
+        };
+        let idx = match self.free.pop() {
+            Some(i) => {
+                self.clusters[i as usize] = Some(cluster);
+                i
+            }
+            None => {
+                self.clusters.push(Some(cluster));
+                (self.clusters.len() - 1) as u32
+            }
+        };
+        self.ids.insert(id, idx);
+        self.nodes[node as usize].clusters.push(idx);
+        self.live += 1;
+        idx
+    }
+
+    /// Adds a message to a cluster; returns whether the template changed.
+    fn absorb(&mut self, idx: u32, masked: &[Cow<'_, str>], message: &str, line: u64) -> bool {
+        let clock = self.clock;
+        let enum_on = self.opts.enum_values > 1;
+        let Some(c) = self.clusters[idx as usize].as_mut() else {
+            return false;
+        };
+        let mut changed = false;
+        let mut not_enum: Vec<usize> = Vec::new();
+        for (pos, m) in masked.iter().enumerate() {
+            let Some(t) = c.tokens.get(pos) else { break };
+            let digits_involved = m.contains(WILDCARD);
+            if digits_involved && c.enum_positions.contains(&pos) {
+                // A number where only words were seen: a parameter after all.
+                not_enum.push(pos);
+                continue;
+            }
+            if t == m {
+                continue;
+            }
+            if t.contains(WILDCARD) {
+                continue;
+            }
+            let merged = merge_token(t, m);
+            if merged == *t {
+                continue;
+            }
+            // The position becomes a parameter: its earlier constant value counts for every message
+            // seen so far, and while only words differ it keeps telling templates apart.
+            let old = std::mem::replace(&mut c.tokens[pos], merged);
+            let value = param_value(&c.tokens[pos], &old).to_string();
+            if enum_on && !c.seeded && !digits_involved {
+                c.enum_positions.push(pos);
+                c.enum_positions.sort_unstable();
+                for v in &mut c.variants {
+                    v.key.push((pos, value.clone()));
+                    v.key.sort_unstable();
+                }
+                c.variant_index = c
+                    .variants
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.merged_into.is_none())
+                    .map(|(i, v)| (v.key.clone(), i))
+                    .collect();
+            }
+            c.params.retain(|p| p.position != pos);
+            c.params.push(ParamStats {
+                position: pos,
+                values: vec![(value, c.count)],
+                ..ParamStats::default()
+            });
+            changed = true;
+        }
+        if !not_enum.is_empty() {
+            retire_positions(c, &not_enum);
+        }
+        if c.seeded && c.count == 0 {
+            c.first_line = line;
+            c.example = message.to_string();
+        }
+        c.count += 1;
+        c.last_line = line;
+        c.last_used = clock;
+        self.record_params(idx, message);
+        changed
+    }
+
+    fn record_params(&mut self, idx: u32, message: &str) {
+        let max_values = self.opts.max_param_values;
+        let Some(c) = self.clusters[idx as usize].as_mut() else {
+            return;
+        };
+        if !c.tokens.iter().any(|t| t.contains(WILDCARD)) {
+            return;
+        }
+        for (pos, (t, raw)) in c
+            .tokens
+            .iter()
+            .zip(message.split_ascii_whitespace())
+            .enumerate()
+        {
+            if !t.contains(WILDCARD) {
+                continue;
+            }
+            let value = param_value(t, raw);
+            let ps = match c.params.iter().position(|p| p.position == pos) {
+                Some(i) => &mut c.params[i],
+                None => {
+                    c.params.push(ParamStats {
+                        position: pos,
+                        ..ParamStats::default()
+                    });
+                    let last = c.params.len() - 1;
+                    &mut c.params[last]
+                }
+            };
+            ps.observe(value, max_values);
+        }
+    }
+
+    fn evict(&mut self) {
+        // Evict the least recently used hundredth at once so eviction stays amortized O(1).
+        let excess = self.live - self.opts.max_clusters;
+        let batch = excess.max(self.opts.max_clusters / 100).max(1);
+        let mut order: Vec<(u64, u32)> = self
+            .clusters()
+            .filter(|(_, c)| !c.seeded)
+            .map(|(i, c)| (c.last_used, i))
+            .collect();
+        order.sort_unstable();
+        for &(_, idx) in order.iter().take(batch) {
+            if let Some(c) = self.clusters[idx as usize].take() {
+                self.nodes[c.node as usize].clusters.retain(|&i| i != idx);
+                self.ids.remove(&c.id);
+                for v in &c.variants {
+                    self.variant_ids.remove(&v.id);
+                }
+                self.free.push(idx);
+                self.live -= 1;
+                self.evicted += 1;
+            }
+        }
+    }
+}
+
+impl ParamStats {
+    fn observe(&mut self, value: &str, max_values: usize) {
+        match self.values.iter_mut().position(|(v, _)| v == value) {
+            Some(i) => {
+                self.values[i].1 += 1;
+                // Keep most frequent first (one bubble step is enough for counts growing by one).
+                if i > 0 && self.values[i].1 > self.values[i - 1].1 {
+                    self.values.swap(i, i - 1);
+                }
+            }
+            None if self.values.len() < max_values => self.values.push((value.to_string(), 1)),
+            None => self.other += 1,
+        }
+        let n = value.parse::<f64>().ok().filter(|f| f.is_finite());
+        let seen_before = self.values.iter().map(|(_, c)| c).sum::<u64>() + self.other > 1;
+        match (n, self.numeric.as_mut()) {
+            (Some(x), Some(s)) => {
+                s.count += 1;
+                s.min = s.min.min(x);
+                s.max = s.max.max(x);
+                s.sum += x;
+            }
+            (Some(x), None) if !seen_before => {
+                self.numeric = Some(NumericStats {
+                    count: 1,
+                    min: x,
+                    max: x,
+                    sum: x,
+                })
+            }
+            (None, Some(_)) => self.numeric = None,
+            _ => {}
+        }
+    }
+}
+
+/// Turns enumerated positions into parameters: variants that now have the same words elsewhere are
+/// merged into the first of them (counts summed, line range widened).
+fn retire_positions(c: &mut Cluster, positions: &[usize]) {
+    c.enum_positions.retain(|p| !positions.contains(p));
+    let mut index: HashMap<Vec<(usize, String)>, usize> = HashMap::new();
+    for i in 0..c.variants.len() {
+        if c.variants[i].merged_into.is_some() {
+            continue;
+        }
+        c.variants[i].key.retain(|(p, _)| !positions.contains(p));
+        match index.get(&c.variants[i].key) {
+            Some(&rep) => {
+                let (count, first, last) = {
+                    let v = &c.variants[i];
+                    (v.count, v.first_line, v.last_line)
+                };
+                let r = &mut c.variants[rep];
+                r.count += count;
+                if first != 0 && (r.first_line == 0 || first < r.first_line) {
+                    r.first_line = first;
+                }
+                r.last_line = r.last_line.max(last);
+                c.variants[i].merged_into = Some(rep);
+            }
+            None => {
+                index.insert(c.variants[i].key.clone(), i);
+            }
+        }
+    }
+    c.variant_index = index;
+}
+
+/// The routing key of a token in the tree: tokens holding a variable share the `<*>` branch.
+fn route_key(tok: &str) -> &str {
+    if tok.contains(WILDCARD) {
+        WILDCARD
+    } else {
+        tok
+    }
+}
+
+/// Drain's similarity: the share of positions where the template equals the message, and the number
+/// of template parameters (the tie-breaker).
+fn similarity<S: AsRef<str>>(template: &[String], tokens: &[S]) -> (f64, usize) {
+    if template.is_empty() {
+        return (1.0, 0);
+    }
+    let mut equal = 0usize;
+    let mut params = 0usize;
+    for (t, m) in template.iter().zip(tokens) {
+        // A parameter matches a masked value (`<*>`), not an arbitrary word.
+        if t == WILDCARD {
+            params += 1;
+        }
+        if t == m.as_ref() {
+            equal += 1;
+        }
+    }
+    (equal as f64 / template.len() as f64, params)
+}
+
+/// The template token for two different tokens at one position: `key=<*>` when they share a `key=` or
+/// `key:` prefix, `<*>` otherwise.
+fn merge_token(a: &str, b: &str) -> String {
+    if a == WILDCARD {
+        return a.to_string();
+    }
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let prefix = &a[..common];
+    if let Some(cut) = prefix.rfind(['=', ':'])
+        && cut > 0
+    {
+        return format!("{}{WILDCARD}", &a[..=cut]);
+    }
+    WILDCARD.to_string()
+}
+
+/// The value a raw token gives to a template token holding `<*>`: the raw text without the template's
+/// literal prefix and suffix.
+fn param_value<'a>(template_tok: &str, raw: &'a str) -> &'a str {
+    let Some(first) = template_tok.find(WILDCARD) else {
+        return raw;
+    };
+    let last = template_tok.rfind(WILDCARD).unwrap_or(first) + WILDCARD.len();
+    let prefix = &template_tok[..first];
+    let suffix = &template_tok[last..];
+    let mut v = raw;
+    if let Some(rest) = v.strip_prefix(prefix) {
+        v = rest;
+    }
+    if let Some(rest) = v.strip_suffix(suffix) {
+        v = rest;
+    }
+    v
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Reuses a vector's allocation for borrows of another lifetime.
+fn recycle<'a, 'b>(mut v: Vec<Cow<'a, str>>) -> Vec<Cow<'b, str>> {
+    v.clear();
+    v.into_iter().map(|_| Cow::Borrowed("")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(m: &Miner, a: Assigned) -> String {
+        m.resolve(a.cluster, a.variant).unwrap().text()
+    }
+
+    #[test]
+    fn messages_of_one_template_share_a_cluster_and_the_template_generalizes() {
+        let mut m = Miner::new(MinerOptions::default());
+        let a = m.add(1, "Invalid user webmaster from 173.234.31.186");
+        assert_eq!(a.change, Change::Created);
+        let b = m.add(2, "Invalid user test9 from 52.80.34.196");
+        assert_eq!(a.cluster, b.cluster);
+        assert_eq!(b.change, Change::Generalized);
+        for (i, user) in ["admin", "oracle", "guest"].iter().enumerate() {
+            m.add(3 + i as u64, &format!("Invalid user {user} from 10.0.0.1"));
+        }
+        let cl = m.cluster(a.cluster).unwrap();
+        assert_eq!(cl.template(), "Invalid user <*> from <*>");
+        assert_eq!(cl.count, 5);
+        assert_eq!((cl.first_line, cl.last_line), (1, 5));
+        let user = cl.params.iter().find(|p| p.position == 2).unwrap();
+        assert_eq!(user.values.len(), 5);
+        // Five distinct user names: one template, every earlier message in it.
+        let live: Vec<_> = m.templates().collect();
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].text(), "Invalid user <*> from <*>");
+        assert_eq!(live[0].variant.count, 5);
+        assert_eq!(text(&m, a), "Invalid user <*> from <*>");
+        let d = m.add(9, "Connection closed by 10.0.0.1 [preauth]");
+        assert_ne!(a.cluster, d.cluster);
+        assert_eq!(d.change, Change::Created);
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn a_few_distinct_words_keep_templates_apart() {
+        let mut m = Miner::new(MinerOptions::default());
+        let on = m.add(1, "Location icon should now be in state Active");
+        let off = m.add(2, "Location icon should now be in state Inactive");
+        m.add(3, "Location icon should now be in state Active");
+        assert_eq!(on.cluster, off.cluster);
+        assert_ne!(on.variant, off.variant);
+        assert_eq!(text(&m, on), "Location icon should now be in state Active");
+        assert_eq!(
+            text(&m, off),
+            "Location icon should now be in state Inactive"
+        );
+        let counts: Vec<u64> = m.templates().map(|t| t.variant.count).collect();
+        assert_eq!(counts, vec![2, 1]);
+        // A number at that position makes it a parameter at once.
+        m.add(4, "Location icon should now be in state 3");
+        assert_eq!(m.templates().count(), 1);
+        assert_eq!(text(&m, off), "Location icon should now be in state <*>");
+        assert_eq!(m.templates().next().unwrap().variant.count, 4);
+    }
+
+    #[test]
+    fn ids_are_stable_across_runs_and_state_round_trips() {
+        let lines = ["a b 1", "c d e", "a b 2", "x y", "c d f"];
+        let run = || {
+            let mut m = Miner::new(MinerOptions::default());
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let a = m.add(i as u64 + 1, l);
+                    m.resolve(a.cluster, a.variant).unwrap().id().to_string()
+                })
+                .collect::<Vec<_>>()
+        };
+        let first = run();
+        assert_eq!(first, run());
+        let mut m = Miner::new(MinerOptions::default());
+        for (i, l) in lines.iter().enumerate() {
+            m.add(i as u64 + 1, l);
+        }
+        let state = serde_json::to_string(&m.to_state()).unwrap();
+        let mut resumed = Miner::from_state(
+            MinerOptions::default(),
+            serde_json::from_str(&state).unwrap(),
+        );
+        let a = resumed.add(6, "a b 3");
+        assert_eq!(a.change, Change::Matched);
+        assert_eq!(
+            resumed.resolve(a.cluster, a.variant).unwrap().id(),
+            first[0]
+        );
+        assert_eq!(resumed.cluster(a.cluster).unwrap().count, 3);
+        let f = resumed.add(7, "c d f");
+        assert_eq!(
+            resumed.resolve(f.cluster, f.variant).unwrap().id(),
+            first[4]
+        );
+        assert!(resumed.template_by_id(&first[1]).is_some());
+    }
+
+    #[test]
+    fn clusters_are_bounded_by_lru_eviction() {
+        let opts = MinerOptions {
+            max_clusters: 100,
+            ..MinerOptions::default()
+        };
+        let mut m = Miner::new(opts);
+        for i in 0..1000u64 {
+            let msg = format!(
+                "w{} {}",
+                "x".repeat(i as usize % 300 + 1),
+                "y ".repeat(i as usize % 7)
+            );
+            m.add(i, &msg);
+        }
+        assert!(m.len() <= 100, "{}", m.len());
+        assert!(m.evicted() > 0);
+        assert!(m.templates().all(|t| m.template_by_id(t.id()).is_some()));
+    }
+
+    #[test]
+    fn seeded_templates_catch_their_messages() {
+        let mut m = Miner::new(MinerOptions::default());
+        let s = m.seed("User <*> logged in");
+        let a = m.add(1, "User alice logged in");
+        assert_eq!(a.cluster, s);
+        m.add(2, "User bob logged in");
+        let c = m.cluster(s).unwrap();
+        assert!(c.seeded);
+        assert_eq!(c.count, 2);
+        assert_eq!(m.templates().count(), 1);
+        assert_eq!(text(&m, a), "User <*> logged in");
+    }
+
+    #[test]
+    fn key_value_tokens_keep_their_key() {
+        assert_eq!(merge_token("user=root", "user=guest"), "user=<*>");
+        assert_eq!(merge_token("alpha", "beta"), "<*>");
+        assert_eq!(param_value("rhost=<*>", "rhost=1.2.3.4"), "1.2.3.4");
+        assert_eq!(param_value("[<*>]", "[42]"), "42");
+        assert_eq!(
+            variant_text(&["a".into(), "user=<*>".into()], &[(1, "root".into())]),
+            "a user=root"
+        );
+    }
+}

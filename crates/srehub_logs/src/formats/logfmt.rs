@@ -1,0 +1,254 @@
+//! logfmt: `ts=2024-01-01T00:00:00Z level=info msg="hello world" status=200 cached`.
+//!
+//! Values are strings, except unquoted integers (`Int`), `true`/`false` (`Bool`) and bare keys
+//! (`Bool(true)`). Quoted values take Go-style escapes (`\"`, `\\`, `\n`, `\t`, `\r`, `\uXXXX`).
+//!
+//! Detection is strict, so that prose containing `a=b` stays plain text: at least two pairs, every
+//! token a `key=value` pair, keys made of letters, digits and `_ . - @ /` starting with a letter,
+//! `_` or `@`, no `"` inside unquoted values. Once a stream is known to be logfmt a line is accepted
+//! with at least one pair and no more bare keys than pairs.
+
+use std::borrow::Cow;
+
+use super::{Fields, take_known};
+use crate::record::{FieldValue, Format, Record};
+
+/// Parses a logfmt line into a record; `None` when it is not logfmt (by the strict rules when
+/// `strict`).
+pub(crate) fn parse(line_no: u64, line: &str, strict: bool) -> Option<Record> {
+    let mut fields = parse_fields(line, strict)?;
+    let known = take_known(&mut fields);
+    Some(Record {
+        line: line_no,
+        timestamp: known.timestamp,
+        level: known.level,
+        message: known.message.unwrap_or_default(),
+        fields,
+        format: Format::Logfmt,
+    })
+}
+
+/// The fields of a logfmt line, in order.
+pub(crate) fn parse_fields(line: &str, strict: bool) -> Option<Fields> {
+    let b = line.as_bytes();
+    let mut i = 0;
+    let mut out = Vec::with_capacity(8);
+    let (mut pairs, mut bare) = (0usize, 0usize);
+    loop {
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let start = i;
+        while i < b.len() && !is_space(b[i]) && b[i] != b'=' && b[i] != b'"' {
+            i += 1;
+        }
+        let key = &line[start..i];
+        if key.is_empty() || (strict && !is_strict_key(key)) {
+            return None;
+        }
+        match b.get(i) {
+            Some(b'=') => {
+                i += 1;
+                let value = if b.get(i) == Some(&b'"') {
+                    let (v, end) = unquote(line, i + 1)?;
+                    i = end;
+                    if i < b.len() && !is_space(b[i]) {
+                        return None;
+                    }
+                    FieldValue::Str(v.into_owned())
+                } else {
+                    let vstart = i;
+                    while i < b.len() && !is_space(b[i]) {
+                        i += 1;
+                    }
+                    let raw = &line[vstart..i];
+                    if strict && raw.contains('"') {
+                        return None;
+                    }
+                    typed(raw)
+                };
+                pairs += 1;
+                out.push((key.to_string(), value));
+            }
+            Some(b'"') => return None,
+            _ => {
+                if strict {
+                    return None;
+                }
+                bare += 1;
+                out.push((key.to_string(), FieldValue::Bool(true)));
+            }
+        }
+    }
+    let ok = if strict {
+        pairs >= 2
+    } else {
+        pairs >= 1 && bare <= pairs
+    };
+    ok.then_some(out)
+}
+
+fn is_space(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+fn is_strict_key(k: &str) -> bool {
+    let b = k.as_bytes();
+    (b[0].is_ascii_alphabetic() || b[0] == b'_' || b[0] == b'@')
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'@' | b'/'))
+}
+
+/// An unquoted value: canonical integers and `true`/`false` are typed, the rest stays text.
+fn typed(raw: &str) -> FieldValue {
+    match raw {
+        "true" => return FieldValue::Bool(true),
+        "false" => return FieldValue::Bool(false),
+        _ => {}
+    }
+    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    let canonical = !digits.is_empty()
+        && digits.len() <= 19
+        && digits.bytes().all(|c| c.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && raw != "-0";
+    if canonical {
+        if let Ok(i) = raw.parse::<i64>() {
+            return FieldValue::Int(i);
+        }
+    }
+    FieldValue::Str(raw.to_string())
+}
+
+/// A quoted string starting at `start` (just after the opening quote): its unescaped text and the
+/// index after the closing quote; `None` when unterminated.
+pub(crate) fn unquote(s: &str, start: usize) -> Option<(Cow<'_, str>, usize)> {
+    let b = s.as_bytes();
+    let first = start + memchr::memchr2(b'"', b'\\', &b[start..])?;
+    if b[first] == b'"' {
+        return Some((Cow::Borrowed(&s[start..first]), first + 1));
+    }
+    let mut out = String::with_capacity(first - start + 16);
+    out.push_str(&s[start..first]);
+    let mut i = first;
+    loop {
+        let next = i + memchr::memchr2(b'"', b'\\', &b[i..])?;
+        out.push_str(&s[i..next]);
+        if b[next] == b'"' {
+            return Some((Cow::Owned(out), next + 1));
+        }
+        // A backslash: decode the escape.
+        let &e = b.get(next + 1)?;
+        i = next + 2;
+        match e {
+            b'n' => out.push('\n'),
+            b't' => out.push('\t'),
+            b'r' => out.push('\r'),
+            b'"' => out.push('"'),
+            b'\\' => out.push('\\'),
+            b'u' if b.len() >= i + 4 && s.is_char_boundary(i + 4) => {
+                match u32::from_str_radix(&s[i..i + 4], 16) {
+                    Ok(cp) => {
+                        out.push(char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER));
+                        i += 4;
+                    }
+                    Err(_) => out.push_str("\\u"),
+                }
+            }
+            _ => {
+                // Unknown escape: keep it as written (the next char may be multi-byte).
+                out.push('\\');
+                i = next + 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Level;
+
+    fn s(v: &str) -> FieldValue {
+        FieldValue::Str(v.to_string())
+    }
+
+    #[test]
+    fn go_kit_and_logrus_lines() {
+        let r = parse(
+            4,
+            r#"ts=2024-01-02T03:04:05.123Z level=info caller=main.go:42 msg="listening on \"0.0.0.0:8080\"" port=8080 tls=false debug"#,
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.message, r#"listening on "0.0.0.0:8080""#);
+        assert_eq!(r.level, Some(Level::Info));
+        assert_eq!(
+            r.timestamp,
+            Some("2024-01-02T03:04:05.123Z".parse().unwrap())
+        );
+        assert_eq!(
+            r.fields,
+            vec![
+                ("caller".into(), s("main.go:42")),
+                ("port".into(), FieldValue::Int(8080)),
+                ("tls".into(), FieldValue::Bool(false)),
+                ("debug".into(), FieldValue::Bool(true)),
+            ]
+        );
+        assert_eq!(r.line, 4);
+        assert_eq!(r.format, Format::Logfmt);
+        let r = parse(
+            1,
+            r#"time="2024-01-02 03:04:05" level=warning msg="a\tb\\c\u00e9" id=007 n=-3 e="""#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(r.message, "a\tb\\cé");
+        assert_eq!(r.level, Some(Level::Warn));
+        assert_eq!(r.field("id"), Some(&s("007")));
+        assert_eq!(r.field("n"), Some(&FieldValue::Int(-3)));
+        assert_eq!(r.field("e"), Some(&s("")));
+    }
+
+    #[test]
+    fn strict_detection_refuses_prose() {
+        for line in [
+            "starting server with port=8080 and tls=true",
+            "a=1",
+            "x=1, y=2 are the coordinates",
+            "1a=2 b=3",
+            r#"a="unterminated b=2"#,
+            r#"a="x"y b=2"#,
+            r#"a=b"c d=e"#,
+            "=a b=c",
+            "",
+        ] {
+            assert!(parse_fields(line, true).is_none(), "{line}");
+        }
+        assert!(parse_fields("a=1 b=2", true).is_some());
+        // Lenient: one pair is enough, but prose is still refused.
+        assert!(parse_fields("flag a=1", false).is_some());
+        assert!(parse_fields("starting server on port=8080", false).is_none());
+        assert!(parse_fields("just words", false).is_none());
+    }
+
+    #[test]
+    fn odd_escapes_do_not_panic() {
+        for q in [
+            r#""\"#,
+            r#""\u12"#,
+            r#""\ué""#,
+            r#""\é""#,
+            r#""\q""#,
+            r#""\u00zz""#,
+        ] {
+            let _ = unquote(q, 1);
+        }
+        assert_eq!(unquote(r#""\é""#, 1).unwrap().0, "\\é");
+        assert_eq!(unquote(r#""\u00zz""#, 1).unwrap().0, "\\u00zz");
+    }
+}

@@ -1,0 +1,16 @@
+//! Log records, format parsers and template mining for `srehub logs`.
+//!
+//! Pure code: callers (the engine) do the reading; this crate turns lines into [`Record`]s
+//! ([`formats::Parser`]), records into templates ([`drain::Miner`]) and template streams into analyses.
+
+pub mod drain;
+pub mod filter;
+pub mod formats;
+pub mod level;
+pub mod mask;
+pub mod pattern;
+pub mod record;
+pub mod render;
+pub mod time;
+
+pub use record::{FieldValue, Format, Level, Record};

@@ -266,6 +266,39 @@ pub enum LogsCommand {
   srehub logs templates app.log -o csv > lines.csv         # LineId,EventId,EventTemplate per line
   srehub logs templates app.log -o openmetrics             # counts per template")]
     Templates(LogsTemplatesArgs),
+    /// Find what matters and what changed: error patterns, new templates, bursts and drops of a
+    /// template's rate, traces with errors (a report, like doctor and lint).
+    #[command(after_help = "Examples:
+  srehub logs analyze app.log
+  kubectl logs deploy/api --since 2h | srehub logs analyze --bucket 1m -o markdown
+  srehub logs analyze /var/log/app/ --select LOG001,LOG005 --fail-on warning")]
+    Analyze(LogsAnalyzeArgs),
+}
+
+/// `srehub logs analyze`.
+#[derive(Debug, Args)]
+pub struct LogsAnalyzeArgs {
+    #[command(flatten)]
+    pub input: LogsInputArgs,
+    /// Width of a time bucket (`30s`, `1m`, `5m`, `1h`); widened automatically for long inputs.
+    /// Inputs without timestamps are bucketed by 1,000 lines.
+    #[arg(long, value_name = "DURATION", default_value = "1m")]
+    pub bucket: String,
+    /// Poisson z-score from which a bucket is a burst (and, negated, a drop).
+    #[arg(long, value_name = "Z", default_value_t = 4.0)]
+    pub z_threshold: f64,
+    /// Fewest lines in a bucket for a burst.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub min_count: u64,
+    /// Findings per check at most (the most significant first).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_findings: usize,
+    /// Field holding a trace id (repeatable; `traceparent` and the usual OpenTelemetry names are
+    /// always looked at).
+    #[arg(long = "trace-field", value_name = "FIELD")]
+    pub trace_fields: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Inputs and formats shared by the `srehub logs` commands.
@@ -319,6 +352,9 @@ pub struct LogsParseArgs {
     /// Output format of the records.
     #[arg(long, value_enum, default_value = "json")]
     pub output: RecordOutput,
+    /// Print only the number of matching records (like `grep -c`).
+    #[arg(long, short = 'c')]
+    pub count: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -8,6 +8,7 @@ pub mod ci;
 pub mod dockerfile;
 pub mod helm;
 pub mod k8s;
+pub mod logs;
 pub mod manifest;
 pub mod terraform;
 
@@ -23,6 +24,7 @@ pub fn all_checks() -> Vec<&'static CheckMeta> {
         .chain(ci::CHECKS.iter().map(|c| c.meta()))
         .chain(manifest::CHECKS.iter().map(|c| c.meta()))
         .chain(terraform::CHECKS.iter().map(|c| c.meta()))
+        .chain(logs::CHECKS.iter().map(|c| c.meta()))
         .collect()
 }
 

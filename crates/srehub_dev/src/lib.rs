@@ -28,6 +28,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
         "dockerfile",
         "terraform",
         "ci",
+        "logs",
     ]) {
         let Some(list) = by_group.get(group) else {
             continue;
@@ -62,7 +63,9 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
             sev = m.severity,
             cat = m.category,
             tool = tool_of(m.group),
-            more = if matches!(m.group, "dockerfile" | "terraform" | "ci" | "helm") {
+            more = if m.group == "logs" {
+                String::new()
+            } else if matches!(m.group, "dockerfile" | "terraform" | "ci" | "helm") {
                 ", an `exemptions:` entry with a `path` glob, or a `# srehub:ignore CODE` comment on the line or the line above".to_string()
             } else {
                 format!(
@@ -89,6 +92,7 @@ fn tool_of(group: &str) -> String {
         "terraform" => "srehub lint (Terraform)".to_string(),
         "helm" => "srehub lint (Helm charts)".to_string(),
         "ci" => "srehub lint (GitHub Actions, GitLab CI)".to_string(),
+        "logs" => "srehub logs analyze".to_string(),
         "audit" => "srehub doctor audit, srehub lint (manifests)".to_string(),
         g => format!("srehub doctor {g}"),
     }
@@ -127,6 +131,7 @@ pub fn stale_files(root: &Path) -> Vec<PathBuf> {
 const PURE: &[&str] = &[
     "srehub_core",
     "srehub_model",
+    "srehub_logs",
     "srehub_checks",
     "srehub_config",
 ];

@@ -95,6 +95,9 @@ pub struct Cluster {
     pub variants: Vec<Variant>,
     #[serde(skip)]
     variant_index: HashMap<Vec<(usize, String)>, usize>,
+    /// Positions whose token holds `<*>` (kept in step with `tokens`).
+    #[serde(skip)]
+    wild: Vec<bool>,
     #[serde(skip)]
     last_used: u64,
     #[serde(skip)]
@@ -204,6 +207,7 @@ pub struct Miner {
     live: usize,
     ids: HashMap<String, u32>,
     variant_ids: HashMap<String, (u32, usize)>,
+    seq_cache: HashMap<u64, u32>,
     clock: u64,
     evicted: u64,
     scratch: Vec<Cow<'static, str>>,
@@ -223,6 +227,7 @@ impl Miner {
             live: 0,
             ids: HashMap::new(),
             variant_ids: HashMap::new(),
+            seq_cache: HashMap::new(),
             clock: 0,
             evicted: 0,
             scratch: Vec::new(),
@@ -265,6 +270,30 @@ impl Miner {
         self.clock += 1;
         let mut masked: Vec<Cow<'_, str>> = recycle(std::mem::take(&mut self.scratch));
         mask_message(message, &self.opts.mask, &mut masked);
+        // A token sequence seen before goes straight to its cluster when the cluster's template still
+        // accepts it unchanged (each token equal or `<*>`): most lines of a log repeat a masked
+        // sequence, and this skips the tree and the similarity scan.
+        let seq = sequence_hash(&masked);
+        if let Some(&idx) = self.seq_cache.get(&seq)
+            && let Some(c) = self.clusters[idx as usize].as_mut()
+            && c.tokens.len() == masked.len()
+            && c.tokens
+                .iter()
+                .zip(&masked)
+                .all(|(t, m)| t == WILDCARD || t == m)
+        {
+            c.count += 1;
+            c.last_line = line;
+            c.last_used = self.clock;
+            self.scratch = recycle(masked);
+            self.record_params(idx, message);
+            let variant = self.assign_variant(idx, line, message);
+            return Assigned {
+                cluster: idx,
+                variant,
+                change: Change::Matched,
+            };
+        }
         // Search first (an exact child or the `<*>` branch, as Drain does), then the path of the
         // message's own tokens, created on the way.
         let found = self
@@ -291,6 +320,10 @@ impl Miner {
             }
         };
         self.scratch = recycle(masked);
+        if self.seq_cache.len() >= SEQ_CACHE_MAX {
+            self.seq_cache.clear();
+        }
+        self.seq_cache.insert(seq, cluster);
         let variant = self.assign_variant(cluster, line, message);
         if self.live > self.opts.max_clusters {
             self.evict();
@@ -369,6 +402,18 @@ impl Miner {
         }
         if !retired.is_empty() {
             retire_positions(c, &retired);
+        }
+        if c.enum_positions.is_empty()
+            && let Some(&v) = c.variant_index.get(&Vec::new())
+        {
+            let var = &mut c.variants[v];
+            var.count += 1;
+            if var.count == 1 {
+                var.first_line = line;
+                var.example = message.to_string();
+            }
+            var.last_line = line;
+            return v;
         }
         let raw: Vec<&str> = message.split_ascii_whitespace().collect();
         let key: Vec<(usize, String)> = c
@@ -472,6 +517,7 @@ impl Miner {
         for mut c in state.clusters {
             let node = m.leaf_for(&c.tokens);
             c.node = node;
+            c.wild = c.tokens.iter().map(|t| t.contains(WILDCARD)).collect();
             let idx = m.clusters.len() as u32;
             m.ids.insert(c.id.clone(), idx);
             for (i, v) in c.variants.iter().enumerate() {
@@ -534,11 +580,17 @@ impl Miner {
 
     fn best_match<S: AsRef<str>>(&self, node: u32, tokens: &[S]) -> Option<ClusterRef> {
         let mut best: Option<(f64, usize, u32)> = None;
+        // Fewest equal positions that can reach the threshold.
+        let needed = (self.opts.similarity * tokens.len() as f64 - 1e-9)
+            .ceil()
+            .max(0.0) as usize;
         for &idx in &self.nodes[node as usize].clusters {
             let Some(c) = self.clusters[idx as usize].as_ref() else {
                 continue;
             };
-            let (sim, params) = similarity(&c.tokens, tokens);
+            let Some((sim, params)) = similarity(&c.tokens, tokens, needed) else {
+                continue;
+            };
             if sim >= self.opts.similarity
                 && best.is_none_or(|(s, p, _)| sim > s || (sim == s && params > p))
             {
@@ -556,7 +608,7 @@ impl Miner {
             h = h.wrapping_add(1);
             id = format!("T{:08x}", h as u32);
         }
-        let cluster = Cluster {
+        let mut cluster = Cluster {
             id: id.clone(),
             tokens,
             count: 1,
@@ -568,9 +620,15 @@ impl Miner {
             enum_positions: Vec::new(),
             variants: Vec::new(),
             variant_index: HashMap::new(),
+            wild: Vec::new(),
             last_used: self.clock,
             node,
         };
+        cluster.wild = cluster
+            .tokens
+            .iter()
+            .map(|t| t.contains(WILDCARD))
+            .collect();
         let idx = match self.free.pop() {
             Some(i) => {
                 self.clusters[i as usize] = Some(cluster);
@@ -617,6 +675,9 @@ impl Miner {
             // The position becomes a parameter: its earlier constant value counts for every message
             // seen so far, and while only words differ it keeps telling templates apart.
             let old = std::mem::replace(&mut c.tokens[pos], merged);
+            if let Some(w) = c.wild.get_mut(pos) {
+                *w = true;
+            }
             let value = param_value(&c.tokens[pos], &old).to_string();
             if enum_on && !c.seeded && !digits_involved {
                 c.enum_positions.push(pos);
@@ -660,16 +721,17 @@ impl Miner {
         let Some(c) = self.clusters[idx as usize].as_mut() else {
             return;
         };
-        if !c.tokens.iter().any(|t| t.contains(WILDCARD)) {
+        if !c.wild.iter().any(|&w| w) {
             return;
         }
-        for (pos, (t, raw)) in c
+        for (pos, ((t, raw), &wild)) in c
             .tokens
             .iter()
             .zip(message.split_ascii_whitespace())
+            .zip(&c.wild)
             .enumerate()
         {
-            if !t.contains(WILDCARD) {
+            if !wild {
                 continue;
             }
             let value = param_value(t, raw);
@@ -698,6 +760,7 @@ impl Miner {
             .map(|(i, c)| (c.last_used, i))
             .collect();
         order.sort_unstable();
+        self.seq_cache.clear();
         for &(_, idx) in order.iter().take(batch) {
             if let Some(c) = self.clusters[idx as usize].take() {
                 self.nodes[c.node as usize].clusters.retain(|&i| i != idx);
@@ -715,7 +778,8 @@ impl Miner {
 
 impl ParamStats {
     fn observe(&mut self, value: &str, max_values: usize) {
-        match self.values.iter_mut().position(|(v, _)| v == value) {
+        let first = self.values.is_empty() && self.other == 0;
+        match self.values.iter().position(|(v, _)| v == value) {
             Some(i) => {
                 self.values[i].1 += 1;
                 // Keep most frequent first (one bubble step is enough for counts growing by one).
@@ -726,27 +790,34 @@ impl ParamStats {
             None if self.values.len() < max_values => self.values.push((value.to_string(), 1)),
             None => self.other += 1,
         }
-        let n = value.parse::<f64>().ok().filter(|f| f.is_finite());
-        let seen_before = self.values.iter().map(|(_, c)| c).sum::<u64>() + self.other > 1;
-        match (n, self.numeric.as_mut()) {
-            (Some(x), Some(s)) => {
-                s.count += 1;
-                s.min = s.min.min(x);
-                s.max = s.max.max(x);
-                s.sum += x;
+        // Numeric summary while every value is a number (parsed only while that holds).
+        if first {
+            self.numeric = parse_number(value).map(|x| NumericStats {
+                count: 1,
+                min: x,
+                max: x,
+                sum: x,
+            });
+        } else if let Some(s) = self.numeric.as_mut() {
+            match parse_number(value) {
+                Some(x) => {
+                    s.count += 1;
+                    s.min = s.min.min(x);
+                    s.max = s.max.max(x);
+                    s.sum += x;
+                }
+                None => self.numeric = None,
             }
-            (Some(x), None) if !seen_before => {
-                self.numeric = Some(NumericStats {
-                    count: 1,
-                    min: x,
-                    max: x,
-                    sum: x,
-                })
-            }
-            (None, Some(_)) => self.numeric = None,
-            _ => {}
         }
     }
+}
+
+fn parse_number(v: &str) -> Option<f64> {
+    let first = *v.as_bytes().first()?;
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return None;
+    }
+    v.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 /// Turns enumerated positions into parameters: variants that now have the same words elsewhere are
@@ -781,6 +852,23 @@ fn retire_positions(c: &mut Cluster, positions: &[usize]) {
     c.variant_index = index;
 }
 
+/// Entries of the sequence cache before it is cleared (bounds its memory).
+const SEQ_CACHE_MAX: usize = 1 << 18;
+
+/// A hash of a masked token sequence (tokens and their boundaries).
+fn sequence_hash(tokens: &[Cow<'_, str>]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ tokens.len() as u64;
+    for t in tokens {
+        for chunk in t.as_bytes().chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        h = (h.rotate_left(5) ^ 0xff).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    h
+}
+
 /// The routing key of a token in the tree: tokens holding a variable share the `<*>` branch.
 fn route_key(tok: &str) -> &str {
     if tok.contains(WILDCARD) {
@@ -792,13 +880,22 @@ fn route_key(tok: &str) -> &str {
 
 /// Drain's similarity: the share of positions where the template equals the message, and the number
 /// of template parameters (the tie-breaker).
-fn similarity<S: AsRef<str>>(template: &[String], tokens: &[S]) -> (f64, usize) {
+fn similarity<S: AsRef<str>>(
+    template: &[String],
+    tokens: &[S],
+    needed: usize,
+) -> Option<(f64, usize)> {
     if template.is_empty() {
-        return (1.0, 0);
+        return Some((1.0, 0));
     }
     let mut equal = 0usize;
     let mut params = 0usize;
-    for (t, m) in template.iter().zip(tokens) {
+    let n = template.len();
+    for (i, (t, m)) in template.iter().zip(tokens).enumerate() {
+        // Give up as soon as the threshold is out of reach.
+        if equal + (n - i) < needed {
+            return None;
+        }
         // A parameter matches a masked value (`<*>`), not an arbitrary word.
         if t == WILDCARD {
             params += 1;
@@ -807,7 +904,7 @@ fn similarity<S: AsRef<str>>(template: &[String], tokens: &[S]) -> (f64, usize) 
             equal += 1;
         }
     }
-    (equal as f64 / template.len() as f64, params)
+    Some((equal as f64 / n as f64, params))
 }
 
 /// The template token for two different tokens at one position: `key=<*>` when they share a `key=` or

@@ -106,6 +106,17 @@ impl Filter {
         })
     }
 
+    /// The literal text of a `msg~TEXT` condition whose pattern has no regex syntax (a substring
+    /// search), for fast paths over plain text.
+    pub fn message_literal(&self) -> Option<&str> {
+        let plain = |c: char| !r"\.+*?()|[]{}^$".contains(c) && c != '\n';
+        (matches!(self.field.as_str(), "msg" | "message")
+            && self.op == Op::Match
+            && !self.text.is_empty()
+            && self.text.chars().all(plain))
+        .then_some(self.text.as_str())
+    }
+
     pub fn matches(&self, r: &Record) -> bool {
         if self.has_only {
             return self.value(r).is_some();
@@ -184,6 +195,21 @@ mod tests {
         assert!(!t("has:trace_id"));
         assert!(!t("missing=1"));
         assert!(t("missing!=1"));
+    }
+
+    #[test]
+    fn substring_conditions_are_recognized_for_fast_paths() {
+        assert_eq!(
+            Filter::parse("msg~ERROR").unwrap().message_literal(),
+            Some("ERROR")
+        );
+        assert_eq!(
+            Filter::parse("msg~time out").unwrap().message_literal(),
+            Some("time out")
+        );
+        assert_eq!(Filter::parse("msg~ERR.R").unwrap().message_literal(), None);
+        assert_eq!(Filter::parse("msg!~ERROR").unwrap().message_literal(), None);
+        assert_eq!(Filter::parse("app~ERROR").unwrap().message_literal(), None);
     }
 
     #[test]

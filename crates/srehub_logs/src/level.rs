@@ -9,6 +9,16 @@ use crate::record::Level;
 ///
 /// Surrounding whitespace and brackets (`[WARN]`, `<error>`, `INFO:`) are ignored.
 pub fn parse_level(s: &str) -> Option<Level> {
+    // The usual spellings, as they are written, before the general path.
+    match s {
+        "info" | "INFO" => return Some(Level::Info),
+        "debug" | "DEBUG" => return Some(Level::Debug),
+        "warn" | "WARN" | "warning" | "WARNING" => return Some(Level::Warn),
+        "error" | "ERROR" => return Some(Level::Error),
+        "trace" | "TRACE" => return Some(Level::Trace),
+        "fatal" | "FATAL" => return Some(Level::Fatal),
+        _ => {}
+    }
     let t = s
         .trim()
         .trim_end_matches(':')

@@ -11,6 +11,8 @@ pub mod mask;
 pub mod pattern;
 pub mod record;
 pub mod render;
+pub mod summary;
 pub mod time;
 
+pub use compact_str::CompactString;
 pub use record::{FieldValue, Format, Level, Record};

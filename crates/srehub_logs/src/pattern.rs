@@ -110,7 +110,7 @@ impl Pattern {
                 rec.level = parse_level(m.as_str());
             }
             rec.fields
-                .push((name.clone(), FieldValue::Str(m.as_str().to_string())));
+                .push((name.as_str().into(), FieldValue::Str(m.as_str().into())));
         }
         if self.message_group.is_none() {
             rec.message = line.to_string();

@@ -1,5 +1,6 @@
 //! The normalized log record every format parser produces.
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 /// A normalized severity. Parsers map the many spellings (`WARN`, `warning`, `W`, syslog severities
@@ -39,7 +40,7 @@ pub enum FieldValue {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(CompactString),
 }
 
 impl FieldValue {
@@ -50,7 +51,7 @@ impl FieldValue {
             FieldValue::Bool(b) => b.to_string(),
             FieldValue::Int(i) => i.to_string(),
             FieldValue::Float(f) => f.to_string(),
-            FieldValue::Str(s) => s.clone(),
+            FieldValue::Str(s) => s.to_string(),
         }
     }
 }
@@ -116,7 +117,7 @@ pub struct Record {
     pub message: String,
     /// Every other field, in input order, flattened (`http.status`, `args.0`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<(String, FieldValue)>,
+    pub fields: Vec<(CompactString, FieldValue)>,
     pub format: Format,
 }
 

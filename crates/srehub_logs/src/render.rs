@@ -174,7 +174,7 @@ pub fn write_record_json(w: &mut dyn Write, r: &crate::Record) -> io::Result<()>
         let key = if map.contains_key(k.as_str()) {
             format!("field.{k}")
         } else {
-            k.clone()
+            k.to_string()
         };
         map.insert(
             key,

@@ -19,6 +19,7 @@ pub fn run(_global: &GlobalArgs, cmd: &LogsCommand) -> anyhow::Result<ExitCode> 
     match cmd {
         LogsCommand::Parse(args) => parse(args),
         LogsCommand::Templates(args) => templates(args),
+        LogsCommand::Analyze(args) => analyze(_global, args),
     }
 }
 
@@ -62,15 +63,32 @@ fn parse(args: &crate::args::LogsParseArgs) -> anyhow::Result<ExitCode> {
     let until = parse_time("--until", &args.until)?;
     let inputs = logs::input::expand(&args.input.paths)?;
     let format = format_choice(&args.input)?;
+    // Counting plain lines that contain a literal: search blocks as grep does, same result.
+    if let (true, FormatChoice::Fixed(Format::Plain), None, None, [only]) =
+        (args.count, &format, since, until, filters.as_slice())
+        && let Some(literal) = only.message_literal()
+    {
+        let (n, errors) = logs::grep::count_lines_containing(&inputs, literal)?;
+        for e in errors {
+            eprintln!("warning: {e}");
+        }
+        println!("{n}");
+        return Ok(ExitCode::Clean);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut failure: Option<std::io::Error> = None;
+    let mut matched = 0u64;
     let streams = logs::for_each_record(&inputs, &format, args.input.max_line, |_, rec| {
         let in_time = match rec.timestamp {
             Some(ts) => since.is_none_or(|s| ts >= s) && until.is_none_or(|u| ts < u),
             None => since.is_none() && until.is_none(),
         };
         if !in_time || !filters.iter().all(|f| f.matches(&rec)) {
+            return std::ops::ControlFlow::Continue(());
+        }
+        matched += 1;
+        if args.count {
             return std::ops::ControlFlow::Continue(());
         }
         let written = match args.output {
@@ -87,6 +105,9 @@ fn parse(args: &crate::args::LogsParseArgs) -> anyhow::Result<ExitCode> {
     })?;
     if let Some(e) = failure {
         return Err(e.into());
+    }
+    if args.count {
+        writeln!(out, "{matched}")?;
     }
     out.flush()?;
     report_streams(&streams);
@@ -218,4 +239,47 @@ fn flush_csv(
 /// Template ids are `T` and 8 hex digits: kept as numbers while lines wait for their final template.
 fn id_num(id: &str) -> u32 {
     u32::from_str_radix(id.get(1..).unwrap_or(""), 16).unwrap_or(0)
+}
+
+fn analyze(global: &GlobalArgs, args: &crate::args::LogsAnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let ctx = crate::context::Context::new(
+        global,
+        crate::context::flag_options(global, Some(&args.report), None),
+    )?;
+    let bucket: jiff::SignedDuration = args
+        .bucket
+        .parse::<jiff::Span>()
+        .ok()
+        .and_then(|s| jiff::SignedDuration::try_from(s).ok())
+        .or_else(|| args.bucket.parse().ok())
+        .filter(|d: &jiff::SignedDuration| d.as_secs() >= 1)
+        .with_context(|| {
+            format!(
+                "--bucket `{}`: expected a duration such as 30s, 1m or 1h",
+                args.bucket
+            )
+        })?;
+    let mut collector = srehub_logs::summary::CollectorOptions {
+        bucket_seconds: bucket.as_secs(),
+        ..Default::default()
+    };
+    for f in args.trace_fields.iter().rev() {
+        collector.trace_fields.insert(0, f.clone());
+    }
+    let req = srehub_engine::logs::analyze::AnalyzeRequest {
+        inputs: logs::input::expand(&args.input.paths)?,
+        format: format_choice(&args.input)?,
+        miner: MinerOptions::default(),
+        collector,
+        checks: srehub_checks::logs::LogsSettings {
+            z_threshold: args.z_threshold,
+            min_burst: args.min_count,
+            max_findings: args.max_findings,
+            ..Default::default()
+        },
+        max_line: args.input.max_line,
+    };
+    let outcome = srehub_engine::logs::analyze::analyze(&req, &ctx.settings)?;
+    report_streams(&outcome.streams);
+    crate::output::emit(&ctx, &outcome.report)
 }

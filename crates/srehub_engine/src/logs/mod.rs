@@ -1,6 +1,8 @@
 //! `srehub logs`: read log streams (source), parse them into records and mine templates (the pure
 //! `srehub_logs` crate), and hand the results to the caller's renderer.
 
+pub mod analyze;
+pub mod grep;
 pub mod input;
 
 use std::path::{Path, PathBuf};

@@ -52,24 +52,27 @@ pub(crate) fn parse(line_no: u64, line: &str) -> Option<Record> {
         if s == "-" {
             FieldValue::Null
         } else {
-            FieldValue::Str(s.to_string())
+            FieldValue::Str(s.into())
         }
     };
-    fields.push(("remote_addr".into(), FieldValue::Str(remote.to_string())));
+    fields.push(("remote_addr".into(), FieldValue::Str(remote.into())));
     if ident != "-" {
-        fields.push(("ident".into(), FieldValue::Str(ident.to_string())));
+        fields.push(("ident".into(), FieldValue::Str(ident.into())));
     }
     fields.push(("user".into(), text(user)));
     let parts: Vec<&str> = request.split(' ').filter(|p| !p.is_empty()).collect();
     if parts.len() >= 2 {
-        fields.push(("method".into(), FieldValue::Str(parts[0].to_string())));
+        fields.push(("method".into(), FieldValue::Str(parts[0].into())));
         let (path_end, protocol) = match parts.last() {
             Some(p) if parts.len() >= 3 && p.starts_with("HTTP/") => (parts.len() - 1, Some(*p)),
             _ => (parts.len(), None),
         };
-        fields.push(("path".into(), FieldValue::Str(parts[1..path_end].join(" "))));
+        fields.push((
+            "path".into(),
+            FieldValue::Str(parts[1..path_end].join(" ").into()),
+        ));
         if let Some(p) = protocol {
-            fields.push(("protocol".into(), FieldValue::Str(p.to_string())));
+            fields.push(("protocol".into(), FieldValue::Str(p.into())));
         }
     }
     fields.push(("status".into(), FieldValue::Int(status)));
@@ -83,7 +86,7 @@ pub(crate) fn parse(line_no: u64, line: &str) -> Option<Record> {
     }
     let extra = rest.trim();
     if !extra.is_empty() {
-        fields.push(("extra".into(), FieldValue::Str(extra.to_string())));
+        fields.push(("extra".into(), FieldValue::Str(extra.into())));
     }
     let level = match status {
         500..=599 => Level::Error,
@@ -105,7 +108,7 @@ mod tests {
     use super::*;
 
     fn s(v: &str) -> FieldValue {
-        FieldValue::Str(v.to_string())
+        FieldValue::Str(v.into())
     }
 
     #[test]

@@ -36,11 +36,11 @@ pub(crate) fn split(fields: Fields) -> DockerLine {
         match (k.as_str(), v) {
             ("log", FieldValue::Str(s)) if !seen_log => {
                 seen_log = true;
-                line.text = s;
+                line.text = s.into_string();
             }
             ("stream", FieldValue::Str(s)) if !seen_stream => {
                 seen_stream = true;
-                line.stream = s;
+                line.stream = s.into_string();
             }
             ("time", FieldValue::Str(s)) if !seen_time => {
                 seen_time = true;

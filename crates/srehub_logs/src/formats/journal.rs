@@ -64,7 +64,7 @@ pub(crate) fn record(line: u64, fields: Fields, format: Format) -> Record {
         let (_, v) = fields.remove(i);
         if Some(i) == msg {
             rec.message = match v {
-                FieldValue::Str(s) => s,
+                FieldValue::Str(s) => s.into_string(),
                 other => other.to_text(),
             };
         }
@@ -126,8 +126,8 @@ fn collapse_byte_arrays(fields: Fields) -> Fields {
             out.extend(keys);
         } else {
             out.push((
-                base.to_string(),
-                FieldValue::Str(String::from_utf8_lossy(&bytes).into_owned()),
+                base.into(),
+                FieldValue::Str(String::from_utf8_lossy(&bytes).into()),
             ));
         }
     }
@@ -224,7 +224,7 @@ impl Block {
     pub(crate) fn push(&mut self, key: &str, value: &str) {
         self.bytes += key.len() + value.len();
         self.fields
-            .push((key.to_string(), FieldValue::Str(value.to_string())));
+            .push((key.into(), FieldValue::Str(value.into())));
     }
 
     /// Feeds a raw input line (its terminator removed by the caller's line splitting) to the binary
@@ -250,7 +250,8 @@ impl Block {
                 let data = &acc[8..8 + len as usize];
                 let value = String::from_utf8_lossy(data);
                 self.bytes += key.len() + value.len();
-                self.fields.push((key, FieldValue::Str(value.into_owned())));
+                self.fields
+                    .push((key.into(), FieldValue::Str(value.into())));
                 return BinaryStep::Done;
             }
         }

@@ -10,14 +10,20 @@
 
 use std::borrow::Cow;
 
-use super::{Fields, take_known};
+#[cfg(test)]
+use super::Fields;
+use super::known::Collector;
+use super::scan;
 use crate::record::{FieldValue, Format, Record};
 
 /// Parses a logfmt line into a record; `None` when it is not logfmt (by the strict rules when
 /// `strict`).
 pub(crate) fn parse(line_no: u64, line: &str, strict: bool) -> Option<Record> {
-    let mut fields = parse_fields(line, strict)?;
-    let known = take_known(&mut fields);
+    let mut c = Collector::new();
+    if !collect(line, strict, &mut c) {
+        return None;
+    }
+    let (known, fields) = c.finish();
     Some(Record {
         line: line_no,
         timestamp: known.timestamp,
@@ -29,10 +35,21 @@ pub(crate) fn parse(line_no: u64, line: &str, strict: bool) -> Option<Record> {
 }
 
 /// The fields of a logfmt line, in order.
+#[cfg(test)]
 pub(crate) fn parse_fields(line: &str, strict: bool) -> Option<Fields> {
+    let mut c = Collector::new();
+    collect(line, strict, &mut c).then(|| c.take_fields())
+}
+
+/// Reads the fields of a logfmt line into an empty collector; `false` (the collector holding what
+/// was read before the problem) when it is not logfmt.
+pub(crate) fn collect<'a>(line: &'a str, strict: bool, out: &mut Collector<'a>) -> bool {
+    read(line, strict, out).is_some()
+}
+
+fn read<'a>(line: &'a str, strict: bool, out: &mut Collector<'a>) -> Option<()> {
     let b = line.as_bytes();
     let mut i = 0;
-    let mut out = Vec::with_capacity(8);
     let (mut pairs, mut bare) = (0usize, 0usize);
     loop {
         while i < b.len() && is_space(b[i]) {
@@ -42,36 +59,53 @@ pub(crate) fn parse_fields(line: &str, strict: bool) -> Option<Fields> {
             break;
         }
         let start = i;
-        while i < b.len() && !is_space(b[i]) && b[i] != b'=' && b[i] != b'"' {
-            i += 1;
-        }
-        let key = &line[start..i];
+        i = scan::find(
+            b,
+            i,
+            |v| {
+                scan::eq_mask(v, b' ')
+                    | scan::eq_mask(v, b'=')
+                    | scan::eq_mask(v, b'"')
+                    | scan::eq_mask(v, b'\t')
+            },
+            |c| matches!(c, b' ' | b'\t' | b'=' | b'"'),
+        );
+        // Slicing at ASCII bytes: always on a character boundary.
+        let key = line.get(start..i)?;
         if key.is_empty() || (strict && !is_strict_key(key)) {
             return None;
         }
         match b.get(i) {
             Some(b'=') => {
                 i += 1;
-                let value = if b.get(i) == Some(&b'"') {
+                if b.get(i) == Some(&b'"') {
                     let (v, end) = unquote(line, i + 1)?;
                     i = end;
                     if i < b.len() && !is_space(b[i]) {
                         return None;
                     }
-                    FieldValue::Str(v.into_owned())
+                    match v {
+                        Cow::Borrowed(v) => out.push_str(key, v),
+                        Cow::Owned(v) => out.push_string(key, v),
+                    }
                 } else {
                     let vstart = i;
-                    while i < b.len() && !is_space(b[i]) {
-                        i += 1;
-                    }
-                    let raw = &line[vstart..i];
+                    i = scan::find(
+                        b,
+                        i,
+                        |v| scan::eq_mask(v, b' ') | scan::eq_mask(v, b'\t'),
+                        is_space,
+                    );
+                    let raw = line.get(vstart..i)?;
                     if strict && raw.contains('"') {
                         return None;
                     }
-                    typed(raw)
+                    match typed(raw) {
+                        Some(v) => out.push_value(key, v),
+                        None => out.push_str(key, raw),
+                    }
                 };
                 pairs += 1;
-                out.push((key.to_string(), value));
             }
             Some(b'"') => return None,
             _ => {
@@ -79,7 +113,7 @@ pub(crate) fn parse_fields(line: &str, strict: bool) -> Option<Fields> {
                     return None;
                 }
                 bare += 1;
-                out.push((key.to_string(), FieldValue::Bool(true)));
+                out.push_value(key, FieldValue::Bool(true));
             }
         }
     }
@@ -88,7 +122,7 @@ pub(crate) fn parse_fields(line: &str, strict: bool) -> Option<Fields> {
     } else {
         pairs >= 1 && bare <= pairs
     };
-    ok.then_some(out)
+    ok.then_some(())
 }
 
 fn is_space(c: u8) -> bool {
@@ -102,25 +136,36 @@ fn is_strict_key(k: &str) -> bool {
             .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'@' | b'/'))
 }
 
-/// An unquoted value: canonical integers and `true`/`false` are typed, the rest stays text.
-fn typed(raw: &str) -> FieldValue {
-    match raw {
-        "true" => return FieldValue::Bool(true),
-        "false" => return FieldValue::Bool(false),
-        _ => {}
+/// An unquoted value: canonical integers and `true`/`false` are typed (`None`: the rest stays text).
+#[inline]
+fn typed(raw: &str) -> Option<FieldValue> {
+    let b = raw.as_bytes();
+    match b.first()? {
+        b't' => return (raw == "true").then_some(FieldValue::Bool(true)),
+        b'f' => return (raw == "false").then_some(FieldValue::Bool(false)),
+        b'0'..=b'9' | b'-' => {}
+        _ => return None,
     }
-    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
     let canonical = !digits.is_empty()
         && digits.len() <= 19
-        && digits.bytes().all(|c| c.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'))
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits == b"0" || digits[0] != b'0')
         && raw != "-0";
-    if canonical {
-        if let Ok(i) = raw.parse::<i64>() {
-            return FieldValue::Int(i);
-        }
+    if !canonical {
+        return None;
     }
-    FieldValue::Str(raw.to_string())
+    if digits.len() <= 18 {
+        // At most 18 digits: no overflow.
+        let n = digits
+            .iter()
+            .fold(0i64, |n, &c| n * 10 + i64::from(c - b'0'));
+        return Some(FieldValue::Int(if negative { -n } else { n }));
+    }
+    raw.parse::<i64>().ok().map(FieldValue::Int)
 }
 
 /// A quoted string starting at `start` (just after the opening quote): its unescaped text and the
@@ -173,7 +218,7 @@ mod tests {
     use crate::record::Level;
 
     fn s(v: &str) -> FieldValue {
-        FieldValue::Str(v.to_string())
+        FieldValue::Str(v.into())
     }
 
     #[test]

@@ -15,20 +15,21 @@ mod cri;
 mod docker;
 mod journal;
 mod json;
+mod known;
 mod logfmt;
+mod scan;
 mod syslog;
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 
-use crate::level::{level_from_number, parse_level};
 use crate::pattern::Pattern;
-use crate::record::{FieldValue, Format, Level, Record};
-use crate::time::timestamp_from_value;
+use crate::record::{FieldValue, Format, Record};
 
 /// Flattened fields in input order.
-pub(crate) type Fields = Vec<(String, FieldValue)>;
+pub(crate) type Fields = Vec<(CompactString, FieldValue)>;
 
 /// The most bytes a record spread over several lines may gather (Docker and CRI partial lines,
 /// pretty-printed JSON, a journal export block) before it is emitted as it is.
@@ -255,8 +256,9 @@ impl Parser {
         if !s.trim_start().starts_with('{') {
             return None;
         }
-        if let Some(fields) = json::flatten_object(s) {
-            return Some(self.dispatch_json(line_no, fields, out));
+        let mut fields = known::Collector::new();
+        if json::collect_object(s, &mut fields) {
+            return Some(self.dispatch_json(line_no, &mut fields, out));
         }
         let kind = json::opens_object(s)?;
         let (scan, awaiting_key) = match kind {
@@ -284,12 +286,17 @@ impl Parser {
     }
 
     /// Emits the record of a complete JSON object, by its kind.
-    fn dispatch_json(&mut self, line_no: u64, fields: Fields, out: &mut Vec<Record>) -> Format {
-        let kind = json::classify(&fields);
+    fn dispatch_json(
+        &mut self,
+        line_no: u64,
+        fields: &mut known::Collector<'_>,
+        out: &mut Vec<Record>,
+    ) -> Format {
+        let kind = fields.json_kind();
         match kind {
-            Format::Docker => self.docker_line(line_no, fields, out),
+            Format::Docker => self.docker_line(line_no, fields.take_fields(), out),
             Format::JournalJson => {
-                let rec = journal::record(line_no, fields, Format::JournalJson);
+                let rec = journal::record(line_no, fields.take_fields(), Format::JournalJson);
                 self.emit(rec, out);
             }
             _ => {
@@ -328,9 +335,10 @@ impl Parser {
             return;
         };
         if state == json::Scan::Closed {
-            if let Some(fields) = json::flatten_object(&acc.buf) {
+            let mut fields = known::Collector::new();
+            if json::collect_object(&acc.buf, &mut fields) {
                 let first = acc.starts.first().map_or(line_no, |(l, _)| *l);
-                self.dispatch_json(first, fields, out);
+                self.dispatch_json(first, &mut fields, out);
                 return;
             }
         } else if over {
@@ -435,7 +443,7 @@ impl Parser {
     /// Emits a joined CRI or Docker line; its message may itself be JSON or logfmt.
     fn emit_partial(&mut self, p: Partial, out: &mut Vec<Record>) {
         let mut lead = Vec::with_capacity(1 + p.fields.len());
-        lead.push(("stream".to_string(), FieldValue::Str(p.stream)));
+        lead.push(("stream".into(), FieldValue::Str(p.stream.into())));
         lead.extend(p.fields);
         let rec = nested(p.line, p.buf, p.format, lead, p.timestamp);
         self.emit(rec, out);
@@ -559,14 +567,16 @@ fn nested(
     mut lead: Fields,
     outer_ts: Option<Timestamp>,
 ) -> Record {
-    let inner = if message.trim_start().starts_with('{') {
-        json::flatten_object(&message)
+    let mut inner = known::Collector::new();
+    let parsed = if message.trim_start().starts_with('{') {
+        json::collect_object(&message, &mut inner)
     } else if message.contains('=') {
-        logfmt::parse_fields(&message, true)
+        logfmt::collect(&message, true, &mut inner)
     } else {
-        None
+        false
     };
-    let Some(mut inner) = inner else {
+    if !parsed {
+        drop(inner);
         return Record {
             line,
             timestamp: outer_ts,
@@ -575,8 +585,8 @@ fn nested(
             fields: lead,
             format,
         };
-    };
-    let known = take_known(&mut inner);
+    }
+    let (known, mut inner) = inner.finish();
     lead.append(&mut inner);
     Record {
         line,
@@ -588,98 +598,12 @@ fn nested(
     }
 }
 
-/// Message, level and timestamp taken out of structured fields.
-#[derive(Debug, Default)]
-pub(crate) struct Known {
-    pub(crate) message: Option<String>,
-    pub(crate) level: Option<Level>,
-    pub(crate) timestamp: Option<Timestamp>,
-}
-
-/// The role of a well-known key (0 message, 1 level, 2 time) and its rank among its synonyms.
-fn role(key: &str) -> Option<(usize, usize)> {
-    Some(match key {
-        "msg" => (0, 0),
-        "message" => (0, 1),
-        "MESSAGE" => (0, 2),
-        "log" => (0, 3),
-        "text" => (0, 4),
-        "event" => (0, 5),
-        "level" => (1, 0),
-        "lvl" => (1, 1),
-        "severity" => (1, 2),
-        "log.level" => (1, 3),
-        "levelname" => (1, 4),
-        "PRIORITY" => (1, 5),
-        "time" => (2, 0),
-        "timestamp" => (2, 1),
-        "ts" => (2, 2),
-        "@timestamp" => (2, 3),
-        "t" => (2, 4),
-        "datetime" => (2, 5),
-        _ => return None,
-    })
-}
-
-/// Takes the message (`msg`, `message`, `MESSAGE`, `log`, `text`, `event`: the first present, in that
-/// order of preference), the level (`level`, `lvl`, `severity`, `log.level`, `levelname`, `PRIORITY`)
-/// and the timestamp (`time`, `timestamp`, `ts`, `@timestamp`, `t`, `datetime`; text or epoch
-/// numbers) out of `fields`. A level or time field whose value does not parse stays a field.
-pub(crate) fn take_known(fields: &mut Fields) -> Known {
-    let mut slots = [[None::<usize>; 6]; 3];
-    for (i, (k, _)) in fields.iter().enumerate() {
-        if k.len() > 10 {
-            continue;
-        }
-        if let Some((kind, rank)) = role(k) {
-            slots[kind][rank].get_or_insert(i);
-        }
-    }
-    let mut known = Known::default();
-    let msg = slots[0].iter().flatten().next().copied();
-    let mut lvl = None;
-    for &i in slots[1].iter().flatten() {
-        if let Some(l) = level_from_value(&fields[i].1) {
-            known.level = Some(l);
-            lvl = Some(i);
-            break;
-        }
-    }
-    let mut tim = None;
-    for &i in slots[2].iter().flatten() {
-        if let Some(t) = timestamp_from_value(&fields[i].1) {
-            known.timestamp = Some(t);
-            tim = Some(i);
-            break;
-        }
-    }
-    let mut taken = [msg, lvl, tim];
-    taken.sort_unstable_by(|a, b| b.cmp(a));
-    for i in taken.into_iter().flatten() {
-        let (_, v) = fields.remove(i);
-        if Some(i) == msg {
-            known.message = Some(match v {
-                FieldValue::Str(s) => s,
-                other => other.to_text(),
-            });
-        }
-    }
-    known
-}
-
-fn level_from_value(v: &FieldValue) -> Option<Level> {
-    match v {
-        FieldValue::Str(s) => parse_level(s),
-        FieldValue::Int(i) => level_from_number(*i),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::record::Level;
 
     fn run(choice: FormatChoice, input: &[u8]) -> (Vec<Record>, Parser) {
         let mut p = Parser::new(choice);
@@ -696,7 +620,7 @@ mod tests {
     }
 
     fn s(v: &str) -> FieldValue {
-        FieldValue::Str(v.to_string())
+        FieldValue::Str(v.into())
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub(crate) fn parse_3164(line_no: u64, line: &str) -> Option<Record> {
             timestamp = parse_timestamp(text);
         }
         if timestamp.is_none() {
-            fields.push(("syslog_time".into(), FieldValue::Str(text.to_string())));
+            fields.push(("syslog_time".into(), FieldValue::Str(text.into())));
         }
         (&rest[end..], false)
     } else {
@@ -135,10 +135,10 @@ pub(crate) fn parse_3164(line_no: u64, line: &str) -> Option<Record> {
         }
     }
     if let Some(h) = host {
-        fields.push(("host".into(), FieldValue::Str(h.to_string())));
+        fields.push(("host".into(), FieldValue::Str(h.into())));
     }
     if let Some(a) = app {
-        fields.push(("app".into(), FieldValue::Str(a.to_string())));
+        fields.push(("app".into(), FieldValue::Str(a.into())));
     }
     if let Some(p) = pid {
         fields.push(("pid".into(), pid_value(p)));
@@ -167,7 +167,7 @@ fn split_token(s: &str) -> (&str, &str) {
 fn pid_value(p: &str) -> FieldValue {
     match p.parse::<i64>() {
         Ok(n) if !p.starts_with('+') => FieldValue::Int(n),
-        _ => FieldValue::Str(p.to_string()),
+        _ => FieldValue::Str(p.into()),
     }
 }
 
@@ -203,7 +203,7 @@ pub(crate) fn parse_5424(line_no: u64, line: &str) -> Option<Record> {
             let value = if name == "pid" {
                 pid_value(v)
             } else {
-                FieldValue::Str(v.to_string())
+                FieldValue::Str(v.into())
             };
             fields.push((name.into(), value));
         }
@@ -286,7 +286,10 @@ fn structured_data(s: &str, fields: &mut Fields) -> Option<usize> {
                     }
                 }
             }
-            fields.push((format!("sd.{id}.{name}"), FieldValue::Str(value)));
+            fields.push((
+                format!("sd.{id}.{name}").into(),
+                FieldValue::Str(value.into()),
+            ));
         }
     }
     Some(i)
@@ -298,7 +301,7 @@ mod tests {
     use crate::record::Level;
 
     fn s(v: &str) -> FieldValue {
-        FieldValue::Str(v.to_string())
+        FieldValue::Str(v.into())
     }
 
     #[test]

@@ -1,0 +1,492 @@
+//! The well-known keys of structured lines (message, level, time), taken out while a line's fields
+//! are parsed rather than searched for and removed afterwards.
+//!
+//! A [`Collector`] receives a line's fields in input order. Every field goes into the field list,
+//! except the current choice for the message, the level and the time: those are held aside (their
+//! text still borrowed from the line, so a timestamp or a level is never copied) and go back to their
+//! place in the list if a better candidate comes. [`Collector::finish`] gives the result; the rules
+//! are those of a pass over the finished list (see there).
+
+use std::borrow::Cow;
+
+use compact_str::CompactString;
+use jiff::Timestamp;
+
+use super::Fields;
+use crate::level::{level_from_number, parse_level};
+use crate::record::{FieldValue, Format, Level};
+use crate::time::{parse_timestamp, timestamp_from_value};
+
+/// Message, level and timestamp taken out of structured fields.
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    pub(crate) message: Option<String>,
+    pub(crate) level: Option<Level>,
+    pub(crate) timestamp: Option<Timestamp>,
+}
+
+/// The well-known names by role (message, level, time), in order of preference.
+const NAMES: [[&str; 6]; 3] = [
+    ["msg", "message", "MESSAGE", "log", "text", "event"],
+    [
+        "level",
+        "lvl",
+        "severity",
+        "log.level",
+        "levelname",
+        "PRIORITY",
+    ],
+    ["time", "timestamp", "ts", "@timestamp", "t", "datetime"],
+];
+
+/// The longest text a `CompactString` keeps inline.
+const INLINE: usize = std::mem::size_of::<CompactString>();
+
+// Constants, so that new fields are copied from read-only memory rather than assembled byte by byte.
+const EMPTY: CompactString = CompactString::const_new("");
+const EMPTY_STR_FIELD: (CompactString, FieldValue) = (EMPTY, FieldValue::Str(EMPTY));
+
+/// What a key means to the collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    /// A well-known name: its role (0 message, 1 level, 2 time) and rank among its synonyms.
+    Known(u8, u8),
+    /// `stream` (one of the keys that make a JSON object a Docker line).
+    Stream,
+    /// A key only journald writes.
+    Journal,
+    Other,
+}
+
+/// `b == lit`, compared as a fixed-size array (no call to `memcmp`).
+#[inline(always)]
+fn is<const N: usize>(b: &[u8], lit: &[u8; N]) -> bool {
+    <&[u8; N]>::try_from(b).is_ok_and(|a| a == lit)
+}
+
+#[inline]
+fn key_kind(key: &str) -> Key {
+    let b = key.as_bytes();
+    let Some(&first) = b.first() else {
+        return Key::Other;
+    };
+    // Most keys are ruled out by their length and first byte alone.
+    let known = |hit: bool, role: u8, rank: u8| {
+        if hit {
+            Key::Known(role, rank)
+        } else {
+            Key::Other
+        }
+    };
+    match (b.len(), first) {
+        (1, b't') => Key::Known(2, 4),
+        (2, b't') => known(b[1] == b's', 2, 2),
+        (3, b'm') => known(is(b, b"msg"), 0, 0),
+        (3, b'l') if is(b, b"log") => Key::Known(0, 3),
+        (3, b'l') => known(is(b, b"lvl"), 1, 1),
+        (4, b't') if is(b, b"text") => Key::Known(0, 4),
+        (4, b't') => known(is(b, b"time"), 2, 0),
+        (5, b'e') => known(is(b, b"event"), 0, 5),
+        (5, b'l') => known(is(b, b"level"), 1, 0),
+        (6, b's') if is(b, b"stream") => Key::Stream,
+        (7, b'm') => known(is(b, b"message"), 0, 1),
+        (7, b'M') => known(is(b, b"MESSAGE"), 0, 2),
+        (8, b's') => known(is(b, b"severity"), 1, 2),
+        (8, b'P') => known(is(b, b"PRIORITY"), 1, 5),
+        (8, b'd') => known(is(b, b"datetime"), 2, 5),
+        (9, b'l') if is(b, b"log.level") => Key::Known(1, 3),
+        (9, b'l') => known(is(b, b"levelname"), 1, 4),
+        (9, b't') => known(is(b, b"timestamp"), 2, 1),
+        (10, b'@') => known(is(b, b"@timestamp"), 2, 3),
+        (8, b'_') if is(b, b"__CURSOR") => Key::Journal,
+        (20, b'_') if is(b, b"__REALTIME_TIMESTAMP") => Key::Journal,
+        (21, b'_') if is(b, b"__MONOTONIC_TIMESTAMP") => Key::Journal,
+        _ => Key::Other,
+    }
+}
+
+/// A field value whose text may still be borrowed from the line.
+#[derive(Debug)]
+enum Val<'a> {
+    Str(Cow<'a, str>),
+    Other(FieldValue),
+}
+
+impl Val<'_> {
+    fn into_field_value(self) -> FieldValue {
+        match self {
+            Val::Str(s) => FieldValue::Str(CompactString::from(s)),
+            Val::Other(v) => v,
+        }
+    }
+
+    fn into_text(self) -> String {
+        match self {
+            Val::Str(s) => s.into_owned(),
+            Val::Other(FieldValue::Str(s)) => s.into_string(),
+            Val::Other(v) => v.to_text(),
+        }
+    }
+}
+
+/// The field chosen so far for one role.
+#[derive(Debug)]
+struct Held<'a> {
+    rank: u8,
+    /// The field's number in the line (0-based).
+    seq: u32,
+    value: Val<'a>,
+    level: Option<Level>,
+    timestamp: Option<Timestamp>,
+}
+
+/// Gathers the fields of one line. See the [module docs](self).
+#[derive(Debug)]
+pub(crate) struct Collector<'a> {
+    fields: Fields,
+    /// Fields pushed so far.
+    seq: u32,
+    /// The roles' ranks already seen (bit `role * 6 + rank`): only the first field of a name counts.
+    seen: u32,
+    held: [Option<Held<'a>>; 3],
+    /// The last `log`, `stream` and `time` fields were strings (bits 0, 1, 2).
+    docker: u8,
+    journal: bool,
+}
+
+impl<'a> Collector<'a> {
+    #[inline]
+    pub(crate) fn new() -> Collector<'a> {
+        Collector {
+            // Most log lines have a handful of fields: one allocation instead of a growth chain.
+            fields: Vec::with_capacity(12),
+            seq: 0,
+            seen: 0,
+            held: [None, None, None],
+            docker: 0,
+            journal: false,
+        }
+    }
+
+    /// Empties the collector for another line.
+    pub(crate) fn clear(&mut self) {
+        self.fields.clear();
+        self.seq = 0;
+        self.seen = 0;
+        self.held = [None, None, None];
+        self.docker = 0;
+        self.journal = false;
+    }
+
+    /// Adds a string field whose text is borrowed from the line.
+    #[inline]
+    pub(crate) fn push_str(&mut self, key: &str, value: &'a str) {
+        match self.note(key, true) {
+            Key::Other => self.push_text(key, value),
+            k => self.push_known(k, key, Val::Str(Cow::Borrowed(value))),
+        }
+    }
+
+    /// Adds a string field of decoded text.
+    #[inline]
+    pub(crate) fn push_string(&mut self, key: &str, value: String) {
+        match self.note(key, true) {
+            Key::Other if value.len() <= INLINE => self.push_text(key, &value),
+            // Keeps the allocation.
+            Key::Other => self.push_field(key, FieldValue::Str(value.into())),
+            k => self.push_known(k, key, Val::Str(Cow::Owned(value))),
+        }
+    }
+
+    /// Adds a field of any type.
+    #[inline]
+    pub(crate) fn push_value(&mut self, key: &str, value: FieldValue) {
+        let is_str = matches!(value, FieldValue::Str(_));
+        match self.note(key, is_str) {
+            Key::Other => self.push_field(key, value),
+            k => self.push_known(k, key, Val::Other(value)),
+        }
+    }
+
+    /// Notes what the key says about the format; `Key::Other` when the field is an ordinary one.
+    #[inline]
+    fn note(&mut self, key: &str, is_str: bool) -> Key {
+        let k = key_kind(key);
+        let bit = match k {
+            Key::Other => return k,
+            Key::Known(0, 3) => 1,
+            Key::Stream => 2,
+            Key::Known(2, 0) => 4,
+            Key::Journal => {
+                self.journal = true;
+                0
+            }
+            Key::Known(..) => 0,
+        };
+        if is_str {
+            self.docker |= bit;
+        } else {
+            self.docker &= !bit;
+        }
+        k
+    }
+
+    /// A field with a key of interest: held aside when it is the best candidate for its role so
+    /// far (the one it replaces goes back into the list).
+    #[inline]
+    fn push_known(&mut self, k: Key, key: &str, value: Val<'a>) {
+        let seq = self.seq;
+        if let Key::Known(role, rank) = k {
+            let bit = 1u32 << (u32::from(role) * 6 + u32::from(rank));
+            if self.seen & bit == 0 {
+                self.seen |= bit;
+                let mut held = Held {
+                    rank,
+                    seq,
+                    value,
+                    level: None,
+                    timestamp: None,
+                };
+                let usable = match role {
+                    0 => true,
+                    1 => {
+                        held.level = level_of(&held.value);
+                        held.level.is_some()
+                    }
+                    _ => {
+                        held.timestamp = timestamp_of(&held.value);
+                        held.timestamp.is_some()
+                    }
+                };
+                let slot = usize::from(role);
+                let better = usable && self.held[slot].as_ref().is_none_or(|h| rank < h.rank);
+                if better {
+                    if let Some(old) = self.held[slot].replace(held) {
+                        self.put_back(slot, old);
+                    }
+                    self.seq += 1;
+                    return;
+                }
+                // Not used: an ordinary field.
+                self.seq += 1;
+                self.push_field_val(key, held.value);
+                return;
+            }
+        }
+        self.seq += 1;
+        self.push_field_val(key, value);
+    }
+
+    /// Puts a field that was held for role `slot` back at its place in the list.
+    fn put_back(&mut self, slot: usize, h: Held<'a>) {
+        let earlier_held = self
+            .held
+            .iter()
+            .enumerate()
+            .filter(|&(i, o)| i != slot && o.as_ref().is_some_and(|o| o.seq < h.seq))
+            .count();
+        let at = h.seq as usize - earlier_held;
+        let role = slot;
+        let name = NAMES[role][usize::from(h.rank)];
+        self.fields
+            .insert(at, (CompactString::new(name), h.value.into_field_value()));
+    }
+
+    fn push_field_val(&mut self, key: &str, value: Val<'a>) {
+        self.fields
+            .push((CompactString::new(key), value.into_field_value()));
+    }
+
+    // Short strings are written straight into their place in the field list: building a
+    // `CompactString` on the stack and moving it costs more than the copy itself.
+
+    #[inline]
+    fn push_text(&mut self, key: &str, value: &str) {
+        self.seq += 1;
+        if value.len() <= INLINE {
+            self.fields.push(EMPTY_STR_FIELD);
+            if let Some((k, FieldValue::Str(v))) = self.fields.last_mut() {
+                k.push_str(key);
+                v.push_str(value);
+            }
+        } else {
+            self.fields
+                .push((EMPTY, FieldValue::Str(CompactString::new(value))));
+            if let Some((k, _)) = self.fields.last_mut() {
+                k.push_str(key);
+            }
+        }
+    }
+
+    #[inline]
+    fn push_field(&mut self, key: &str, value: FieldValue) {
+        self.seq += 1;
+        self.fields.push((EMPTY, value));
+        if let Some((k, _)) = self.fields.last_mut() {
+            k.push_str(key);
+        }
+    }
+
+    /// Which JSON-based format the fields are: journald (`__REALTIME_TIMESTAMP`, `__CURSOR`,
+    /// `__MONOTONIC_TIMESTAMP`), Docker json-file (string `log`, `stream` and `time`, the last of each
+    /// counting) or plain JSON.
+    pub(crate) fn json_kind(&self) -> Format {
+        if self.journal {
+            Format::JournalJson
+        } else if self.docker == 7 {
+            Format::Docker
+        } else {
+            Format::Json
+        }
+    }
+
+    /// All the fields, in input order (the collector is left empty).
+    pub(crate) fn take_fields(&mut self) -> Fields {
+        // Earliest first: each goes back after every field that came before it.
+        let mut held: Vec<(usize, Held<'a>)> = (0..3)
+            .filter_map(|i| self.held[i].take().map(|h| (i, h)))
+            .collect();
+        held.sort_by_key(|(_, h)| h.seq);
+        for (i, h) in held {
+            self.put_back(i, h);
+        }
+        self.clear_taking()
+    }
+
+    /// Takes out the message (`msg`, `message`, `MESSAGE`, `log`, `text`, `event`: the first present,
+    /// in that order of preference), the level (`level`, `lvl`, `severity`, `log.level`,
+    /// `levelname`, `PRIORITY`: the first, in that order, whose value reads as a level) and the
+    /// timestamp (`time`, `timestamp`, `ts`, `@timestamp`, `t`, `datetime`: text or epoch numbers,
+    /// likewise); returns them with the other fields in input order. Only the first field of a name
+    /// is considered; a level or time field whose value does not parse stays a field. The collector
+    /// is left empty.
+    pub(crate) fn finish(&mut self) -> (Known, Fields) {
+        let [msg, lvl, tim] = std::mem::take(&mut self.held);
+        let known = Known {
+            message: msg.map(|h| h.value.into_text()),
+            level: lvl.and_then(|h| h.level),
+            timestamp: tim.and_then(|h| h.timestamp),
+        };
+        (known, self.clear_taking())
+    }
+
+    fn clear_taking(&mut self) -> Fields {
+        let fields = std::mem::take(&mut self.fields);
+        self.clear();
+        fields
+    }
+}
+
+fn level_of(v: &Val<'_>) -> Option<Level> {
+    match v {
+        Val::Str(s) => parse_level(s),
+        Val::Other(FieldValue::Str(s)) => parse_level(s),
+        Val::Other(FieldValue::Int(i)) => level_from_number(*i),
+        Val::Other(_) => None,
+    }
+}
+
+fn timestamp_of(v: &Val<'_>) -> Option<Timestamp> {
+    match v {
+        Val::Str(s) => parse_timestamp(s),
+        Val::Other(v) => timestamp_from_value(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> FieldValue {
+        FieldValue::Str(v.into())
+    }
+
+    #[test]
+    fn keys_are_told_apart() {
+        for (role, names) in NAMES.iter().enumerate() {
+            for (rank, name) in names.iter().enumerate() {
+                assert_eq!(key_kind(name), Key::Known(role as u8, rank as u8), "{name}");
+            }
+        }
+        assert_eq!(key_kind("stream"), Key::Stream);
+        for k in ["__REALTIME_TIMESTAMP", "__CURSOR", "__MONOTONIC_TIMESTAMP"] {
+            assert_eq!(key_kind(k), Key::Journal, "{k}");
+        }
+        for k in [
+            "",
+            "service",
+            "status",
+            "tz",
+            "Msg",
+            "levels",
+            "__CURSORS",
+            "te",
+            "tx",
+            "lo",
+            "strean",
+        ] {
+            assert_eq!(key_kind(k), Key::Other, "{k}");
+        }
+    }
+
+    #[test]
+    fn unused_well_known_fields_keep_their_places() {
+        let mut c = Collector::new();
+        c.push_str("a", "1");
+        c.push_str("text", "fifth choice");
+        c.push_str("message", "second choice");
+        c.push_value("time", FieldValue::Bool(true));
+        c.push_string("msg", "first choice".to_string());
+        c.push_str("level", "chatty");
+        c.push_str("b", "2");
+        c.push_value("msg", FieldValue::Int(3));
+        c.push_value("severity", FieldValue::Int(60));
+        c.push_value("lvl", FieldValue::Int(40));
+        c.push_value("level", FieldValue::Int(40));
+        c.push_str("ts", "not a time");
+        c.push_value("t", FieldValue::Int(1_700_000_000));
+        c.push_str("timestamp", "2023-11-14T22:13:20Z");
+        let (known, fields) = c.finish();
+        assert_eq!(known.message.as_deref(), Some("first choice"));
+        assert_eq!(known.level, Some(Level::Warn));
+        assert_eq!(
+            known.timestamp,
+            Some("2023-11-14T22:13:20Z".parse().unwrap())
+        );
+        assert_eq!(
+            fields,
+            vec![
+                ("a".into(), s("1")),
+                ("text".into(), s("fifth choice")),
+                ("message".into(), s("second choice")),
+                ("time".into(), FieldValue::Bool(true)),
+                ("level".into(), s("chatty")),
+                ("b".into(), s("2")),
+                ("msg".into(), FieldValue::Int(3)),
+                ("severity".into(), FieldValue::Int(60)),
+                ("level".into(), FieldValue::Int(40)),
+                ("ts".into(), s("not a time")),
+                ("t".into(), FieldValue::Int(1_700_000_000)),
+            ]
+        );
+    }
+
+    #[test]
+    fn json_kinds_and_all_fields_in_order() {
+        let mut c = Collector::new();
+        c.push_str("log", "x");
+        c.push_str("stream", "stdout");
+        c.push_string("time", "t".repeat(40));
+        assert_eq!(c.json_kind(), Format::Docker);
+        c.push_value("log", FieldValue::Int(1));
+        assert_eq!(c.json_kind(), Format::Json);
+        c.push_str("level", "warn");
+        c.push_str("msg", "m");
+        let all = c.take_fields();
+        let keys: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["log", "stream", "time", "log", "level", "msg"]);
+        assert_eq!(c.json_kind(), Format::Json);
+        c.push_str("__CURSOR", "s=1");
+        assert_eq!(c.json_kind(), Format::JournalJson);
+    }
+}

@@ -7,12 +7,11 @@
 //! are evicted. Cluster ids are derived from the first template text, so the same input gives the same
 //! ids on every run, and [`Miner::to_state`]/[`Miner::from_state`] carry them across runs.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::mask::{MaskOptions, WILDCARD, mask_message};
+use crate::mask::{MaskOptions, MaskScratch, WILDCARD, has_wildcard, is_wild, mask_message};
 
 /// Settings of the miner. The defaults are one generic setting for any log.
 #[derive(Debug, Clone)]
@@ -61,6 +60,9 @@ pub struct ParamStats {
     /// Numeric summary when every value seen was a number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub numeric: Option<NumericStats>,
+    /// Hashes of `values`, for fast lookups (rebuilt when missing).
+    #[serde(skip)]
+    hashes: Vec<u64>,
 }
 
 /// Summary of numeric parameter values.
@@ -98,6 +100,9 @@ pub struct Cluster {
     /// Positions whose token holds `<*>` (kept in step with `tokens`).
     #[serde(skip)]
     wild: Vec<bool>,
+    /// Hashes of the tokens (kept in step with `tokens`).
+    #[serde(skip)]
+    tok_hash: Vec<u64>,
     #[serde(skip)]
     last_used: u64,
     #[serde(skip)]
@@ -208,9 +213,12 @@ pub struct Miner {
     ids: HashMap<String, u32>,
     variant_ids: HashMap<String, (u32, usize)>,
     seq_cache: HashMap<u64, u32>,
+    hash_scratch: Vec<u64>,
+    wild_hash: u64,
     clock: u64,
     evicted: u64,
-    scratch: Vec<Cow<'static, str>>,
+    scratch: Vec<&'static str>,
+    mask_scratch: MaskScratch,
 }
 
 /// A handle to a cluster inside a [`Miner`] (valid until it is evicted).
@@ -228,9 +236,12 @@ impl Miner {
             ids: HashMap::new(),
             variant_ids: HashMap::new(),
             seq_cache: HashMap::new(),
+            hash_scratch: Vec::new(),
+            wild_hash: wild_hash(),
             clock: 0,
             evicted: 0,
             scratch: Vec::new(),
+            mask_scratch: MaskScratch::default(),
         }
     }
 
@@ -268,24 +279,31 @@ impl Miner {
     /// Adds one message seen at input line `line`; returns its cluster and template.
     pub fn add(&mut self, line: u64, message: &str) -> Assigned {
         self.clock += 1;
-        let mut masked: Vec<Cow<'_, str>> = recycle(std::mem::take(&mut self.scratch));
-        mask_message(message, &self.opts.mask, &mut masked);
+        let mut ms = std::mem::take(&mut self.mask_scratch);
+        let mut masked: Vec<&str> = recycle(std::mem::take(&mut self.scratch));
+        mask_message(message, &self.opts.mask, &mut ms, &mut masked);
         // A token sequence seen before goes straight to its cluster when the cluster's template still
         // accepts it unchanged (each token equal or `<*>`): most lines of a log repeat a masked
         // sequence, and this skips the tree and the similarity scan.
-        let seq = sequence_hash(&masked);
+        let mut hashes = std::mem::take(&mut self.hash_scratch);
+        hashes.clear();
+        hashes.extend(masked.iter().map(|t| token_hash(t)));
+        let seq = sequence_hash(&hashes);
+        let wild = self.wild_hash;
         if let Some(&idx) = self.seq_cache.get(&seq)
             && let Some(c) = self.clusters[idx as usize].as_mut()
-            && c.tokens.len() == masked.len()
-            && c.tokens
+            && c.tok_hash.len() == hashes.len()
+            && c.tok_hash
                 .iter()
-                .zip(&masked)
-                .all(|(t, m)| t == WILDCARD || t == m)
+                .zip(&hashes)
+                .all(|(&t, &m)| t == wild || t == m)
         {
             c.count += 1;
             c.last_line = line;
             c.last_used = self.clock;
             self.scratch = recycle(masked);
+            self.mask_scratch = ms;
+            self.hash_scratch = hashes;
             self.record_params(idx, message);
             let variant = self.assign_variant(idx, line, message);
             return Assigned {
@@ -294,6 +312,7 @@ impl Miner {
                 change: Change::Matched,
             };
         }
+        self.hash_scratch = hashes;
         // Search first (an exact child or the `<*>` branch, as Drain does), then the path of the
         // message's own tokens, created on the way.
         let found = self
@@ -320,6 +339,7 @@ impl Miner {
             }
         };
         self.scratch = recycle(masked);
+        self.mask_scratch = ms;
         if self.seq_cache.len() >= SEQ_CACHE_MAX {
             self.seq_cache.clear();
         }
@@ -460,7 +480,8 @@ impl Miner {
     /// Finds the cluster a message would join, without changing anything.
     pub fn match_only(&self, message: &str) -> Option<ClusterRef> {
         let mut masked = Vec::new();
-        mask_message(message, &self.opts.mask, &mut masked);
+        let mut ms = MaskScratch::default();
+        mask_message(message, &self.opts.mask, &mut ms, &mut masked);
         self.find_leaf(&masked)
             .and_then(|leaf| self.best_match(leaf, &masked))
     }
@@ -517,7 +538,8 @@ impl Miner {
         for mut c in state.clusters {
             let node = m.leaf_for(&c.tokens);
             c.node = node;
-            c.wild = c.tokens.iter().map(|t| t.contains(WILDCARD)).collect();
+            c.wild = c.tokens.iter().map(|t| has_wildcard(t)).collect();
+            c.tok_hash = c.tokens.iter().map(|t| token_hash(t)).collect();
             let idx = m.clusters.len() as u32;
             m.ids.insert(c.id.clone(), idx);
             for (i, v) in c.variants.iter().enumerate() {
@@ -621,14 +643,12 @@ impl Miner {
             variants: Vec::new(),
             variant_index: HashMap::new(),
             wild: Vec::new(),
+            tok_hash: Vec::new(),
             last_used: self.clock,
             node,
         };
-        cluster.wild = cluster
-            .tokens
-            .iter()
-            .map(|t| t.contains(WILDCARD))
-            .collect();
+        cluster.wild = cluster.tokens.iter().map(|t| has_wildcard(t)).collect();
+        cluster.tok_hash = cluster.tokens.iter().map(|t| token_hash(t)).collect();
         let idx = match self.free.pop() {
             Some(i) => {
                 self.clusters[i as usize] = Some(cluster);
@@ -646,7 +666,7 @@ impl Miner {
     }
 
     /// Adds a message to a cluster; returns whether the template changed.
-    fn absorb(&mut self, idx: u32, masked: &[Cow<'_, str>], message: &str, line: u64) -> bool {
+    fn absorb(&mut self, idx: u32, masked: &[&str], message: &str, line: u64) -> bool {
         let clock = self.clock;
         let enum_on = self.opts.enum_values > 1;
         let Some(c) = self.clusters[idx as usize].as_mut() else {
@@ -656,7 +676,7 @@ impl Miner {
         let mut not_enum: Vec<usize> = Vec::new();
         for (pos, m) in masked.iter().enumerate() {
             let Some(t) = c.tokens.get(pos) else { break };
-            let digits_involved = m.contains(WILDCARD);
+            let digits_involved = has_wildcard(m);
             if digits_involved && c.enum_positions.contains(&pos) {
                 // A number where only words were seen: a parameter after all.
                 not_enum.push(pos);
@@ -665,7 +685,7 @@ impl Miner {
             if t == m {
                 continue;
             }
-            if t.contains(WILDCARD) {
+            if has_wildcard(t) {
                 continue;
             }
             let merged = merge_token(t, m);
@@ -677,6 +697,9 @@ impl Miner {
             let old = std::mem::replace(&mut c.tokens[pos], merged);
             if let Some(w) = c.wild.get_mut(pos) {
                 *w = true;
+            }
+            if let Some(h) = c.tok_hash.get_mut(pos) {
+                *h = token_hash(&c.tokens[pos]);
             }
             let value = param_value(&c.tokens[pos], &old).to_string();
             if enum_on && !c.seeded && !digits_involved {
@@ -779,15 +802,28 @@ impl Miner {
 impl ParamStats {
     fn observe(&mut self, value: &str, max_values: usize) {
         let first = self.values.is_empty() && self.other == 0;
-        match self.values.iter().position(|(v, _)| v == value) {
+        if self.hashes.len() != self.values.len() {
+            self.hashes = self.values.iter().map(|(v, _)| token_hash(v)).collect();
+        }
+        let h = token_hash(value);
+        match self
+            .hashes
+            .iter()
+            .zip(&self.values)
+            .position(|(&vh, (v, _))| vh == h && v == value)
+        {
             Some(i) => {
                 self.values[i].1 += 1;
                 // Keep most frequent first (one bubble step is enough for counts growing by one).
                 if i > 0 && self.values[i].1 > self.values[i - 1].1 {
                     self.values.swap(i, i - 1);
+                    self.hashes.swap(i, i - 1);
                 }
             }
-            None if self.values.len() < max_values => self.values.push((value.to_string(), 1)),
+            None if self.values.len() < max_values => {
+                self.values.push((value.to_string(), 1));
+                self.hashes.push(h);
+            }
             None => self.other += 1,
         }
         // Numeric summary while every value is a number (parsed only while that holds).
@@ -855,27 +891,43 @@ fn retire_positions(c: &mut Cluster, positions: &[usize]) {
 /// Entries of the sequence cache before it is cleared (bounds its memory).
 const SEQ_CACHE_MAX: usize = 1 << 18;
 
-/// A hash of a masked token sequence (tokens and their boundaries).
-fn sequence_hash(tokens: &[Cow<'_, str>]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ tokens.len() as u64;
-    for t in tokens {
-        for chunk in t.as_bytes().chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-        h = (h.rotate_left(5) ^ 0xff).wrapping_mul(0x517c_c1b7_2722_0a95);
+/// A fast hash of one token (8 bytes at a time).
+fn token_hash(t: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let b = t.as_bytes();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    h ^ (h >> 29)
+}
+
+/// The hash of the wildcard token.
+fn wild_hash() -> u64 {
+    token_hash(WILDCARD)
+}
+
+/// A hash of a masked token sequence, from its token hashes.
+fn sequence_hash(hashes: &[u64]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ hashes.len() as u64;
+    for &t in hashes {
+        h = (h.rotate_left(7) ^ t).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
     h
 }
 
 /// The routing key of a token in the tree: tokens holding a variable share the `<*>` branch.
 fn route_key(tok: &str) -> &str {
-    if tok.contains(WILDCARD) {
-        WILDCARD
-    } else {
-        tok
-    }
+    if has_wildcard(tok) { WILDCARD } else { tok }
 }
 
 /// Drain's similarity: the share of positions where the template equals the message, and the number
@@ -897,7 +949,7 @@ fn similarity<S: AsRef<str>>(
             return None;
         }
         // A parameter matches a masked value (`<*>`), not an arbitrary word.
-        if t == WILDCARD {
+        if is_wild(t) {
             params += 1;
         }
         if t == m.as_ref() {
@@ -926,6 +978,9 @@ fn merge_token(a: &str, b: &str) -> String {
 /// The value a raw token gives to a template token holding `<*>`: the raw text without the template's
 /// literal prefix and suffix.
 fn param_value<'a>(template_tok: &str, raw: &'a str) -> &'a str {
+    if template_tok == WILDCARD {
+        return raw;
+    }
     let Some(first) = template_tok.find(WILDCARD) else {
         return raw;
     };
@@ -952,9 +1007,9 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Reuses a vector's allocation for borrows of another lifetime.
-fn recycle<'a, 'b>(mut v: Vec<Cow<'a, str>>) -> Vec<Cow<'b, str>> {
+fn recycle<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
     v.clear();
-    v.into_iter().map(|_| Cow::Borrowed("")).collect()
+    v.into_iter().map(|_| "").collect()
 }
 
 #[cfg(test)]

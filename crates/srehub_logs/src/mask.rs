@@ -87,60 +87,151 @@ const DATE_WORDS: &[&str] = &[
 ];
 
 fn is_date_word(tok: &str) -> bool {
+    // Cheap rejection first: this runs for every token.
+    let b = tok.as_bytes();
+    if b.len() < 3 || b.len() > 10 || !b[0].is_ascii_uppercase() {
+        return false;
+    }
     let core = tok.trim_end_matches([',', '.']);
     DATE_WORDS.contains(&core)
 }
 
-/// Splits a message into whitespace-separated tokens and masks them.
-pub fn mask_message<'a>(msg: &'a str, opts: &MaskOptions, out: &mut Vec<Cow<'a, str>>) {
+/// Whether a token holds a wildcard (`<*>`), with a fast byte scan for `<` first.
+pub fn has_wildcard(tok: &str) -> bool {
+    let b = tok.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'<', &b[from..]) {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b'*') && b.get(at + 2) == Some(&b'>') {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+/// Reusable buffers of [`mask_message`]: masked tokens are written into one arena per message, so
+/// masking allocates nothing once the buffers have grown.
+#[derive(Debug, Default)]
+pub struct MaskScratch {
+    arena: String,
+    patches: Vec<(usize, usize, usize)>,
+}
+
+/// Whether a token is exactly the wildcard.
+#[inline]
+pub fn is_wild(t: &str) -> bool {
+    t.as_bytes() == b"<*>"
+}
+
+/// Splits a message into whitespace-separated tokens and masks them. Unchanged tokens borrow the
+/// message, masked ones the scratch arena.
+pub fn mask_message<'a>(
+    msg: &'a str,
+    opts: &MaskOptions,
+    scratch: &'a mut MaskScratch,
+    out: &mut Vec<&'a str>,
+) {
     out.clear();
+    let MaskScratch { arena, patches } = scratch;
+    arena.clear();
+    patches.clear();
     let mut prev_masked_number = false;
     let mut date_words = false;
     for tok in msg.split_ascii_whitespace() {
         date_words |= opts.digits && is_date_word(tok);
-        let mut masked = mask_token(tok, opts);
-        for (re, with) in &opts.extra {
-            if re.is_match(&masked) {
-                masked = Cow::Owned(re.replace_all(&masked, with.as_str()).into_owned());
-            }
-        }
-        let is_wild = masked == WILDCARD;
         if opts.units && prev_masked_number {
             let core = tok.trim_end_matches([',', ';', ')', ']', '.']);
-            if UNITS.contains(&core) {
-                out.push(if core.len() == tok.len() {
-                    Cow::Borrowed(WILDCARD)
+            if core.len() <= 7 && UNITS.contains(&core) {
+                if core.len() == tok.len() {
+                    out.push(WILDCARD);
                 } else {
-                    Cow::Owned(format!("{WILDCARD}{}", &tok[core.len()..]))
-                });
+                    let start = arena.len();
+                    arena.push_str(WILDCARD);
+                    arena.push_str(&tok[core.len()..]);
+                    patches.push((out.len(), start, arena.len()));
+                    out.push("");
+                }
                 prev_masked_number = false;
                 continue;
             }
         }
-        prev_masked_number = is_wild;
-        out.push(masked);
+        let start = arena.len();
+        let mut kind = mask_token_into(tok, opts, arena);
+        if !opts.extra.is_empty() {
+            let current: String = match kind {
+                Masked::Raw => tok.to_string(),
+                Masked::Wild => WILDCARD.to_string(),
+                Masked::Written => arena[start..].to_string(),
+            };
+            let mut text = current.clone();
+            for (re, with) in &opts.extra {
+                if re.is_match(&text) {
+                    text = re.replace_all(&text, with.as_str()).into_owned();
+                }
+            }
+            if text != current {
+                arena.truncate(start);
+                if is_wild(&text) {
+                    kind = Masked::Wild;
+                } else {
+                    arena.push_str(&text);
+                    kind = Masked::Written;
+                }
+            }
+        }
+        match kind {
+            Masked::Raw => {
+                prev_masked_number = false;
+                out.push(tok);
+            }
+            Masked::Wild => {
+                prev_masked_number = true;
+                out.push(WILDCARD);
+            }
+            Masked::Written => {
+                prev_masked_number = false;
+                patches.push((out.len(), start, arena.len()));
+                out.push("");
+            }
+        }
+    }
+    let arena: &'a str = arena.as_str();
+    for &(i, a, b) in patches.iter() {
+        out[i] = &arena[a..b];
     }
     if date_words {
         mask_dates(msg, out);
     }
 }
 
+/// What [`mask_token_into`] did with a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Masked {
+    /// Unchanged.
+    Raw,
+    /// Entirely a variable: `<*>`.
+    Wild,
+    /// Partly masked: the result was appended to the arena.
+    Written,
+}
+
 /// Masks month and weekday names that belong to a date: next to a masked number, directly or through
 /// another date word (`Sun Jul 10`, `10 Jul 2005`).
-fn mask_dates<'a>(msg: &'a str, out: &mut [Cow<'a, str>]) {
+fn mask_dates(msg: &str, out: &mut [&str]) {
     let raw: Vec<&str> = msg.split_ascii_whitespace().collect();
     let date: Vec<bool> = raw.iter().map(|t| is_date_word(t)).collect();
     for _ in 0..2 {
         for i in 0..out.len() {
-            if !date[i] || out[i] == WILDCARD {
+            if !date[i] || is_wild(out[i]) {
                 continue;
             }
-            let next = out.get(i + 1).is_some_and(|t| t == WILDCARD);
+            let next = out.get(i + 1).is_some_and(|t| is_wild(t));
             let prev = i > 0
-                && out[i - 1] == WILDCARD
+                && is_wild(out[i - 1])
                 && (date[i - 1] || raw[i - 1].bytes().any(|b| b.is_ascii_digit()));
             if next || prev {
-                out[i] = Cow::Borrowed(WILDCARD);
+                out[i] = WILDCARD;
             }
         }
     }
@@ -148,17 +239,26 @@ fn mask_dates<'a>(msg: &'a str, out: &mut [Cow<'a, str>]) {
 
 /// Masks one token (see the module docs).
 pub fn mask_token<'a>(tok: &'a str, opts: &MaskOptions) -> Cow<'a, str> {
+    let mut out = String::new();
+    match mask_token_into(tok, opts, &mut out) {
+        Masked::Raw => Cow::Borrowed(tok),
+        Masked::Wild => Cow::Borrowed(WILDCARD),
+        Masked::Written => Cow::Owned(out),
+    }
+}
+
+/// Masks one token, appending the result to `out` when it is partly masked.
+pub fn mask_token_into(tok: &str, opts: &MaskOptions, out: &mut String) -> Masked {
     if opts.paths && is_path_or_url(tok) {
-        return Cow::Borrowed(WILDCARD);
+        return Masked::Wild;
     }
     if !opts.digits || !tok.bytes().any(|b| b.is_ascii_digit()) {
-        return Cow::Borrowed(tok);
+        return Masked::Raw;
     }
+    let base = out.len();
     let bytes = tok.as_bytes();
-    let mut out = String::with_capacity(tok.len());
     let mut i = 0;
-    // Whether the output currently ends with a wildcard, and where the separator run after it starts
-    // (so that `<*>.<*>` collapses to `<*>`).
+    // Where the separator run after the last wildcard starts (so that `<*>.<*>` collapses to `<*>`).
     let mut last_wild_end: Option<usize> = None;
     while i < bytes.len() {
         let b = bytes[i];
@@ -171,14 +271,15 @@ pub fn mask_token<'a>(tok: &'a str, opts: &MaskOptions) -> Cow<'a, str> {
             }
             if has_digit {
                 // A sign directly before a number belongs to it (`blk_-42`, `keyId: -127`).
-                if out.ends_with('-') && (start < 2 || !bytes[start - 2].is_ascii_alphanumeric()) {
+                if out.len() > base
+                    && out.ends_with('-')
+                    && (start < 2 || !bytes[start - 2].is_ascii_alphanumeric())
+                {
                     out.pop();
                 }
                 match last_wild_end {
                     Some(end) if joinable(&out[end..]) => out.truncate(end),
-                    _ => {
-                        out.push_str(WILDCARD);
-                    }
+                    _ => out.push_str(WILDCARD),
                 }
                 last_wild_end = Some(out.len());
             } else {
@@ -192,7 +293,11 @@ pub fn mask_token<'a>(tok: &'a str, opts: &MaskOptions) -> Cow<'a, str> {
         }
     }
     // A trailing separator after a wildcard stays (`<*>:`, `<*>)`).
-    Cow::Owned(out)
+    if is_wild(&out[base..]) {
+        out.truncate(base);
+        return Masked::Wild;
+    }
+    Masked::Written
 }
 
 /// Separators that join two variable segments into one variable.
@@ -224,7 +329,8 @@ mod tests {
 
     fn m(s: &str) -> String {
         let mut v = Vec::new();
-        mask_message(s, &MaskOptions::default(), &mut v);
+        let mut scratch = MaskScratch::default();
+        mask_message(s, &MaskOptions::default(), &mut scratch, &mut v);
         v.join(" ")
     }
 
@@ -286,7 +392,8 @@ mod tests {
             ..MaskOptions::default()
         };
         let mut v = Vec::new();
-        mask_message("login by user-bob ok", &opts, &mut v);
+        let mut scratch = MaskScratch::default();
+        mask_message("login by user-bob ok", &opts, &mut scratch, &mut v);
         assert_eq!(v.join(" "), "login by <*> ok");
     }
 

@@ -422,6 +422,52 @@ fn openmetrics_counts_per_template() {
     assert!(text.ends_with("# EOF\n"));
 }
 
+#[test]
+fn numeric_parameters_become_histograms() {
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (1..=200)
+        .map(|i| format!("request served in {i} ms\n"))
+        .collect();
+    let f = write(dir.path(), "lat.log", text.as_bytes());
+    let out = srehub_in(dir.path())
+        .args(["logs", "templates", &f, "-o", "json"])
+        .output()
+        .unwrap();
+    let v = json(&out.stdout);
+    let t = &v["templates"][0];
+    assert_eq!(t["template"], "request served in <*> <*>");
+    let n = &t["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["position"] == 3)
+        .unwrap()["numeric"];
+    assert_eq!(n["count"], 200);
+    assert_eq!(n["min"], 1.0);
+    assert_eq!(n["max"], 200.0);
+    assert_eq!(n["mean"], 100.5);
+    let p90 = n["p90"].as_f64().unwrap();
+    assert!((180.0..=214.0).contains(&p90), "{p90}");
+    let total: u64 = n["histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 200);
+    let out = srehub_in(dir.path())
+        .args(["logs", "templates", &f, "-o", "openmetrics"])
+        .output()
+        .unwrap();
+    let om = String::from_utf8(out.stdout).unwrap();
+    assert!(om.contains("# TYPE srehub_log_parameter histogram"), "{om}");
+    assert!(om.contains(r#"position="3",le="+Inf"} 200"#), "{om}");
+    assert!(
+        om.contains(r#"srehub_log_parameter_sum{template_id="#),
+        "{om}"
+    );
+}
+
 /// Thirty minutes of a service's JSON logs with planted events: a burst of retries at 10:15, a
 /// heartbeat that stops at 10:20, a new error from 10:22, and one request failing across services.
 fn incident_log() -> String {

@@ -32,9 +32,71 @@ pub struct TemplateView<'a> {
     pub first_line: u64,
     pub last_line: u64,
     pub example: &'a str,
-    pub params: Vec<&'a crate::drain::ParamStats>,
+    pub params: Vec<ParamView<'a>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub seeded: bool,
+}
+
+/// One parameter in JSON output: its most frequent values and, when numeric, a summary with
+/// quantiles and the histogram (`le` upper bounds, counts per bucket).
+#[derive(Debug, Serialize)]
+pub struct ParamView<'a> {
+    pub position: usize,
+    pub values: &'a [(String, u64)],
+    pub other: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub numeric: Option<NumericView>,
+}
+
+/// The numeric summary of a parameter.
+#[derive(Debug, Serialize)]
+pub struct NumericView {
+    pub count: u64,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    /// Non-cumulative counts per bucket; `le` is the bucket's upper bound.
+    pub histogram: Vec<HistogramBucket>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistogramBucket {
+    pub le: f64,
+    pub count: u64,
+}
+
+fn param_view(p: &crate::drain::ParamStats) -> ParamView<'_> {
+    ParamView {
+        position: p.position,
+        values: &p.values,
+        other: p.other,
+        numeric: p.numeric.as_ref().map(|n| {
+            let mut histogram = Vec::new();
+            if n.zero_or_negative > 0 {
+                histogram.push(HistogramBucket {
+                    le: 0.0,
+                    count: n.zero_or_negative,
+                });
+            }
+            histogram.extend(n.buckets.iter().map(|&(i, count)| HistogramBucket {
+                le: crate::drain::NumericStats::bound(i),
+                count,
+            }));
+            NumericView {
+                count: n.count,
+                min: n.min,
+                max: n.max,
+                mean: n.mean(),
+                p50: n.quantile(0.5),
+                p90: n.quantile(0.9),
+                p99: n.quantile(0.99),
+                histogram,
+            }
+        }),
+    }
 }
 
 /// Live templates sorted by count (descending), then id.
@@ -64,7 +126,7 @@ pub fn views<'a>(miner: &'a Miner, records: u64) -> Vec<TemplateView<'a>> {
             first_line: t.variant.first_line,
             last_line: t.variant.last_line,
             example: t.variant.example.as_str(),
-            params: t.params().collect(),
+            params: t.params().map(param_view).collect(),
             seeded: t.cluster.seeded,
         })
         .collect()
@@ -128,11 +190,12 @@ pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// OpenMetrics exposition of template counts: `srehub_log_template_lines_total{template_id,template}`.
 pub fn write_openmetrics(w: &mut dyn Write, miner: &Miner) -> io::Result<()> {
+    let templates = sorted(miner);
     writeln!(
         w,
         "# TYPE srehub_log_template_lines counter\n# HELP srehub_log_template_lines Log lines per mined template."
     )?;
-    for t in sorted(miner) {
+    for t in &templates {
         writeln!(
             w,
             "srehub_log_template_lines_total{{template_id=\"{}\",template=\"{}\"}} {}",
@@ -140,6 +203,45 @@ pub fn write_openmetrics(w: &mut dyn Write, miner: &Miner) -> io::Result<()> {
             escape_label(&t.text()),
             t.variant.count
         )?;
+    }
+    // Numeric parameters (latencies, sizes) as histograms.
+    let numeric: Vec<_> = templates
+        .iter()
+        .flat_map(|t| {
+            t.params()
+                .filter_map(move |p| Some((t, p.position, p.numeric.as_ref()?)))
+        })
+        .collect();
+    if !numeric.is_empty() {
+        writeln!(
+            w,
+            "# TYPE srehub_log_parameter histogram\n# HELP srehub_log_parameter Values of numeric template parameters."
+        )?;
+        for (t, pos, n) in numeric {
+            let labels = format!("template_id=\"{}\",position=\"{pos}\"", t.id());
+            let mut cumulative = n.zero_or_negative;
+            if cumulative > 0 {
+                writeln!(
+                    w,
+                    "srehub_log_parameter_bucket{{{labels},le=\"0\"}} {cumulative}"
+                )?;
+            }
+            for &(i, c) in &n.buckets {
+                cumulative += c;
+                writeln!(
+                    w,
+                    "srehub_log_parameter_bucket{{{labels},le=\"{}\"}} {cumulative}",
+                    crate::drain::NumericStats::bound(i)
+                )?;
+            }
+            writeln!(
+                w,
+                "srehub_log_parameter_bucket{{{labels},le=\"+Inf\"}} {}",
+                n.count
+            )?;
+            writeln!(w, "srehub_log_parameter_sum{{{labels}}} {}", n.sum)?;
+            writeln!(w, "srehub_log_parameter_count{{{labels}}} {}", n.count)?;
+        }
     }
     writeln!(w, "# EOF")
 }

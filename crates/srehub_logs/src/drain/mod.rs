@@ -11,6 +11,14 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+mod params;
+mod variants;
+
+use params::token_hash;
+pub use params::{NumericStats, ParamStats};
+pub use variants::{Assigned, Template, Variant};
+use variants::{retire_positions, variant_text};
+
 use crate::mask::{MaskOptions, MaskScratch, WILDCARD, has_wildcard, is_wild, mask_message};
 
 /// Settings of the miner. The defaults are one generic setting for any log.
@@ -46,32 +54,6 @@ impl Default for MinerOptions {
             mask: MaskOptions::default(),
         }
     }
-}
-
-/// Values seen for one parameter of a template.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ParamStats {
-    /// Token position in the template.
-    pub position: usize,
-    /// Most frequent values first (bounded).
-    pub values: Vec<(String, u64)>,
-    /// Occurrences whose value was not among the remembered ones.
-    pub other: u64,
-    /// Numeric summary when every value seen was a number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub numeric: Option<NumericStats>,
-    /// Hashes of `values`, for fast lookups (rebuilt when missing).
-    #[serde(skip)]
-    hashes: Vec<u64>,
-}
-
-/// Summary of numeric parameter values.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-pub struct NumericStats {
-    pub count: u64,
-    pub min: f64,
-    pub max: f64,
-    pub sum: f64,
 }
 
 /// One template.
@@ -114,70 +96,6 @@ impl Cluster {
     pub fn template(&self) -> String {
         self.tokens.join(" ")
     }
-}
-
-/// One template of a cluster: the cluster's tokens with words at its enumerated positions.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Variant {
-    /// Stable id: `T` and 8 hex digits of a hash of the variant's first template.
-    pub id: String,
-    /// The words at the enumerated positions, by position.
-    pub key: Vec<(usize, String)>,
-    pub count: u64,
-    pub first_line: u64,
-    pub last_line: u64,
-    pub example: String,
-    /// Set when an enumerated position turned into a parameter and this variant joined another.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub merged_into: Option<usize>,
-}
-
-/// Where a message went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Assigned {
-    pub cluster: ClusterRef,
-    pub variant: usize,
-    pub change: Change,
-}
-
-/// A resolved template: a cluster and one of its live variants.
-#[derive(Debug, Clone, Copy)]
-pub struct Template<'a> {
-    pub cluster: &'a Cluster,
-    pub variant: &'a Variant,
-}
-
-impl<'a> Template<'a> {
-    pub fn id(&self) -> &'a str {
-        &self.variant.id
-    }
-
-    /// The template text: the cluster's tokens with the variant's words in place.
-    pub fn text(&self) -> String {
-        variant_text(&self.cluster.tokens, &self.variant.key)
-    }
-
-    /// Parameters of this template (the cluster's, without the enumerated positions).
-    pub fn params(&self) -> impl Iterator<Item = &'a ParamStats> + use<'a> {
-        let c = self.cluster;
-        c.params
-            .iter()
-            .filter(move |p| !c.enum_positions.contains(&p.position))
-    }
-}
-
-fn variant_text(tokens: &[String], key: &[(usize, String)]) -> String {
-    let mut out = String::new();
-    for (i, t) in tokens.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        match key.iter().find(|(p, _)| *p == i) {
-            Some((_, v)) => out.push_str(&t.replacen(WILDCARD, v, 1)),
-            None => out.push_str(t),
-        }
-    }
-    out
 }
 
 /// What adding a message did.
@@ -799,117 +717,8 @@ impl Miner {
     }
 }
 
-impl ParamStats {
-    fn observe(&mut self, value: &str, max_values: usize) {
-        let first = self.values.is_empty() && self.other == 0;
-        if self.hashes.len() != self.values.len() {
-            self.hashes = self.values.iter().map(|(v, _)| token_hash(v)).collect();
-        }
-        let h = token_hash(value);
-        match self
-            .hashes
-            .iter()
-            .zip(&self.values)
-            .position(|(&vh, (v, _))| vh == h && v == value)
-        {
-            Some(i) => {
-                self.values[i].1 += 1;
-                // Keep most frequent first (one bubble step is enough for counts growing by one).
-                if i > 0 && self.values[i].1 > self.values[i - 1].1 {
-                    self.values.swap(i, i - 1);
-                    self.hashes.swap(i, i - 1);
-                }
-            }
-            None if self.values.len() < max_values => {
-                self.values.push((value.to_string(), 1));
-                self.hashes.push(h);
-            }
-            None => self.other += 1,
-        }
-        // Numeric summary while every value is a number (parsed only while that holds).
-        if first {
-            self.numeric = parse_number(value).map(|x| NumericStats {
-                count: 1,
-                min: x,
-                max: x,
-                sum: x,
-            });
-        } else if let Some(s) = self.numeric.as_mut() {
-            match parse_number(value) {
-                Some(x) => {
-                    s.count += 1;
-                    s.min = s.min.min(x);
-                    s.max = s.max.max(x);
-                    s.sum += x;
-                }
-                None => self.numeric = None,
-            }
-        }
-    }
-}
-
-fn parse_number(v: &str) -> Option<f64> {
-    let first = *v.as_bytes().first()?;
-    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return None;
-    }
-    v.parse::<f64>().ok().filter(|f| f.is_finite())
-}
-
-/// Turns enumerated positions into parameters: variants that now have the same words elsewhere are
-/// merged into the first of them (counts summed, line range widened).
-fn retire_positions(c: &mut Cluster, positions: &[usize]) {
-    c.enum_positions.retain(|p| !positions.contains(p));
-    let mut index: HashMap<Vec<(usize, String)>, usize> = HashMap::new();
-    for i in 0..c.variants.len() {
-        if c.variants[i].merged_into.is_some() {
-            continue;
-        }
-        c.variants[i].key.retain(|(p, _)| !positions.contains(p));
-        match index.get(&c.variants[i].key) {
-            Some(&rep) => {
-                let (count, first, last) = {
-                    let v = &c.variants[i];
-                    (v.count, v.first_line, v.last_line)
-                };
-                let r = &mut c.variants[rep];
-                r.count += count;
-                if first != 0 && (r.first_line == 0 || first < r.first_line) {
-                    r.first_line = first;
-                }
-                r.last_line = r.last_line.max(last);
-                c.variants[i].merged_into = Some(rep);
-            }
-            None => {
-                index.insert(c.variants[i].key.clone(), i);
-            }
-        }
-    }
-    c.variant_index = index;
-}
-
 /// Entries of the sequence cache before it is cleared (bounds its memory).
 const SEQ_CACHE_MAX: usize = 1 << 18;
-
-/// A fast hash of one token (8 bytes at a time).
-fn token_hash(t: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let b = t.as_bytes();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    h ^ (h >> 29)
-}
 
 /// The hash of the wildcard token.
 fn wild_hash() -> u64 {
@@ -1013,147 +822,4 @@ fn recycle<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text(m: &Miner, a: Assigned) -> String {
-        m.resolve(a.cluster, a.variant).unwrap().text()
-    }
-
-    #[test]
-    fn messages_of_one_template_share_a_cluster_and_the_template_generalizes() {
-        let mut m = Miner::new(MinerOptions::default());
-        let a = m.add(1, "Invalid user webmaster from 173.234.31.186");
-        assert_eq!(a.change, Change::Created);
-        let b = m.add(2, "Invalid user test9 from 52.80.34.196");
-        assert_eq!(a.cluster, b.cluster);
-        assert_eq!(b.change, Change::Generalized);
-        for (i, user) in ["admin", "oracle", "guest"].iter().enumerate() {
-            m.add(3 + i as u64, &format!("Invalid user {user} from 10.0.0.1"));
-        }
-        let cl = m.cluster(a.cluster).unwrap();
-        assert_eq!(cl.template(), "Invalid user <*> from <*>");
-        assert_eq!(cl.count, 5);
-        assert_eq!((cl.first_line, cl.last_line), (1, 5));
-        let user = cl.params.iter().find(|p| p.position == 2).unwrap();
-        assert_eq!(user.values.len(), 5);
-        // Five distinct user names: one template, every earlier message in it.
-        let live: Vec<_> = m.templates().collect();
-        assert_eq!(live.len(), 1);
-        assert_eq!(live[0].text(), "Invalid user <*> from <*>");
-        assert_eq!(live[0].variant.count, 5);
-        assert_eq!(text(&m, a), "Invalid user <*> from <*>");
-        let d = m.add(9, "Connection closed by 10.0.0.1 [preauth]");
-        assert_ne!(a.cluster, d.cluster);
-        assert_eq!(d.change, Change::Created);
-        assert_eq!(m.len(), 2);
-    }
-
-    #[test]
-    fn a_few_distinct_words_keep_templates_apart() {
-        let mut m = Miner::new(MinerOptions::default());
-        let on = m.add(1, "Location icon should now be in state Active");
-        let off = m.add(2, "Location icon should now be in state Inactive");
-        m.add(3, "Location icon should now be in state Active");
-        assert_eq!(on.cluster, off.cluster);
-        assert_ne!(on.variant, off.variant);
-        assert_eq!(text(&m, on), "Location icon should now be in state Active");
-        assert_eq!(
-            text(&m, off),
-            "Location icon should now be in state Inactive"
-        );
-        let counts: Vec<u64> = m.templates().map(|t| t.variant.count).collect();
-        assert_eq!(counts, vec![2, 1]);
-        // A number at that position makes it a parameter at once.
-        m.add(4, "Location icon should now be in state 3");
-        assert_eq!(m.templates().count(), 1);
-        assert_eq!(text(&m, off), "Location icon should now be in state <*>");
-        assert_eq!(m.templates().next().unwrap().variant.count, 4);
-    }
-
-    #[test]
-    fn ids_are_stable_across_runs_and_state_round_trips() {
-        let lines = ["a b 1", "c d e", "a b 2", "x y", "c d f"];
-        let run = || {
-            let mut m = Miner::new(MinerOptions::default());
-            lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    let a = m.add(i as u64 + 1, l);
-                    m.resolve(a.cluster, a.variant).unwrap().id().to_string()
-                })
-                .collect::<Vec<_>>()
-        };
-        let first = run();
-        assert_eq!(first, run());
-        let mut m = Miner::new(MinerOptions::default());
-        for (i, l) in lines.iter().enumerate() {
-            m.add(i as u64 + 1, l);
-        }
-        let state = serde_json::to_string(&m.to_state()).unwrap();
-        let mut resumed = Miner::from_state(
-            MinerOptions::default(),
-            serde_json::from_str(&state).unwrap(),
-        );
-        let a = resumed.add(6, "a b 3");
-        assert_eq!(a.change, Change::Matched);
-        assert_eq!(
-            resumed.resolve(a.cluster, a.variant).unwrap().id(),
-            first[0]
-        );
-        assert_eq!(resumed.cluster(a.cluster).unwrap().count, 3);
-        let f = resumed.add(7, "c d f");
-        assert_eq!(
-            resumed.resolve(f.cluster, f.variant).unwrap().id(),
-            first[4]
-        );
-        assert!(resumed.template_by_id(&first[1]).is_some());
-    }
-
-    #[test]
-    fn clusters_are_bounded_by_lru_eviction() {
-        let opts = MinerOptions {
-            max_clusters: 100,
-            ..MinerOptions::default()
-        };
-        let mut m = Miner::new(opts);
-        for i in 0..1000u64 {
-            let msg = format!(
-                "w{} {}",
-                "x".repeat(i as usize % 300 + 1),
-                "y ".repeat(i as usize % 7)
-            );
-            m.add(i, &msg);
-        }
-        assert!(m.len() <= 100, "{}", m.len());
-        assert!(m.evicted() > 0);
-        assert!(m.templates().all(|t| m.template_by_id(t.id()).is_some()));
-    }
-
-    #[test]
-    fn seeded_templates_catch_their_messages() {
-        let mut m = Miner::new(MinerOptions::default());
-        let s = m.seed("User <*> logged in");
-        let a = m.add(1, "User alice logged in");
-        assert_eq!(a.cluster, s);
-        m.add(2, "User bob logged in");
-        let c = m.cluster(s).unwrap();
-        assert!(c.seeded);
-        assert_eq!(c.count, 2);
-        assert_eq!(m.templates().count(), 1);
-        assert_eq!(text(&m, a), "User <*> logged in");
-    }
-
-    #[test]
-    fn key_value_tokens_keep_their_key() {
-        assert_eq!(merge_token("user=root", "user=guest"), "user=<*>");
-        assert_eq!(merge_token("alpha", "beta"), "<*>");
-        assert_eq!(param_value("rhost=<*>", "rhost=1.2.3.4"), "1.2.3.4");
-        assert_eq!(param_value("[<*>]", "[42]"), "42");
-        assert_eq!(
-            variant_text(&["a".into(), "user=<*>".into()], &[(1, "root".into())]),
-            "a user=root"
-        );
-    }
-}
+mod tests;

@@ -1,0 +1,143 @@
+//! Tests of the template miner.
+use super::*;
+
+fn text(m: &Miner, a: Assigned) -> String {
+    m.resolve(a.cluster, a.variant).unwrap().text()
+}
+
+#[test]
+fn messages_of_one_template_share_a_cluster_and_the_template_generalizes() {
+    let mut m = Miner::new(MinerOptions::default());
+    let a = m.add(1, "Invalid user webmaster from 173.234.31.186");
+    assert_eq!(a.change, Change::Created);
+    let b = m.add(2, "Invalid user test9 from 52.80.34.196");
+    assert_eq!(a.cluster, b.cluster);
+    assert_eq!(b.change, Change::Generalized);
+    for (i, user) in ["admin", "oracle", "guest"].iter().enumerate() {
+        m.add(3 + i as u64, &format!("Invalid user {user} from 10.0.0.1"));
+    }
+    let cl = m.cluster(a.cluster).unwrap();
+    assert_eq!(cl.template(), "Invalid user <*> from <*>");
+    assert_eq!(cl.count, 5);
+    assert_eq!((cl.first_line, cl.last_line), (1, 5));
+    let user = cl.params.iter().find(|p| p.position == 2).unwrap();
+    assert_eq!(user.values.len(), 5);
+    // Five distinct user names: one template, every earlier message in it.
+    let live: Vec<_> = m.templates().collect();
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0].text(), "Invalid user <*> from <*>");
+    assert_eq!(live[0].variant.count, 5);
+    assert_eq!(text(&m, a), "Invalid user <*> from <*>");
+    let d = m.add(9, "Connection closed by 10.0.0.1 [preauth]");
+    assert_ne!(a.cluster, d.cluster);
+    assert_eq!(d.change, Change::Created);
+    assert_eq!(m.len(), 2);
+}
+
+#[test]
+fn a_few_distinct_words_keep_templates_apart() {
+    let mut m = Miner::new(MinerOptions::default());
+    let on = m.add(1, "Location icon should now be in state Active");
+    let off = m.add(2, "Location icon should now be in state Inactive");
+    m.add(3, "Location icon should now be in state Active");
+    assert_eq!(on.cluster, off.cluster);
+    assert_ne!(on.variant, off.variant);
+    assert_eq!(text(&m, on), "Location icon should now be in state Active");
+    assert_eq!(
+        text(&m, off),
+        "Location icon should now be in state Inactive"
+    );
+    let counts: Vec<u64> = m.templates().map(|t| t.variant.count).collect();
+    assert_eq!(counts, vec![2, 1]);
+    // A number at that position makes it a parameter at once.
+    m.add(4, "Location icon should now be in state 3");
+    assert_eq!(m.templates().count(), 1);
+    assert_eq!(text(&m, off), "Location icon should now be in state <*>");
+    assert_eq!(m.templates().next().unwrap().variant.count, 4);
+}
+
+#[test]
+fn ids_are_stable_across_runs_and_state_round_trips() {
+    let lines = ["a b 1", "c d e", "a b 2", "x y", "c d f"];
+    let run = || {
+        let mut m = Miner::new(MinerOptions::default());
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let a = m.add(i as u64 + 1, l);
+                m.resolve(a.cluster, a.variant).unwrap().id().to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = run();
+    assert_eq!(first, run());
+    let mut m = Miner::new(MinerOptions::default());
+    for (i, l) in lines.iter().enumerate() {
+        m.add(i as u64 + 1, l);
+    }
+    let state = serde_json::to_string(&m.to_state()).unwrap();
+    let mut resumed = Miner::from_state(
+        MinerOptions::default(),
+        serde_json::from_str(&state).unwrap(),
+    );
+    let a = resumed.add(6, "a b 3");
+    assert_eq!(a.change, Change::Matched);
+    assert_eq!(
+        resumed.resolve(a.cluster, a.variant).unwrap().id(),
+        first[0]
+    );
+    assert_eq!(resumed.cluster(a.cluster).unwrap().count, 3);
+    let f = resumed.add(7, "c d f");
+    assert_eq!(
+        resumed.resolve(f.cluster, f.variant).unwrap().id(),
+        first[4]
+    );
+    assert!(resumed.template_by_id(&first[1]).is_some());
+}
+
+#[test]
+fn clusters_are_bounded_by_lru_eviction() {
+    let opts = MinerOptions {
+        max_clusters: 100,
+        ..MinerOptions::default()
+    };
+    let mut m = Miner::new(opts);
+    for i in 0..1000u64 {
+        let msg = format!(
+            "w{} {}",
+            "x".repeat(i as usize % 300 + 1),
+            "y ".repeat(i as usize % 7)
+        );
+        m.add(i, &msg);
+    }
+    assert!(m.len() <= 100, "{}", m.len());
+    assert!(m.evicted() > 0);
+    assert!(m.templates().all(|t| m.template_by_id(t.id()).is_some()));
+}
+
+#[test]
+fn seeded_templates_catch_their_messages() {
+    let mut m = Miner::new(MinerOptions::default());
+    let s = m.seed("User <*> logged in");
+    let a = m.add(1, "User alice logged in");
+    assert_eq!(a.cluster, s);
+    m.add(2, "User bob logged in");
+    let c = m.cluster(s).unwrap();
+    assert!(c.seeded);
+    assert_eq!(c.count, 2);
+    assert_eq!(m.templates().count(), 1);
+    assert_eq!(text(&m, a), "User <*> logged in");
+}
+
+#[test]
+fn key_value_tokens_keep_their_key() {
+    assert_eq!(merge_token("user=root", "user=guest"), "user=<*>");
+    assert_eq!(merge_token("alpha", "beta"), "<*>");
+    assert_eq!(param_value("rhost=<*>", "rhost=1.2.3.4"), "1.2.3.4");
+    assert_eq!(param_value("[<*>]", "[42]"), "42");
+    assert_eq!(
+        variant_text(&["a".into(), "user=<*>".into()], &[(1, "root".into())]),
+        "a user=root"
+    );
+}

@@ -1,0 +1,46 @@
+//! Any bytes, split into lines, given to the log parser in every format (auto-detection included) and
+//! to the template miner: unparsed lines are fine, a panic or a hang is not.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use srehub_logs::Format;
+use srehub_logs::drain::{Miner, MinerOptions};
+use srehub_logs::formats::{FormatChoice, Parser};
+
+const FORMATS: &[Option<Format>] = &[
+    None,
+    Some(Format::Json),
+    Some(Format::Logfmt),
+    Some(Format::Cri),
+    Some(Format::Docker),
+    Some(Format::JournalExport),
+    Some(Format::JournalJson),
+    Some(Format::Syslog3164),
+    Some(Format::Syslog5424),
+    Some(Format::AccessLog),
+];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let choice = match FORMATS[usize::from(selector) % FORMATS.len()] {
+        None => FormatChoice::Auto,
+        Some(f) => FormatChoice::Fixed(f),
+    };
+    let mut parser = Parser::new(choice);
+    let mut miner = Miner::new(MinerOptions {
+        max_clusters: 64,
+        ..MinerOptions::default()
+    });
+    let mut out = Vec::new();
+    for (i, line) in rest.split(|&b| b == b'\n').enumerate() {
+        parser.push_line(i as u64 + 1, line, &mut out);
+        for r in out.drain(..) {
+            let a = miner.add(r.line, &r.message);
+            let _ = miner.resolve(a.cluster, a.variant).map(|t| t.text());
+        }
+    }
+    parser.finish(&mut out);
+    assert_eq!(parser.stats().lines, rest.split(|&b| b == b'\n').count() as u64);
+});

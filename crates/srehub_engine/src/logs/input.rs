@@ -132,6 +132,8 @@ pub fn open(input: &Input) -> Result<Box<dyn BufRead + Send>, Error> {
 pub struct LineReader {
     inner: Box<dyn BufRead + Send>,
     buf: Vec<u8>,
+    /// Bytes of `inner`'s buffer handed out as the last line, consumed at the next call.
+    pending: usize,
     max_line: usize,
     /// Lines read so far (the current line's 1-based number after `next_line`).
     pub line_no: u64,
@@ -144,6 +146,7 @@ impl LineReader {
         LineReader {
             inner,
             buf: Vec::with_capacity(4096),
+            pending: 0,
             max_line,
             line_no: 0,
             truncated: 0,
@@ -153,6 +156,21 @@ impl LineReader {
     /// The next line without its terminator (`\n`; a `\r` before it is left for the parser), or
     /// `None` at the end. A read error (such as a truncated gzip) ends the stream with `Err`.
     pub fn next_line(&mut self) -> Option<io::Result<&[u8]>> {
+        if self.pending > 0 {
+            self.inner.consume(self.pending);
+            self.pending = 0;
+        }
+        // The usual case: the whole line is in the reader's buffer, and is handed out from there.
+        let whole = loop {
+            match self.inner.fill_buf() {
+                Ok(b) => break memchr_newline(b).filter(|&i| i <= self.max_line),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(e)),
+            }
+        };
+        if let Some(len) = whole {
+            return Some(self.buffered(len));
+        }
         self.buf.clear();
         let mut cut = false;
         loop {
@@ -188,6 +206,14 @@ impl LineReader {
             self.truncated += 1;
         }
         Some(Ok(&self.buf))
+    }
+
+    /// The line of `len` bytes at the start of the reader's buffer (its newline follows).
+    fn buffered(&mut self, len: usize) -> io::Result<&[u8]> {
+        let b = self.inner.fill_buf()?;
+        self.pending = len + 1;
+        self.line_no += 1;
+        Ok(b.get(..len).unwrap_or_default())
     }
 }
 
@@ -227,6 +253,36 @@ mod tests {
         assert_eq!(l[0].len(), 100);
         assert_eq!(l[1], b"next");
         assert_eq!(t, 1);
+    }
+
+    #[test]
+    fn lines_across_buffer_refills_are_whole() {
+        let data: Vec<u8> = (0..200)
+            .map(|i| format!("line {i} {}\n", "x".repeat(i % 13)))
+            .collect::<String>()
+            .into_bytes();
+        for cap in [1, 2, 7, 16, 64, 4096] {
+            let reader = BufReader::with_capacity(cap, io::Cursor::new(data.clone()));
+            let mut r = LineReader::new(Box::new(reader), 1 << 20);
+            let mut got = Vec::new();
+            while let Some(l) = r.next_line() {
+                got.push(String::from_utf8(l.unwrap().to_vec()).unwrap());
+            }
+            let want: Vec<String> = (0..200)
+                .map(|i| format!("line {i} {}", "x".repeat(i % 13)))
+                .collect();
+            assert_eq!(got, want, "capacity {cap}");
+            assert_eq!(r.line_no, 200);
+        }
+        let reader =
+            BufReader::with_capacity(8, io::Cursor::new(b"abcdef\nabcdefghijkl\nab".to_vec()));
+        let mut r = LineReader::new(Box::new(reader), 4);
+        let mut got = Vec::new();
+        while let Some(l) = r.next_line() {
+            got.push(l.unwrap().to_vec());
+        }
+        assert_eq!(got, [b"abcd".to_vec(), b"abcd".to_vec(), b"ab".to_vec()]);
+        assert_eq!(r.truncated, 2);
     }
 
     #[test]

@@ -64,7 +64,51 @@ fn is<const N: usize>(b: &[u8], lit: &[u8; N]) -> bool {
     <&[u8; N]>::try_from(b).is_ok_and(|a| a == lit)
 }
 
-#[inline]
+/// For each first byte, the lengths (bits) of the interesting keys that start with it.
+const CANDIDATES: [u32; 256] = {
+    let names: [&str; 22] = [
+        "msg",
+        "message",
+        "MESSAGE",
+        "log",
+        "text",
+        "event",
+        "level",
+        "lvl",
+        "severity",
+        "log.level",
+        "levelname",
+        "PRIORITY",
+        "time",
+        "timestamp",
+        "ts",
+        "@timestamp",
+        "t",
+        "datetime",
+        "stream",
+        "__REALTIME_TIMESTAMP",
+        "__CURSOR",
+        "__MONOTONIC_TIMESTAMP",
+    ];
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < names.len() {
+        let b = names[i].as_bytes();
+        table[b[0] as usize] |= 1 << b.len();
+        i += 1;
+    }
+    table
+};
+
+/// Whether the key may be one of interest (most keys are ruled out by their length and first byte).
+#[inline(always)]
+fn maybe_known(b: &[u8]) -> bool {
+    match b.first() {
+        Some(&c) => b.len() < 32 && CANDIDATES[usize::from(c)] >> b.len() & 1 != 0,
+        None => false,
+    }
+}
+
 fn key_kind(key: &str) -> Key {
     let b = key.as_bytes();
     let Some(&first) = b.first() else {
@@ -136,8 +180,6 @@ struct Held<'a> {
     /// The field's number in the line (0-based).
     seq: u32,
     value: Val<'a>,
-    level: Option<Level>,
-    timestamp: Option<Timestamp>,
 }
 
 /// Gathers the fields of one line. See the [module docs](self).
@@ -149,6 +191,9 @@ pub(crate) struct Collector<'a> {
     /// The roles' ranks already seen (bit `role * 6 + rank`): only the first field of a name counts.
     seen: u32,
     held: [Option<Held<'a>>; 3],
+    /// The values of the held level and time fields.
+    level: Option<Level>,
+    timestamp: Option<Timestamp>,
     /// The last `log`, `stream` and `time` fields were strings (bits 0, 1, 2).
     docker: u8,
     journal: bool,
@@ -163,6 +208,8 @@ impl<'a> Collector<'a> {
             seq: 0,
             seen: 0,
             held: [None, None, None],
+            level: None,
+            timestamp: None,
             docker: 0,
             journal: false,
         }
@@ -174,6 +221,8 @@ impl<'a> Collector<'a> {
         self.seq = 0;
         self.seen = 0;
         self.held = [None, None, None];
+        self.level = None;
+        self.timestamp = None;
         self.docker = 0;
         self.journal = false;
     }
@@ -183,7 +232,49 @@ impl<'a> Collector<'a> {
     pub(crate) fn push_str(&mut self, key: &str, value: &'a str) {
         match self.note(key, true) {
             Key::Other => self.push_text(key, value),
+            Key::Known(role, rank) => self.push_known_str(role, rank, key, value),
             k => self.push_known(k, key, Val::Str(Cow::Borrowed(value))),
+        }
+    }
+
+    /// [`Collector::push_known`] for text borrowed from the line (the usual case), reading it before
+    /// anything is built.
+    fn push_known_str(&mut self, role: u8, rank: u8, key: &str, value: &'a str) {
+        let bit = 1u32 << (u32::from(role) * 6 + u32::from(rank));
+        if self.seen & bit != 0 {
+            return self.push_text(key, value);
+        }
+        self.seen |= bit;
+        let (mut level, mut timestamp) = (None, None);
+        let usable = match role {
+            0 => true,
+            1 => {
+                level = parse_level(value);
+                level.is_some()
+            }
+            _ => {
+                timestamp = parse_timestamp(value);
+                timestamp.is_some()
+            }
+        };
+        let slot = usize::from(role);
+        if !usable || self.held[slot].as_ref().is_some_and(|h| h.rank < rank) {
+            return self.push_text(key, value);
+        }
+        let old = self.held[slot].take();
+        self.held[slot] = Some(Held {
+            rank,
+            seq: self.seq,
+            value: Val::Str(Cow::Borrowed(value)),
+        });
+        match role {
+            0 => {}
+            1 => self.level = level,
+            _ => self.timestamp = timestamp,
+        }
+        self.seq += 1;
+        if let Some(old) = old {
+            self.put_back(slot, old);
         }
     }
 
@@ -209,8 +300,11 @@ impl<'a> Collector<'a> {
     }
 
     /// Notes what the key says about the format; `Key::Other` when the field is an ordinary one.
-    #[inline]
+    #[inline(always)]
     fn note(&mut self, key: &str, is_str: bool) -> Key {
+        if !maybe_known(key.as_bytes()) {
+            return Key::Other;
+        }
         let k = key_kind(key);
         let bit = match k {
             Key::Other => return k,
@@ -233,35 +327,33 @@ impl<'a> Collector<'a> {
 
     /// A field with a key of interest: held aside when it is the best candidate for its role so
     /// far (the one it replaces goes back into the list).
-    #[inline]
     fn push_known(&mut self, k: Key, key: &str, value: Val<'a>) {
         let seq = self.seq;
         if let Key::Known(role, rank) = k {
             let bit = 1u32 << (u32::from(role) * 6 + u32::from(rank));
             if self.seen & bit == 0 {
                 self.seen |= bit;
-                let mut held = Held {
-                    rank,
-                    seq,
-                    value,
-                    level: None,
-                    timestamp: None,
-                };
+                let (mut level, mut timestamp) = (None, None);
                 let usable = match role {
                     0 => true,
                     1 => {
-                        held.level = level_of(&held.value);
-                        held.level.is_some()
+                        level = level_of(&value);
+                        level.is_some()
                     }
                     _ => {
-                        held.timestamp = timestamp_of(&held.value);
-                        held.timestamp.is_some()
+                        timestamp = timestamp_of(&value);
+                        timestamp.is_some()
                     }
                 };
                 let slot = usize::from(role);
                 let better = usable && self.held[slot].as_ref().is_none_or(|h| rank < h.rank);
                 if better {
-                    if let Some(old) = self.held[slot].replace(held) {
+                    match role {
+                        0 => {}
+                        1 => self.level = level,
+                        _ => self.timestamp = timestamp,
+                    }
+                    if let Some(old) = self.held[slot].replace(Held { rank, seq, value }) {
                         self.put_back(slot, old);
                     }
                     self.seq += 1;
@@ -269,7 +361,7 @@ impl<'a> Collector<'a> {
                 }
                 // Not used: an ordinary field.
                 self.seq += 1;
-                self.push_field_val(key, held.value);
+                self.push_field_val(key, value);
                 return;
             }
         }
@@ -361,11 +453,10 @@ impl<'a> Collector<'a> {
     /// is considered; a level or time field whose value does not parse stays a field. The collector
     /// is left empty.
     pub(crate) fn finish(&mut self) -> (Known, Fields) {
-        let [msg, lvl, tim] = std::mem::take(&mut self.held);
         let known = Known {
-            message: msg.map(|h| h.value.into_text()),
-            level: lvl.and_then(|h| h.level),
-            timestamp: tim.and_then(|h| h.timestamp),
+            message: self.held[0].take().map(|h| h.value.into_text()),
+            level: self.level,
+            timestamp: self.timestamp,
         };
         (known, self.clear_taking())
     }
@@ -408,9 +499,13 @@ mod tests {
                 assert_eq!(key_kind(name), Key::Known(role as u8, rank as u8), "{name}");
             }
         }
+        for names in NAMES {
+            assert!(names.iter().all(|n| maybe_known(n.as_bytes())));
+        }
         assert_eq!(key_kind("stream"), Key::Stream);
         for k in ["__REALTIME_TIMESTAMP", "__CURSOR", "__MONOTONIC_TIMESTAMP"] {
             assert_eq!(key_kind(k), Key::Journal, "{k}");
+            assert!(maybe_known(k.as_bytes()));
         }
         for k in [
             "",
@@ -426,6 +521,19 @@ mod tests {
             "strean",
         ] {
             assert_eq!(key_kind(k), Key::Other, "{k}");
+        }
+        assert!(maybe_known(b"stream"));
+        for k in [
+            "",
+            "service",
+            "method",
+            "path",
+            "duration_ms",
+            "trace_id",
+            "user.id",
+            "x",
+        ] {
+            assert!(!maybe_known(k.as_bytes()), "{k}");
         }
     }
 

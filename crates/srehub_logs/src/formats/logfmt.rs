@@ -59,15 +59,11 @@ fn read<'a>(line: &'a str, strict: bool, out: &mut Collector<'a>) -> Option<()> 
             break;
         }
         let start = i;
-        i = scan::find(
+        // Bytes up to `"` (space, tab, quote and a few others) or `=`: the others are passed over.
+        i = scan::find_exact(
             b,
             i,
-            |v| {
-                scan::eq_mask(v, b' ')
-                    | scan::eq_mask(v, b'=')
-                    | scan::eq_mask(v, b'"')
-                    | scan::eq_mask(v, b'\t')
-            },
+            |v| scan::lt_mask(v, b'"' + 1) | scan::eq_mask(v, b'='),
             |c| matches!(c, b' ' | b'\t' | b'=' | b'"'),
         );
         // Slicing at ASCII bytes: always on a character boundary.
@@ -90,12 +86,8 @@ fn read<'a>(line: &'a str, strict: bool, out: &mut Collector<'a>) -> Option<()> 
                     }
                 } else {
                     let vstart = i;
-                    i = scan::find(
-                        b,
-                        i,
-                        |v| scan::eq_mask(v, b' ') | scan::eq_mask(v, b'\t'),
-                        is_space,
-                    );
+                    // Bytes up to the space (control characters are passed over).
+                    i = scan::find_exact(b, i, |v| scan::lt_mask(v, b' ' + 1), is_space);
                     let raw = line.get(vstart..i)?;
                     if strict && raw.contains('"') {
                         return None;
@@ -137,7 +129,7 @@ fn is_strict_key(k: &str) -> bool {
 }
 
 /// An unquoted value: canonical integers and `true`/`false` are typed (`None`: the rest stays text).
-#[inline]
+#[inline(always)]
 fn typed(raw: &str) -> Option<FieldValue> {
     let b = raw.as_bytes();
     match b.first()? {
@@ -172,7 +164,7 @@ fn typed(raw: &str) -> Option<FieldValue> {
 /// index after the closing quote; `None` when unterminated.
 pub(crate) fn unquote(s: &str, start: usize) -> Option<(Cow<'_, str>, usize)> {
     let b = s.as_bytes();
-    let first = start + memchr::memchr2(b'"', b'\\', &b[start..])?;
+    let first = start + memchr::memchr2(b'"', b'\\', b.get(start..)?)?;
     if b[first] == b'"' {
         return Some((Cow::Borrowed(&s[start..first]), first + 1));
     }
@@ -279,6 +271,65 @@ mod tests {
         assert!(parse_fields("flag a=1", false).is_some());
         assert!(parse_fields("starting server on port=8080", false).is_none());
         assert!(parse_fields("just words", false).is_none());
+    }
+
+    #[test]
+    fn unquoted_values_are_typed_like_before() {
+        // The rules as first written, for comparison.
+        fn reference(raw: &str) -> FieldValue {
+            match raw {
+                "true" => return FieldValue::Bool(true),
+                "false" => return FieldValue::Bool(false),
+                _ => {}
+            }
+            let digits = raw.strip_prefix('-').unwrap_or(raw);
+            let canonical = !digits.is_empty()
+                && digits.len() <= 19
+                && digits.bytes().all(|c| c.is_ascii_digit())
+                && (digits == "0" || !digits.starts_with('0'))
+                && raw != "-0";
+            if canonical {
+                if let Ok(i) = raw.parse::<i64>() {
+                    return FieldValue::Int(i);
+                }
+            }
+            s(raw)
+        }
+        for raw in [
+            "-",
+            "-0",
+            "0",
+            "00",
+            "7",
+            "-7",
+            "007",
+            "123456789012345678",
+            "-123456789012345678",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999",
+            "true",
+            "false",
+            "tru",
+            "truex",
+            "falsey",
+            "True",
+            "+1",
+            "1.5",
+            "1e3",
+            "x",
+            "--1",
+            "-a",
+            "é",
+        ] {
+            assert_eq!(
+                typed(raw).unwrap_or_else(|| s(raw)),
+                reference(raw),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

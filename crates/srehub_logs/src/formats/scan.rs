@@ -1,24 +1,26 @@
 //! Byte scanning eight bytes at a time (SWAR: a `u64` as eight lanes), for the hot loops of the
 //! line parsers.
 //!
-//! Each mask has the high bit of a lane set when the lane matches. Borrows only run towards higher
-//! lanes, so the lowest flagged lane is always a true match (higher ones may be false): only the
-//! first match is ever used.
+//! Each mask has the high bit of a lane set exactly when the lane matches (no carry crosses lanes).
 
 const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// Lanes equal to `c`.
 #[inline(always)]
 pub(crate) fn eq_mask(v: u64, c: u8) -> u64 {
     let x = v ^ (ONES * u64::from(c));
-    x.wrapping_sub(ONES) & !x & HIGH
+    // A lane's high bit ends up clear only when the lane is zero.
+    !(((x & LOW7) + LOW7) | x) & HIGH
 }
 
-/// Lanes below `n` (`n` at most 128).
+/// Lanes below `n` (`n` from 1 to 128).
 #[inline(always)]
 pub(crate) fn lt_mask(v: u64, n: u8) -> u64 {
-    v.wrapping_sub(ONES * u64::from(n)) & !v & HIGH
+    let n = n.clamp(1, 128);
+    // `(lane & 0x7f) + 0x80 - n` reaches the high bit when the lane's low bits are at least `n`.
+    !(((v & LOW7) + ONES * u64::from(0x80 - n)) | v) & HIGH
 }
 
 /// The eight bytes at `i`, if there are eight.
@@ -43,6 +45,7 @@ pub(crate) fn find(
     lanes: impl Fn(u64) -> u64,
     one: impl Fn(u8) -> bool,
 ) -> usize {
+    let len = b.len();
     while let Some(v) = word(b, i) {
         let m = lanes(v);
         if m != 0 {
@@ -50,10 +53,37 @@ pub(crate) fn find(
         }
         i += 8;
     }
-    while i < b.len() && !one(b[i]) {
+    if i >= len {
+        return len;
+    }
+    // Fewer than eight bytes left: the last eight of the text, without the lanes before `i`.
+    if let Some(v) = len.checked_sub(8).and_then(|at| word(b, at)) {
+        let skip = i + 8 - len;
+        let m = lanes(v) & (!0u64 << (8 * skip));
+        return if m != 0 { len - 8 + first(m) } else { len };
+    }
+    while i < len && !one(b[i]) {
         i += 1;
     }
     i
+}
+
+/// [`find`] with `lanes` flagging a superset of the bytes wanted: the index of the first byte at or
+/// after `i` for which `exact` is true, `b.len()` when there is none.
+#[inline(always)]
+pub(crate) fn find_exact(
+    b: &[u8],
+    mut i: usize,
+    lanes: impl Fn(u64) -> u64,
+    exact: impl Fn(u8) -> bool,
+) -> usize {
+    loop {
+        i = find(b, i, &lanes, &exact);
+        match b.get(i) {
+            Some(&c) if !exact(c) => i += 1,
+            _ => return i,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -84,17 +114,48 @@ mod tests {
                 if at < len {
                     b[at] = if at % 2 == 0 { b' ' } else { b'\t' };
                 }
-                let want = if at < len { at } else { len };
-                let want = b
-                    .iter()
-                    .position(|&c| c == b' ' || c == b'\t')
-                    .unwrap_or(len)
-                    .min(want);
-                assert_eq!(spaces(&b, 0), want, "{b:?}");
+                for from in 0..=len {
+                    let want = b
+                        .iter()
+                        .skip(from)
+                        .position(|&c| c == b' ' || c == b'\t')
+                        .map_or(len, |p| p + from);
+                    assert_eq!(spaces(&b, from), want, "{b:?} from {from}");
+                }
             }
         }
         let b = b"abc\x1fdef ghijklmn";
         assert_eq!(find(b, 0, |v| lt_mask(v, 0x20), |c| c < 0x20), 3);
         assert_eq!(find(b, 4, |v| lt_mask(v, 0x20), |c| c < 0x20), b.len());
+        let spaces = |c: u8| c == b' ';
+        for from in 0..b.len() {
+            let want = b
+                .iter()
+                .skip(from)
+                .position(|&c| spaces(c))
+                .map_or(b.len(), |p| p + from);
+            assert_eq!(find_exact(b, from, |v| lt_mask(v, b' ' + 1), spaces), want);
+        }
+    }
+
+    #[test]
+    fn masks_are_exact_in_every_lane() {
+        for c in [0u8, 1, b' ', b'"', 0x7f, 0x80, 0xff] {
+            for x in 0..=255u8 {
+                for lane in 0..8 {
+                    let mut w = [c ^ 0x55; 8];
+                    w[lane] = x;
+                    let v = u64::from_le_bytes(w);
+                    let flags = |hit: &dyn Fn(u8) -> bool| -> u64 {
+                        w.iter()
+                            .enumerate()
+                            .map(|(k, &y)| if hit(y) { 0x80 << (8 * k) } else { 0 })
+                            .sum()
+                    };
+                    assert_eq!(eq_mask(v, c), flags(&|y| y == c), "{w:?} == {c}");
+                    assert_eq!(lt_mask(v, 0x20), flags(&|y| y < 0x20), "{w:?} < 0x20");
+                }
+            }
+        }
     }
 }

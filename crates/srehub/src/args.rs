@@ -389,9 +389,12 @@ pub struct LogsTemplatesArgs {
     /// A template to start with (`<*>` marks variables), repeatable.
     #[arg(long = "seed-template", value_name = "TEMPLATE")]
     pub seed_templates: Vec<String>,
-    /// Extra masking rule `REGEX` (matches become `<*>`), repeatable.
+    /// Extra masking rule `REGEX` (matches become `<*>`, applied to each token), repeatable.
     #[arg(long = "mask", value_name = "REGEX")]
     pub masks: Vec<String>,
+    /// Turn off the generic masking (numbers, ids, IPs, paths, units, dates): only `--mask` rules apply.
+    #[arg(long)]
+    pub no_generic_masks: bool,
     /// Show only the N most frequent templates in the table.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,

@@ -135,6 +135,11 @@ fn templates(args: &crate::args::LogsTemplatesArgs) -> anyhow::Result<ExitCode> 
         anyhow::bail!("--similarity {}: must be between 0 and 1", args.similarity);
     }
     let mut mask = srehub_logs::mask::MaskOptions::default();
+    if args.no_generic_masks {
+        mask.digits = false;
+        mask.paths = false;
+        mask.units = false;
+    }
     for m in &args.masks {
         let re = regex::Regex::new(m).with_context(|| format!("--mask `{m}`"))?;
         mask.extra

@@ -594,7 +594,7 @@ impl Miner {
         let mut not_enum: Vec<usize> = Vec::new();
         for (pos, m) in masked.iter().enumerate() {
             let Some(t) = c.tokens.get(pos) else { break };
-            let digits_involved = has_wildcard(m);
+            let digits_involved = has_wildcard(m) || m.bytes().any(|b| b.is_ascii_digit());
             if digits_involved && c.enum_positions.contains(&pos) {
                 // A number where only words were seen: a parameter after all.
                 not_enum.push(pos);
@@ -736,7 +736,12 @@ fn sequence_hash(hashes: &[u64]) -> u64 {
 
 /// The routing key of a token in the tree: tokens holding a variable share the `<*>` branch.
 fn route_key(tok: &str) -> &str {
-    if has_wildcard(tok) { WILDCARD } else { tok }
+    // As in Drain, a token with a digit is a likely parameter even when masking is off.
+    if has_wildcard(tok) || tok.bytes().any(|b| b.is_ascii_digit()) {
+        WILDCARD
+    } else {
+        tok
+    }
 }
 
 /// Drain's similarity: the share of positions where the template equals the message, and the number

@@ -113,7 +113,9 @@ impl Filter {
         (matches!(self.field.as_str(), "msg" | "message")
             && self.op == Op::Match
             && !self.text.is_empty()
-            && self.text.chars().all(plain))
+            && self.text.chars().all(plain)
+            // The record path searches lossily decoded text, where invalid bytes became U+FFFD.
+            && !self.text.contains('\u{FFFD}'))
         .then_some(self.text.as_str())
     }
 

@@ -2,7 +2,7 @@
 //! the services and errors it went through. Built record by record with bounded memory
 //! ([`Collector`]); the analyzers (`srehub_checks::logs`) are pure functions over the result.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use serde::Serialize;
 
@@ -143,7 +143,25 @@ pub struct Collector {
     line_len: usize,
     series: HashMap<String, Series>,
     traces: HashMap<String, TraceSummary>,
+    /// Trace ids in insertion order, candidates for eviction (entries that have gained errors since
+    /// are skipped when popped).
+    evictable: VecDeque<String>,
     traces_dropped: u64,
+}
+
+/// Longest message kept in examples and trace events.
+const MAX_KEPT_MESSAGE: usize = 1024;
+
+/// `s` cut to at most `MAX_KEPT_MESSAGE` bytes on a character boundary, with `…` when cut.
+fn kept(s: &str) -> String {
+    if s.len() <= MAX_KEPT_MESSAGE {
+        return s.to_string();
+    }
+    let mut end = MAX_KEPT_MESSAGE;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 #[derive(Debug, Default)]
@@ -172,6 +190,7 @@ impl Collector {
             line_len: 0,
             series: HashMap::new(),
             traces: HashMap::new(),
+            evictable: VecDeque::new(),
             traces_dropped: 0,
         }
     }
@@ -207,7 +226,7 @@ impl Collector {
         let s = self.series.entry(id.to_string()).or_insert_with(|| Series {
             template: template(),
             first_line: line,
-            example: rec.message.clone(),
+            example: kept(&rec.message),
             ..Series::default()
         });
         s.count += 1;
@@ -260,23 +279,24 @@ impl Collector {
             .find_map(|f| rec.field(f))
             .map(FieldValue::to_text);
         let is_error = rec.level.is_some_and(|l| l >= Level::Error);
-        if !self.traces.contains_key(&trace_id) && self.traces.len() >= self.opts.max_traces {
-            // Full: drop a trace without errors (the oldest seen is as good as any), else this one.
-            let victim = self
-                .traces
-                .iter()
-                .find(|(_, t)| t.errors == 0)
-                .map(|(k, _)| k.clone());
-            match victim {
-                Some(k) => {
-                    self.traces.remove(&k);
-                    self.traces_dropped += 1;
+        if !self.traces.contains_key(&trace_id) {
+            if self.traces.len() >= self.opts.max_traces {
+                // Full: drop the oldest trace without errors, or, when every kept trace has errors,
+                // this new one.
+                let mut evicted = false;
+                while let Some(old) = self.evictable.pop_front() {
+                    if self.traces.get(&old).is_some_and(|t| t.errors == 0) {
+                        self.traces.remove(&old);
+                        evicted = true;
+                        break;
+                    }
                 }
-                None => {
-                    self.traces_dropped += 1;
+                self.traces_dropped += 1;
+                if !evicted {
                     return;
                 }
             }
+            self.evictable.push_back(trace_id.clone());
         }
         let t = self
             .traces
@@ -312,7 +332,7 @@ impl Collector {
                 service,
                 level: rec.level,
                 template_id: template_id.to_string(),
-                message: rec.message.clone(),
+                message: kept(&rec.message),
             });
         }
     }
@@ -498,6 +518,44 @@ mod tests {
             10_000
         );
         assert_eq!(s.bucket_width, 8);
+    }
+
+    #[test]
+    fn a_full_trace_table_evicts_error_free_traces_first_in_constant_time() {
+        let mut c = Collector::new(CollectorOptions {
+            max_traces: 3,
+            ..CollectorOptions::default()
+        });
+        let add = |c: &mut Collector, line: u64, id: &str, level: Level| {
+            c.add(
+                line,
+                &rec(None, Some(level), &[("trace_id", id)]),
+                "A",
+                || "a".into(),
+            );
+        };
+        add(&mut c, 1, "ok1", Level::Info);
+        add(&mut c, 2, "bad1", Level::Error);
+        add(&mut c, 3, "ok2", Level::Info);
+        add(&mut c, 4, "bad2", Level::Error); // evicts ok1
+        add(&mut c, 5, "bad3", Level::Error); // evicts ok2
+        add(&mut c, 6, "bad4", Level::Error); // all kept traces have errors: dropped
+        for i in 0..10_000 {
+            add(&mut c, 7 + i, &format!("x{i}"), Level::Error);
+        }
+        let s = c.finish(|_| None);
+        let mut ids: Vec<&str> = s.traces.iter().map(|t| t.trace_id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, vec!["bad1", "bad2", "bad3"]);
+        assert_eq!(s.traces_dropped, 10_003);
+    }
+
+    #[test]
+    fn kept_messages_are_cut_on_a_char_boundary() {
+        let long = "é".repeat(2000);
+        let k = kept(&long);
+        assert!(k.len() <= MAX_KEPT_MESSAGE + "…".len());
+        assert!(k.ends_with('…'));
     }
 
     #[test]

@@ -68,11 +68,17 @@ fn parse(args: &crate::args::LogsParseArgs) -> anyhow::Result<ExitCode> {
         (args.count, &format, since, until, filters.as_slice())
         && let Some(literal) = only.message_literal()
     {
-        let (n, errors) = logs::grep::count_lines_containing(&inputs, literal)?;
-        for e in errors {
+        let counted = logs::grep::count_lines_containing(&inputs, literal, args.input.max_line)?;
+        for e in &counted.errors {
             eprintln!("warning: {e}");
         }
-        println!("{n}");
+        if counted.cut_lines > 0 {
+            eprintln!(
+                "note: {} line(s) cut at --max-line ({} bytes) and searched up to the cut",
+                counted.cut_lines, args.input.max_line
+            );
+        }
+        println!("{}", counted.matching);
         return Ok(ExitCode::Clean);
     }
     let stdout = std::io::stdout();

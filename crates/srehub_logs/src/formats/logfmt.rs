@@ -186,7 +186,7 @@ pub(crate) fn unquote(s: &str, start: usize) -> Option<(Cow<'_, str>, usize)> {
             b'r' => out.push('\r'),
             b'"' => out.push('"'),
             b'\\' => out.push('\\'),
-            b'u' if b.len() >= i + 4 && s.is_char_boundary(i + 4) => {
+            b'u' if b.len() >= i + 4 && b[i..i + 4].iter().all(u8::is_ascii_hexdigit) => {
                 match u32::from_str_radix(&s[i..i + 4], 16) {
                     Ok(cp) => {
                         out.push(char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER));

@@ -35,6 +35,9 @@ pub(crate) type Fields = Vec<(CompactString, FieldValue)>;
 /// pretty-printed JSON, a journal export block) before it is emitted as it is.
 pub const MAX_PENDING_BYTES: usize = 1 << 20;
 
+/// Partial records (per stream) waiting for their end at most.
+pub const MAX_PENDING_STREAMS: usize = 8;
+
 /// The most lines a pretty-printed JSON object or a journal export block may span.
 pub const MAX_PENDING_LINES: usize = 10_000;
 
@@ -394,6 +397,13 @@ impl Parser {
                     self.stats.truncated += 1;
                     self.emit_partial(p, out);
                 } else {
+                    // Streams are few in real logs (stdout, stderr); garbage with a new `stream` on
+                    // every line must not pile up: past a few pending ones, the oldest goes out.
+                    if self.partials.len() >= MAX_PENDING_STREAMS {
+                        self.stats.truncated += 1;
+                        let oldest = self.partials.remove(0);
+                        self.emit_partial(oldest, out);
+                    }
                     self.partials.push(p);
                 }
             }

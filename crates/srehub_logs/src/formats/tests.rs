@@ -492,3 +492,21 @@ proptest! {
         prop_assert_eq!(p.stats().lines, lines.len() as u64);
     }
 }
+
+#[test]
+fn docker_partials_of_many_streams_do_not_pile_up() {
+    let mut p = Parser::new(FormatChoice::Fixed(Format::Docker));
+    let mut out = Vec::new();
+    for i in 0..1000u64 {
+        let line = format!(r#"{{"log":"part {i}","stream":"s{i}","time":"2024-01-01T00:00:00Z"}}"#);
+        p.push_line(i + 1, line.as_bytes(), &mut out);
+    }
+    // All but the last few were flushed as truncated records while reading.
+    assert!(
+        out.len() >= 1000 - super::MAX_PENDING_STREAMS,
+        "{}",
+        out.len()
+    );
+    p.finish(&mut out);
+    assert_eq!(out.len(), 1000);
+}

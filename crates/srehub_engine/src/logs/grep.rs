@@ -102,6 +102,19 @@ pub fn count_lines_containing(
 /// Lines of `block` (complete lines, or the final one) containing the needle within their first
 /// `max_line` bytes.
 fn count_in(finder: &Finder<'_>, block: &[u8], max_line: usize, cut: &mut u64) -> u64 {
+    if block.len() <= max_line {
+        // No line here can be cut: jump from match to match, as grep does.
+        let mut count = 0;
+        let mut pos = 0;
+        while let Some(m) = finder.find(&block[pos..]) {
+            count += 1;
+            match memchr::memchr(b'\n', &block[pos + m..]) {
+                Some(nl) => pos += m + nl + 1,
+                None => break,
+            }
+        }
+        return count;
+    }
     let needle_len = finder.needle().len();
     let mut count = 0;
     let mut pos = 0;

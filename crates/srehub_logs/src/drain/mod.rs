@@ -344,13 +344,7 @@ impl Miner {
         if c.enum_positions.is_empty()
             && let Some(&v) = c.variant_index.get(&Vec::new())
         {
-            let var = &mut c.variants[v];
-            var.count += 1;
-            if var.count == 1 {
-                var.first_line = line;
-                var.example = message.to_string();
-            }
-            var.last_line = line;
+            c.variants[v].record(line, message);
             return v;
         }
         let raw: Vec<&str> = message.split_ascii_whitespace().collect();
@@ -364,22 +358,11 @@ impl Miner {
             })
             .collect();
         if let Some(&v) = c.variant_index.get(&key) {
-            let var = &mut c.variants[v];
-            var.count += 1;
-            if var.count == 1 {
-                var.first_line = line;
-                var.example = message.to_string();
-            }
-            var.last_line = line;
+            c.variants[v].record(line, message);
             return v;
         }
         let text = variant_text(&c.tokens, &key);
-        let mut h = fnv1a(text.as_bytes());
-        let mut id = format!("T{:08x}", h as u32);
-        while self.variant_ids.contains_key(&id) {
-            h = h.wrapping_add(1);
-            id = format!("T{:08x}", h as u32);
-        }
+        let id = fresh_id(&text, |id| self.variant_ids.contains_key(id));
         c.variants.push(Variant {
             id: id.clone(),
             key: key.clone(),
@@ -542,12 +525,7 @@ impl Miner {
 
     fn insert(&mut self, tokens: Vec<String>, node: u32, line: u64, example: &str) -> u32 {
         let template = tokens.join(" ");
-        let mut h = fnv1a(template.as_bytes());
-        let mut id = format!("T{:08x}", h as u32);
-        while self.ids.contains_key(&id) {
-            h = h.wrapping_add(1);
-            id = format!("T{:08x}", h as u32);
-        }
+        let id = fresh_id(&template, |id| self.ids.contains_key(id));
         let mut cluster = Cluster {
             id: id.clone(),
             tokens,
@@ -809,6 +787,17 @@ fn param_value<'a>(template_tok: &str, raw: &'a str) -> &'a str {
         v = rest;
     }
     v
+}
+
+/// A stable id for a template text: `T` and 8 hex digits of its FNV-1a hash, moved on while `taken`.
+fn fresh_id(text: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut h = fnv1a(text.as_bytes());
+    let mut id = format!("T{:08x}", h as u32);
+    while taken(&id) {
+        h = h.wrapping_add(1);
+        id = format!("T{:08x}", h as u32);
+    }
+    id
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {

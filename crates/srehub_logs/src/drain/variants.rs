@@ -24,6 +24,18 @@ pub struct Variant {
     pub merged_into: Option<usize>,
 }
 
+impl Variant {
+    /// Counts a message of this template seen at `line`.
+    pub(super) fn record(&mut self, line: u64, message: &str) {
+        self.count += 1;
+        if self.count == 1 {
+            self.first_line = line;
+            self.example = message.to_string();
+        }
+        self.last_line = line;
+    }
+}
+
 /// Where a message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Assigned {

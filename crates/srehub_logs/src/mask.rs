@@ -316,6 +316,10 @@ fn utf8_len(first: u8) -> usize {
 }
 
 fn is_path_or_url(tok: &str) -> bool {
+    // Both need a slash: most tokens are rejected by one byte scan.
+    if memchr::memchr(b'/', tok.as_bytes()).is_none() {
+        return false;
+    }
     let t = tok.trim_matches(|c: char| matches!(c, '"' | '\'' | '(' | ')' | '[' | ']' | ',' | ';'));
     if t.contains("://") {
         return true;

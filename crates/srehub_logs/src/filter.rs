@@ -1,6 +1,8 @@
 //! `--where` filters of `srehub logs parse`: `level>=warn`, `status>=500`, `app=api`, `app!=db`,
 //! `msg~timeout|refused` (regex), `user!~^svc-` and `has:trace_id`.
 
+use std::borrow::Cow;
+
 use regex::Regex;
 
 use crate::level::parse_level;
@@ -142,17 +144,21 @@ impl Filter {
                     have.partial_cmp(&want).unwrap_or(std::cmp::Ordering::Less),
                     self.op,
                 ),
-                _ => compare(value.as_str().cmp(self.text.as_str()), self.op),
+                _ => compare(value.as_ref().cmp(self.text.as_str()), self.op),
             },
         }
     }
 
-    fn value(&self, r: &Record) -> Option<String> {
+    /// The value a condition looks at, borrowed where the record holds it as text.
+    fn value<'r>(&self, r: &'r Record) -> Option<Cow<'r, str>> {
         match self.field.as_str() {
-            "msg" | "message" => Some(r.message.clone()),
-            "level" => r.level.map(|l| l.as_str().to_string()),
-            "format" => Some(r.format.as_str().to_string()),
-            name => r.field(name).map(FieldValue::to_text),
+            "msg" | "message" => Some(Cow::Borrowed(r.message.as_str())),
+            "level" => r.level.map(|l| Cow::Borrowed(l.as_str())),
+            "format" => Some(Cow::Borrowed(r.format.as_str())),
+            name => r.field(name).map(|v| match v {
+                FieldValue::Str(s) => Cow::Borrowed(s.as_str()),
+                other => Cow::Owned(other.to_text()),
+            }),
         }
     }
 }

@@ -7,8 +7,6 @@
 //! `<*>`, `blk_-42` → `blk_<*>`, `[173.234.31.186]` → `[<*>]`). A unit word right after a masked number
 //! (`384.0 B`, `5 ms`) is masked with it. Absolute file paths and URLs are variables too.
 
-use std::borrow::Cow;
-
 /// The wildcard that stands for a variable in a template.
 pub const WILDCARD: &str = "<*>";
 
@@ -234,16 +232,6 @@ fn mask_dates(msg: &str, out: &mut [&str]) {
                 out[i] = WILDCARD;
             }
         }
-    }
-}
-
-/// Masks one token (see the module docs).
-pub fn mask_token<'a>(tok: &'a str, opts: &MaskOptions) -> Cow<'a, str> {
-    let mut out = String::new();
-    match mask_token_into(tok, opts, &mut out) {
-        Masked::Raw => Cow::Borrowed(tok),
-        Masked::Wild => Cow::Borrowed(WILDCARD),
-        Masked::Written => Cow::Owned(out),
     }
 }
 

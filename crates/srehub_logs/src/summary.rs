@@ -130,6 +130,13 @@ pub struct LogSummary {
     pub traces_dropped: u64,
 }
 
+/// The two ways of bucketing: by timestamp, or by line number for logs without one.
+#[derive(Debug, Clone, Copy)]
+enum Axis {
+    Time,
+    Lines,
+}
+
 /// Builds a [`LogSummary`] from records and their template ids.
 #[derive(Debug)]
 pub struct Collector {
@@ -205,30 +212,23 @@ impl Collector {
         let time_bucket = ts.map(|t| {
             let origin = *self.time_origin.get_or_insert(t);
             // Records a little out of order, before the first one, count in the first bucket.
-            usize::try_from((t - origin).max(0) / self.time_width).unwrap_or(usize::MAX)
+            self.bucket(Axis::Time, t - origin)
         });
-        if let Some(b) = time_bucket
-            && b >= MAX_BUCKETS
-        {
-            self.coarsen_time(b);
+        let line_bucket = self.bucket(Axis::Lines, line.saturating_sub(1) as i64);
+        if !self.series.contains_key(id) {
+            self.series.insert(
+                id.to_string(),
+                Series {
+                    template: template(),
+                    first_line: line,
+                    example: kept(&rec.message),
+                    ..Series::default()
+                },
+            );
         }
-        let time_bucket = ts.map(|t| {
-            let origin = self.time_origin.unwrap_or(t);
-            usize::try_from((t - origin).max(0) / self.time_width).unwrap_or(0)
-        });
-        let line_bucket = usize::try_from((line.saturating_sub(1)) as i64 / self.line_width)
-            .unwrap_or(usize::MAX);
-        if line_bucket >= MAX_BUCKETS {
-            self.coarsen_lines(line_bucket);
-        }
-        let line_bucket =
-            usize::try_from((line.saturating_sub(1)) as i64 / self.line_width).unwrap_or(0);
-        let s = self.series.entry(id.to_string()).or_insert_with(|| Series {
-            template: template(),
-            first_line: line,
-            example: kept(&rec.message),
-            ..Series::default()
-        });
+        let Some(s) = self.series.get_mut(id) else {
+            return;
+        };
         s.count += 1;
         s.last_line = line;
         match rec.level {
@@ -244,27 +244,34 @@ impl Collector {
         self.add_trace(line, rec, id);
     }
 
-    fn coarsen_time(&mut self, needed: usize) {
-        let mut needed = needed;
-        while needed >= MAX_BUCKETS {
-            self.time_width *= 2;
-            for s in self.series.values_mut() {
-                halve(&mut s.by_time);
+    /// The bucket of an offset (seconds or lines from the origin) on an axis, widening every series
+    /// of that axis (bucket width doubled) until it fits within `MAX_BUCKETS`.
+    fn bucket(&mut self, axis: Axis, offset: i64) -> usize {
+        loop {
+            let width = match axis {
+                Axis::Time => self.time_width,
+                Axis::Lines => self.line_width,
+            };
+            let b = usize::try_from(offset.max(0) / width).unwrap_or(usize::MAX);
+            if b < MAX_BUCKETS {
+                return b;
             }
-            self.time_len = self.time_len.div_ceil(2);
-            needed /= 2;
-        }
-    }
-
-    fn coarsen_lines(&mut self, needed: usize) {
-        let mut needed = needed;
-        while needed >= MAX_BUCKETS {
-            self.line_width *= 2;
-            for s in self.series.values_mut() {
-                halve(&mut s.by_line);
+            match axis {
+                Axis::Time => {
+                    self.time_width *= 2;
+                    self.time_len = self.time_len.div_ceil(2);
+                }
+                Axis::Lines => {
+                    self.line_width *= 2;
+                    self.line_len = self.line_len.div_ceil(2);
+                }
             }
-            self.line_len = self.line_len.div_ceil(2);
-            needed /= 2;
+            for s in self.series.values_mut() {
+                halve(match axis {
+                    Axis::Time => &mut s.by_time,
+                    Axis::Lines => &mut s.by_line,
+                });
+            }
         }
     }
 

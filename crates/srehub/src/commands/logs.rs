@@ -124,7 +124,6 @@ fn parse(args: &crate::args::LogsParseArgs) -> anyhow::Result<ExitCode> {
 fn report_streams(streams: &[logs::StreamSummary]) {
     for s in streams {
         if let Some(e) = &s.error {
-            tracing::warn!("{e}");
             eprintln!("warning: {e}");
         }
         if s.stats.unparsed > 0 || s.cut_lines > 0 || s.stats.invalid_utf8 > 0 {
@@ -290,7 +289,7 @@ fn analyze(global: &GlobalArgs, args: &crate::args::LogsAnalyzeArgs) -> anyhow::
         },
         max_line: args.input.max_line,
     };
+    // Read errors are notes of the report and unparsed lines are LOG006: nothing more to print.
     let outcome = srehub_engine::logs::analyze::analyze(&req, &ctx.settings)?;
-    report_streams(&outcome.streams);
     crate::output::emit(&ctx, &outcome.report)
 }

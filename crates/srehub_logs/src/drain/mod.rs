@@ -163,10 +163,6 @@ impl Miner {
         }
     }
 
-    pub fn options(&self) -> &MinerOptions {
-        &self.opts
-    }
-
     /// Number of clusters evicted to stay within `max_clusters`.
     pub fn evicted(&self) -> u64 {
         self.evicted
@@ -398,11 +394,6 @@ impl Miner {
             };
         }
         Some(node)
-    }
-
-    /// The cluster with this id, if it is live.
-    pub fn by_id(&self, id: &str) -> Option<ClusterRef> {
-        self.ids.get(id).copied()
     }
 
     pub fn cluster(&self, r: ClusterRef) -> Option<&Cluster> {

@@ -29,6 +29,18 @@ fn write(dir: &Path, name: &str, text: &[u8]) -> String {
     p.display().to_string()
 }
 
+/// Runs srehub in `dir` and asserts that it exited 0 (stderr shown otherwise).
+fn run_ok(dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = srehub_in(dir).args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
 }
@@ -37,8 +49,9 @@ fn json(out: &[u8]) -> serde_json::Value {
 fn templates_group_messages_and_report_counts_lines_and_parameters() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "auth.log", SSH.as_bytes());
-    let out = srehub_in(dir.path())
-        .args([
+    let out = run_ok(
+        dir.path(),
+        &[
             "logs",
             "templates",
             &f,
@@ -46,14 +59,7 @@ fn templates_group_messages_and_report_counts_lines_and_parameters() {
             SSH_PATTERN,
             "-o",
             "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let v = json(&out.stdout);
     assert_eq!(v["schema"], "srehub.logs.templates/v1");
@@ -114,8 +120,9 @@ fn templates_group_messages_and_report_counts_lines_and_parameters() {
 fn csv_has_one_row_per_input_line_in_the_benchmark_format() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "auth.log", SSH.as_bytes());
-    let out = srehub_in(dir.path())
-        .args([
+    let out = run_ok(
+        dir.path(),
+        &[
             "logs",
             "templates",
             &f,
@@ -123,10 +130,8 @@ fn csv_has_one_row_per_input_line_in_the_benchmark_format() {
             SSH_PATTERN,
             "-o",
             "csv",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+        ],
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.splitn(3, ',').collect()).collect();
     assert_eq!(rows[0], vec!["LineId", "EventId", "EventTemplate"]);
@@ -148,8 +153,9 @@ fn a_state_file_keeps_ids_and_counts_across_runs() {
     let f = write(dir.path(), "auth.log", SSH.as_bytes());
     let state = dir.path().join("state.json").display().to_string();
     let run = || {
-        let out = srehub_in(dir.path())
-            .args([
+        let out = run_ok(
+            dir.path(),
+            &[
                 "logs",
                 "templates",
                 &f,
@@ -159,14 +165,7 @@ fn a_state_file_keeps_ids_and_counts_across_runs() {
                 "json",
                 "--state",
                 &state,
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            ],
         );
         json(&out.stdout)
     };
@@ -198,11 +197,7 @@ fn parse_normalizes_json_logfmt_and_plain_lines_in_one_stream_and_filters_them()
         "\n",
     );
     let f = write(dir.path(), "app.log", mixed.as_bytes());
-    let out = srehub_in(dir.path())
-        .args(["logs", "parse", &f])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = run_ok(dir.path(), &["logs", "parse", &f]);
     let recs: Vec<serde_json::Value> = out
         .stdout
         .split(|&b| b == b'\n')
@@ -218,8 +213,9 @@ fn parse_normalizes_json_logfmt_and_plain_lines_in_one_stream_and_filters_them()
     assert_eq!(recs[3]["message"], "a plain line in the middle");
     assert_eq!(recs[3]["line"], 4);
 
-    let out = srehub_in(dir.path())
-        .args([
+    let out = run_ok(
+        dir.path(),
+        &[
             "logs",
             "parse",
             &f,
@@ -229,10 +225,8 @@ fn parse_normalizes_json_logfmt_and_plain_lines_in_one_stream_and_filters_them()
             "status>=500",
             "--output",
             "logfmt",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+        ],
+    );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "ts=2024-05-01T10:00:01Z level=error msg=\"upstream timeout\" status=504 http.path=/b\n\
@@ -323,8 +317,9 @@ fn bad_bytes_truncated_gzip_and_huge_lines_never_stop_the_stream() {
     data.extend(std::iter::repeat_n(b'x', 3 << 20));
     data.extend(b"\nok line 4\n");
     let f = write(dir.path(), "bad.log", &data);
-    let out = srehub_in(dir.path())
-        .args([
+    let out = run_ok(
+        dir.path(),
+        &[
             "logs",
             "templates",
             &f,
@@ -332,14 +327,7 @@ fn bad_bytes_truncated_gzip_and_huge_lines_never_stop_the_stream() {
             "json",
             "--max-line",
             "1048576",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let v = json(&out.stdout);
     assert_eq!(v["records"], 4);
@@ -352,11 +340,7 @@ fn bad_bytes_truncated_gzip_and_huge_lines_never_stop_the_stream() {
     }
     let gz = enc.finish().unwrap();
     let g = write(dir.path(), "cut.log.gz", &gz[..gz.len() / 2]);
-    let out = srehub_in(dir.path())
-        .args(["logs", "templates", &g, "-o", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = run_ok(dir.path(), &["logs", "templates", &g, "-o", "json"]);
     let v = json(&out.stdout);
     assert!(v["records"].as_u64().unwrap() > 100);
     assert!(

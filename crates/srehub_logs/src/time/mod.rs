@@ -487,12 +487,7 @@ fn yy_mm_dd(c: &mut Cur<'_>) -> Option<Timestamp> {
     let mo = c.digits(2, 2)?;
     c.eat(b'/').then_some(())?;
     let d = c.digits(2, 2)?;
-    if c.spaces() == 0 {
-        return None;
-    }
-    let tod = time_of_day(c)?;
-    let off = zone(c)?;
-    civil(2000 + i64::from(y), mo, d, &tod, off)
+    two_digit_year_date_then_time(c, y, mo, d)
 }
 
 /// `yymmdd hhmmss` (HDFS).
@@ -500,6 +495,11 @@ fn hdfs(c: &mut Cur<'_>) -> Option<Timestamp> {
     let y = c.digits(2, 2)?;
     let mo = c.digits(2, 2)?;
     let d = c.digits(2, 2)?;
+    two_digit_year_date_then_time(c, y, mo, d)
+}
+
+/// The rest of a date with a two-digit year (20yy): spaces, a time of day and an optional zone.
+fn two_digit_year_date_then_time(c: &mut Cur<'_>, y: u32, mo: u32, d: u32) -> Option<Timestamp> {
     if c.spaces() == 0 {
         return None;
     }

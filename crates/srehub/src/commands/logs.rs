@@ -258,10 +258,8 @@ fn analyze(global: &GlobalArgs, args: &crate::args::LogsAnalyzeArgs) -> anyhow::
     )?;
     let bucket: jiff::SignedDuration = args
         .bucket
-        .parse::<jiff::Span>()
+        .parse()
         .ok()
-        .and_then(|s| jiff::SignedDuration::try_from(s).ok())
-        .or_else(|| args.bucket.parse().ok())
         .filter(|d: &jiff::SignedDuration| d.as_secs() >= 1)
         .with_context(|| {
             format!(

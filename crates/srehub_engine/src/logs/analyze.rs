@@ -49,12 +49,7 @@ pub fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<AnalyzeOutco
             .template_by_id(id)
             .map(|t| (t.id().to_string(), t.text()))
     });
-    let mut offsets = Vec::with_capacity(streams.len());
-    let mut at = 0u64;
-    for s in &streams {
-        offsets.push((s.name.clone(), at));
-        at += s.stats.lines;
-    }
+    let offsets: Vec<(String, u64)> = streams.iter().map(|s| (s.name.clone(), s.offset)).collect();
     let lines: u64 = streams.iter().map(|s| s.stats.lines).sum();
     let unparsed: u64 = streams.iter().map(|s| s.stats.unparsed).sum();
     let input = LogsInput {

@@ -21,6 +21,8 @@ pub const DEFAULT_MAX_LINE: usize = 16 << 20;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StreamSummary {
     pub name: String,
+    /// Global line numbers of this stream are `offset + its own line number`.
+    pub offset: u64,
     #[serde(flatten)]
     pub stats: ParseStats,
     /// Lines cut at the maximum line length.
@@ -63,7 +65,7 @@ pub fn for_each_record(
                     for rec in batch.drain(..) {
                         let global = offset + rec.line;
                         if on_record(global, rec).is_break() {
-                            summaries.push(summary(input, &parser, &lines, None));
+                            summaries.push(summary(input, offset, &parser, &lines, None));
                             break 'inputs;
                         }
                     }
@@ -77,20 +79,22 @@ pub fn for_each_record(
                 break;
             }
         }
+        summaries.push(summary(input, offset, &parser, &lines, error));
         offset += lines.line_no;
-        summaries.push(summary(input, &parser, &lines, error));
     }
     Ok(summaries)
 }
 
 fn summary(
     input: &Input,
+    offset: u64,
     parser: &Parser,
     lines: &input::LineReader,
     error: Option<String>,
 ) -> StreamSummary {
     StreamSummary {
         name: input.name(),
+        offset,
         stats: parser.stats().clone(),
         cut_lines: lines.truncated,
         error,

@@ -671,3 +671,16 @@ fn analyze_finds_the_burst_the_drop_the_new_error_and_the_failing_trace() {
     assert_eq!(burst["location"]["file"], f);
     assert_eq!(burst["resource"]["kind"], "LogTemplate");
 }
+
+#[test]
+fn analyze_findings_point_at_the_line_of_their_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.log", b"ok one\nok two\nok three\n");
+    let b = write(dir.path(), "b.log", b"fine\nERROR disk full on sda\n");
+    let out = run_ok(dir.path(), &["logs", "analyze", &a, &b, "-o", "json"]);
+    let v = json(&out.stdout);
+    let f = &v["findings"][0];
+    assert_eq!(f["check"], "LOG001");
+    assert_eq!(f["location"]["file"], b.as_str());
+    assert_eq!(f["location"]["line"], 2);
+}

@@ -62,11 +62,8 @@ pub struct Cluster {
     /// Stable id: `T` and 8 hex digits of a hash of the cluster's first template.
     pub id: String,
     pub tokens: Vec<String>,
+    /// Messages in the cluster, all its templates together.
     pub count: u64,
-    /// First and last input line (1-based, counted by the caller) that matched.
-    pub first_line: u64,
-    pub last_line: u64,
-    pub example: String,
     pub params: Vec<ParamStats>,
     /// Given by the user (`--seed-template`), not mined.
     #[serde(default)]
@@ -92,6 +89,21 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// First input line (1-based, counted by the caller) that matched, 0 when none has.
+    pub fn first_line(&self) -> u64 {
+        self.variants
+            .iter()
+            .map(|v| v.first_line)
+            .filter(|&l| l > 0)
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Last input line that matched, 0 when none has.
+    pub fn last_line(&self) -> u64 {
+        self.variants.iter().map(|v| v.last_line).max().unwrap_or(0)
+    }
+
     /// The template as text (tokens joined by one space).
     pub fn template(&self) -> String {
         self.tokens.join(" ")
@@ -175,17 +187,9 @@ impl Miner {
             .map(str::to_string)
             .collect();
         let node = self.leaf_for(&tokens);
-        let idx = self.insert(tokens, node, 0, template);
+        let idx = self.insert(tokens, node, 0);
         if let Some(c) = self.clusters[idx as usize].as_mut() {
             c.seeded = true;
-            c.count = 0;
-            c.first_line = 0;
-            c.last_line = 0;
-            for v in &mut c.variants {
-                v.count = 0;
-                v.first_line = 0;
-                v.last_line = 0;
-            }
         }
         idx
     }
@@ -213,7 +217,6 @@ impl Miner {
                 .all(|(&t, &m)| t == wild || t == m)
         {
             c.count += 1;
-            c.last_line = line;
             c.last_used = self.clock;
             self.scratch = recycle(masked);
             self.mask_scratch = ms;
@@ -235,7 +238,7 @@ impl Miner {
         let node = self.leaf_for(&masked);
         let (cluster, change) = match found.or_else(|| self.best_match(node, &masked)) {
             Some(idx) => {
-                let changed = self.absorb(idx, &masked, message, line);
+                let changed = self.absorb(idx, &masked, message);
                 (
                     idx,
                     if changed {
@@ -247,7 +250,7 @@ impl Miner {
             }
             None => {
                 let tokens: Vec<String> = masked.iter().map(|t| t.to_string()).collect();
-                let idx = self.insert(tokens, node, line, message);
+                let idx = self.insert(tokens, node, 1);
                 self.record_params(idx, message);
                 (idx, Change::Created)
             }
@@ -514,16 +517,13 @@ impl Miner {
         best.map(|(_, _, i)| i)
     }
 
-    fn insert(&mut self, tokens: Vec<String>, node: u32, line: u64, example: &str) -> u32 {
+    fn insert(&mut self, tokens: Vec<String>, node: u32, count: u64) -> u32 {
         let template = tokens.join(" ");
         let id = fresh_id(&template, |id| self.ids.contains_key(id));
         let mut cluster = Cluster {
             id: id.clone(),
             tokens,
-            count: 1,
-            first_line: line,
-            last_line: line,
-            example: example.to_string(),
+            count,
             params: Vec::new(),
             seeded: false,
             enum_positions: Vec::new(),
@@ -553,7 +553,7 @@ impl Miner {
     }
 
     /// Adds a message to a cluster; returns whether the template changed.
-    fn absorb(&mut self, idx: u32, masked: &[&str], message: &str, line: u64) -> bool {
+    fn absorb(&mut self, idx: u32, masked: &[&str], message: &str) -> bool {
         let clock = self.clock;
         let enum_on = self.opts.enum_values > 1;
         let Some(c) = self.clusters[idx as usize].as_mut() else {
@@ -615,12 +615,7 @@ impl Miner {
         if !not_enum.is_empty() {
             retire_positions(c, &not_enum);
         }
-        if c.seeded && c.count == 0 {
-            c.first_line = line;
-            c.example = message.to_string();
-        }
         c.count += 1;
-        c.last_line = line;
         c.last_used = clock;
         self.record_params(idx, message);
         changed

@@ -19,7 +19,7 @@ fn messages_of_one_template_share_a_cluster_and_the_template_generalizes() {
     let cl = m.cluster(a.cluster).unwrap();
     assert_eq!(cl.template(), "Invalid user <*> from <*>");
     assert_eq!(cl.count, 5);
-    assert_eq!((cl.first_line, cl.last_line), (1, 5));
+    assert_eq!((cl.first_line(), cl.last_line()), (1, 5));
     let user = cl.params.iter().find(|p| p.position == 2).unwrap();
     assert_eq!(user.values.len(), 5);
     // Five distinct user names: one template, every earlier message in it.

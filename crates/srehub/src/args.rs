@@ -353,8 +353,12 @@ pub struct LogsParseArgs {
     #[arg(long, value_enum, default_value = "json")]
     pub output: RecordOutput,
     /// Print only the number of matching records (like `grep -c`).
-    #[arg(long, short = 'c')]
+    #[arg(long, short = 'c', conflicts_with = "follow")]
     pub count: bool,
+    /// Keep reading files as they grow, like `tail -F` (rotation and truncation handled), all inputs
+    /// at once, until Ctrl-C; records are written as they arrive.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -402,6 +406,29 @@ pub struct LogsTemplatesArgs {
     /// OpenMetrics counts.
     #[arg(short, long, value_enum)]
     pub output: Option<TemplatesOutput>,
+    /// Keep reading files as they grow, like `tail -F`, until Ctrl-C (or `q` in the live view), then
+    /// print the templates. On a terminal a live view shows templates with their rates.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// No live view with --follow (also off when stdout is not a terminal).
+    #[arg(long, requires = "follow")]
+    pub no_tui: bool,
+    /// Push each record to Loki (base URL or the full `/loki/api/v1/push` URL) as a JSON line, with
+    /// its template id, level and trace id as structured metadata. Auth from SREHUB_LOKI_TOKEN
+    /// (bearer) or SREHUB_LOKI_USER and SREHUB_LOKI_PASSWORD (basic).
+    #[arg(long, value_name = "URL")]
+    pub push_loki: Option<String>,
+    /// A label of every pushed stream (`KEY=VALUE`, repeatable; default `job=srehub`); `source` (the
+    /// input's name) is always added.
+    #[arg(long = "loki-label", value_name = "KEY=VALUE", requires = "push_loki")]
+    pub loki_labels: Vec<String>,
+    /// Tenant for a multi-tenant Loki (`X-Scope-OrgID`).
+    #[arg(long, value_name = "TENANT", requires = "push_loki")]
+    pub loki_tenant: Option<String>,
+    /// Retries of a failed push (exponential backoff from 0.5 s to 10 s, honouring Retry-After)
+    /// before its batch is counted as lost.
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "push_loki")]
+    pub loki_retries: u32,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

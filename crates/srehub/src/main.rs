@@ -6,6 +6,7 @@ mod context;
 mod logging;
 mod metrics_server;
 mod output;
+mod tui;
 
 use std::process::ExitCode;
 

@@ -670,6 +670,36 @@ fn analyze_finds_the_burst_the_drop_the_new_error_and_the_failing_trace() {
         .unwrap();
     assert_eq!(burst["location"]["file"], f);
     assert_eq!(burst["resource"]["kind"], "LogTemplate");
+    // The timeline: records per minute stacked by level, in JSON and drawn in the HTML report.
+    let chart = &v["charts"][0];
+    assert_eq!(chart["id"], "timeline");
+    assert_eq!(chart["x"].as_array().unwrap().len(), 30);
+    assert_eq!(chart["x"][15], "2024-05-01 10:15");
+    let series = |name: &str| -> Vec<f64> {
+        chart["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    assert_eq!(series("warn")[15], 80.0);
+    assert_eq!(series("warn")[14], 2.0);
+    assert_eq!(series("error").iter().sum::<f64>(), 9.0);
+    assert_eq!(series("other")[19], 30.0);
+    assert_eq!(series("other")[20], 0.0);
+    let html = srehub_in(dir.path())
+        .args(["logs", "analyze", &f, "-o", "html"])
+        .output()
+        .unwrap();
+    let html = String::from_utf8(html.stdout).unwrap();
+    assert!(html.contains(r#"<section class="chart-box" id="chart-timeline">"#));
+    assert!(html.contains("<title>2024-05-01 10:15: 160, warn 80, info 50, other 30</title>"));
 }
 
 #[test]

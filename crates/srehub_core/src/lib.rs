@@ -19,7 +19,7 @@ pub use check::{Check, CheckMeta, Findings, HasMeta, Selection, SelectionError, 
 pub use error::Error;
 pub use exit::ExitCode;
 pub use finding::{Category, Finding, Location, Resource, Severity};
-pub use report::{Note, NoteLevel, REPORT_SCHEMA, Report, Summary};
+pub use report::{Chart, ChartKind, Note, NoteLevel, REPORT_SCHEMA, Report, Series, Summary};
 
 /// Re-exported so that `declare_check!` works in crates that do not depend on `jiff` directly.
 #[doc(hidden)]

@@ -47,6 +47,39 @@ pub struct Note {
     pub message: String,
 }
 
+/// A chart of series over a shared x axis, attached to a report: the HTML page draws it, JSON and YAML
+/// carry its data (an optional, additive part of `srehub.report/v1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chart {
+    /// Stable id (`timeline`).
+    pub id: String,
+    pub title: String,
+    pub kind: ChartKind,
+    /// What the x axis counts (`time (UTC)`, `input line`).
+    pub x_label: String,
+    /// What a value is (`records per 60 s`).
+    pub y_label: String,
+    /// One label per x position (bucket starts).
+    pub x: Vec<String>,
+    /// Each series has one value per x position.
+    pub series: Vec<Series>,
+}
+
+/// How a chart is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    /// One bar per x position, the series stacked (a histogram over time).
+    StackedBars,
+}
+
+/// One named series of a chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
 /// A tool's result: findings plus summary. Renderers turn it into every output format; its JSON form is
 /// the `srehub.report/v1` contract documented in docs/report-format.md.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,6 +96,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// Charts of the analyzed data (the log timeline), when the tool has any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charts: Vec<Chart>,
     /// The checks that ran, for renderers that list rules (SARIF) or one test per check (JUnit).
     #[serde(skip)]
     pub checks: Vec<&'static CheckMeta>,
@@ -85,6 +121,7 @@ impl Report {
             summary: Summary::default(),
             findings,
             notes: Vec::new(),
+            charts: Vec::new(),
             checks,
         };
         r.recount();

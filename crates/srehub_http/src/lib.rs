@@ -256,14 +256,10 @@ impl Client {
     /// Sends `req` with retries, within the breaker and the concurrency cap. A 2xx answer is `Ok`; any
     /// other status ends as [`HttpError::Status`] (after retries when it is retryable).
     pub async fn send(&self, req: Request) -> Result<HttpResponse, HttpError> {
-        let _permit = self
-            .limit
-            .acquire()
-            .await
-            .map_err(|_| HttpError::Config {
-                name: self.name.to_string(),
-                reason: "client closed".into(),
-            })?;
+        let _permit = self.limit.acquire().await.map_err(|_| HttpError::Config {
+            name: self.name.to_string(),
+            reason: "client closed".into(),
+        })?;
         let started = Instant::now();
         if let Err(retry_after) = self.breaker.allow(started) {
             return Err(HttpError::BreakerOpen {
@@ -294,7 +290,8 @@ impl Client {
                     }
                     Err((e, _)) => {
                         // A 4xx other than 408/429 means the downstream answered: it is up.
-                        self.breaker.record(!e.counts_against_breaker(), Instant::now());
+                        self.breaker
+                            .record(!e.counts_against_breaker(), Instant::now());
                         Err(e)
                     }
                 };
@@ -316,10 +313,8 @@ impl Client {
     async fn attempt(
         &self,
         req: &Request,
-    ) -> Result<
-        (StatusCode, reqwest::header::HeaderMap, Vec<u8>),
-        (HttpError, Option<Duration>),
-    > {
+    ) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>), (HttpError, Option<Duration>)>
+    {
         let url = req.url.to_string();
         let mut b = self.http.request(req.method.clone(), req.url.clone());
         match &self.opts.auth {

@@ -124,10 +124,13 @@ async fn joins_paths_decodes_json_and_retries_overloaded_servers() {
 #[tokio::test]
 async fn client_errors_are_not_retried_and_do_not_open_the_breaker() {
     let (base, c) = server().await;
-    let client = Client::new("test", HttpOptions {
-        breaker_failures: 2,
-        ..opts()
-    })
+    let client = Client::new(
+        "test",
+        HttpOptions {
+            breaker_failures: 2,
+            ..opts()
+        },
+    )
     .unwrap();
     for _ in 0..5 {
         let e = client
@@ -145,11 +148,14 @@ async fn client_errors_are_not_retried_and_do_not_open_the_breaker() {
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(401));
-    let authed = Client::new("test", HttpOptions {
-        auth: Auth::Bearer("s3cret".into()),
-        headers: vec![("X-Scope-OrgID".into(), "team-a".into())],
-        ..opts()
-    })
+    let authed = Client::new(
+        "test",
+        HttpOptions {
+            auth: Auth::Bearer("s3cret".into()),
+            headers: vec![("X-Scope-OrgID".into(), "team-a".into())],
+            ..opts()
+        },
+    )
     .unwrap();
     assert!(format!("{:?}", authed.options().auth).contains("***"));
     authed
@@ -161,12 +167,15 @@ async fn client_errors_are_not_retried_and_do_not_open_the_breaker() {
 #[tokio::test]
 async fn a_failing_downstream_opens_the_breaker() {
     let (base, c) = server().await;
-    let client = Client::new("prom", HttpOptions {
-        retries: 1,
-        breaker_failures: 2,
-        breaker_open_for: Duration::from_secs(60),
-        ..opts()
-    })
+    let client = Client::new(
+        "prom",
+        HttpOptions {
+            retries: 1,
+            breaker_failures: 2,
+            breaker_open_for: Duration::from_secs(60),
+            ..opts()
+        },
+    )
     .unwrap();
     let url = client.url(&base, "down", &[]).unwrap();
     for _ in 0..2 {
@@ -177,7 +186,10 @@ async fn a_failing_downstream_opens_the_breaker() {
     assert_eq!(c.down.load(Ordering::SeqCst), 4);
     let e = client.send(Request::get(url)).await.unwrap_err();
     assert_eq!(e.kind(), "breaker_open");
-    assert!(e.to_string().starts_with("prom: circuit breaker open"), "{e}");
+    assert!(
+        e.to_string().starts_with("prom: circuit breaker open"),
+        "{e}"
+    );
     assert_eq!(c.down.load(Ordering::SeqCst), 4);
     assert_eq!(client.breaker_state(), BreakerState::Open);
 }
@@ -185,11 +197,14 @@ async fn a_failing_downstream_opens_the_breaker() {
 #[tokio::test]
 async fn timeouts_and_refused_connections_are_named() {
     let (base, _) = server().await;
-    let client = Client::new("slowpoke", HttpOptions {
-        timeout: Duration::from_millis(150),
-        retries: 1,
-        ..opts()
-    })
+    let client = Client::new(
+        "slowpoke",
+        HttpOptions {
+            timeout: Duration::from_millis(150),
+            retries: 1,
+            ..opts()
+        },
+    )
     .unwrap();
     let t = std::time::Instant::now();
     let e = client
@@ -205,7 +220,9 @@ async fn timeouts_and_refused_connections_are_named() {
     };
     let e = client
         .send(Request::get(
-            client.url(&format!("http://127.0.0.1:{port}"), "x", &[]).unwrap(),
+            client
+                .url(&format!("http://127.0.0.1:{port}"), "x", &[])
+                .unwrap(),
         ))
         .await
         .unwrap_err();
@@ -214,10 +231,13 @@ async fn timeouts_and_refused_connections_are_named() {
 
     let e = client.url("ftp://example", "x", &[]).unwrap_err();
     assert_eq!(e.kind(), "bad_url");
-    let e = Client::new("x", HttpOptions {
-        ca_pem: Some(b"not a pem".to_vec()),
-        ..opts()
-    })
+    let e = Client::new(
+        "x",
+        HttpOptions {
+            ca_pem: Some(b"not a pem".to_vec()),
+            ..opts()
+        },
+    )
     .unwrap_err();
     assert!(e.to_string().contains("no PEM certificate"), "{e}");
 }

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod fake_kube;
+pub mod fake_loki;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -82,33 +82,47 @@ fn parse(args: &crate::args::LogsParseArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::Clean);
     }
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let out = std::cell::RefCell::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()));
     let mut failure: Option<std::io::Error> = None;
     let mut matched = 0u64;
-    let streams = logs::for_each_record(&inputs, &format, args.input.max_line, |_, rec| {
-        let in_time = match rec.timestamp {
-            Some(ts) => since.is_none_or(|s| ts >= s) && until.is_none_or(|u| ts < u),
-            None => since.is_none() && until.is_none(),
-        };
-        if !in_time || !filters.iter().all(|f| f.matches(&rec)) {
-            return std::ops::ControlFlow::Continue(());
-        }
-        matched += 1;
-        if args.count {
-            return std::ops::ControlFlow::Continue(());
-        }
-        let written = match args.output {
-            RecordOutput::Json => render::write_record_json(&mut out, &rec),
-            RecordOutput::Logfmt => render::write_record_logfmt(&mut out, &rec),
-        };
-        match written {
-            Ok(()) => std::ops::ControlFlow::Continue(()),
-            Err(e) => {
-                failure = Some(e);
-                std::ops::ControlFlow::Break(())
+    let follow = args.follow.then(follow_options);
+    let streams = logs::read_records(
+        &inputs,
+        &format,
+        args.input.max_line,
+        follow.as_ref(),
+        |_, _, rec| {
+            let in_time = match rec.timestamp {
+                Some(ts) => since.is_none_or(|s| ts >= s) && until.is_none_or(|u| ts < u),
+                None => since.is_none() && until.is_none(),
+            };
+            if !in_time || !filters.iter().all(|f| f.matches(&rec)) {
+                return std::ops::ControlFlow::Continue(());
             }
-        }
-    })?;
+            matched += 1;
+            if args.count {
+                return std::ops::ControlFlow::Continue(());
+            }
+            let mut out = out.borrow_mut();
+            let written = match args.output {
+                RecordOutput::Json => render::write_record_json(&mut *out, &rec),
+                RecordOutput::Logfmt => render::write_record_logfmt(&mut *out, &rec),
+            };
+            match written {
+                Ok(()) => std::ops::ControlFlow::Continue(()),
+                Err(e) => {
+                    failure = Some(e);
+                    std::ops::ControlFlow::Break(())
+                }
+            }
+        },
+        // Following: what matched so far is written out at every tick.
+        || match out.borrow_mut().flush() {
+            Ok(()) => std::ops::ControlFlow::Continue(()),
+            Err(_) => std::ops::ControlFlow::Break(()),
+        },
+    )?;
+    let mut out = out.into_inner();
     if let Some(e) = failure {
         return Err(e.into());
     }
@@ -164,6 +178,7 @@ fn templates(args: &crate::args::LogsTemplatesArgs) -> anyhow::Result<ExitCode> 
         state: args.state.clone(),
         seeds: args.seed_templates.clone(),
         max_line: args.input.max_line,
+        follow: args.follow.then(follow_options),
     };
     let is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let output = args.output.unwrap_or(if is_terminal {
@@ -182,20 +197,73 @@ fn templates(args: &crate::args::LogsTemplatesArgs) -> anyhow::Result<ExitCode> 
     if csv {
         writeln!(out, "LineId,EventId,EventTemplate")?;
     }
-    let outcome = logs::templates(&req, |line, miner, r| {
-        if !csv || failure.is_some() {
-            return;
+    let pusher = match &args.push_loki {
+        Some(url) => Some(logs::loki::LokiPusher::start(loki_options(url, args)?)?),
+        None => None,
+    };
+    let sources: Vec<std::sync::Arc<str>> = req.inputs.iter().map(|i| i.name().into()).collect();
+    let mut view = (args.follow && !args.no_tui && is_terminal)
+        .then(|| crate::tui::TemplatesView::start(title(&req.inputs)));
+    let mut view_error = None;
+    let outcome = logs::templates(
+        &req,
+        |line, stream, rec, miner, r| {
+            if failure.is_some() {
+                return;
+            }
+            let id = miner
+                .resolve(r.cluster, r.variant)
+                .map_or(0, |t| id_num(t.id()));
+            if let Some(p) = &pusher
+                && let Err(e) = p.push(loki_entry(&sources[stream], rec, id))
+            {
+                failure = Some(std::io::Error::other(e.to_string()));
+            }
+            if !csv {
+                return;
+            }
+            pending.push((line, id));
+            if pending.len() >= FLUSH
+                && let Err(e) = flush_csv(&mut out, miner, &mut pending)
+            {
+                failure = Some(e);
+            }
+        },
+        |miner, records| match view.as_mut().map(|v| v.tick(miner, records)) {
+            None | Some(Ok(std::ops::ControlFlow::Continue(()))) => {
+                std::ops::ControlFlow::Continue(())
+            }
+            Some(Ok(std::ops::ControlFlow::Break(()))) => std::ops::ControlFlow::Break(()),
+            Some(Err(e)) => {
+                view_error = Some(e);
+                std::ops::ControlFlow::Break(())
+            }
+        },
+    );
+    if let Some(v) = view {
+        v.end();
+    }
+    let outcome = outcome?;
+    if let Some(e) = view_error {
+        return Err(anyhow::Error::new(e).context("the live view failed"));
+    }
+    let mut exit = ExitCode::Clean;
+    if let Some(p) = pusher {
+        let stats = p.finish();
+        eprintln!(
+            "pushed {} records to Loki in {} batches",
+            stats.entries_sent, stats.batches_sent
+        );
+        if stats.entries_lost > 0 {
+            eprintln!(
+                "error: {} records in {} batches could not be pushed to Loki: {}",
+                stats.entries_lost,
+                stats.batches_lost,
+                stats.last_error.as_deref().unwrap_or("unknown error")
+            );
+            exit = ExitCode::Unreachable;
         }
-        let id = miner
-            .resolve(r.cluster, r.variant)
-            .map_or(0, |t| id_num(t.id()));
-        pending.push((line, id));
-        if pending.len() >= FLUSH
-            && let Err(e) = flush_csv(&mut out, miner, &mut pending)
-        {
-            failure = Some(e);
-        }
-    })?;
+    }
     if let Some(e) = failure {
         return Err(e.into());
     }
@@ -227,7 +295,92 @@ fn templates(args: &crate::args::LogsTemplatesArgs) -> anyhow::Result<ExitCode> 
     }
     out.flush()?;
     report_streams(&outcome.streams);
-    Ok(ExitCode::Clean)
+    Ok(exit)
+}
+
+/// `--follow`: stop on Ctrl-C; tick often enough for a smooth view and prompt output.
+fn follow_options() -> logs::follow::FollowOptions {
+    logs::follow::FollowOptions {
+        stop: crate::tui::stop_flag(),
+        tick: std::time::Duration::from_millis(250),
+    }
+}
+
+fn title(inputs: &[logs::Input]) -> String {
+    match inputs {
+        [one] => one.name(),
+        more => format!("{} inputs", more.len()),
+    }
+}
+
+fn loki_options(
+    url: &str,
+    args: &crate::args::LogsTemplatesArgs,
+) -> anyhow::Result<logs::loki::LokiOptions> {
+    let mut o = logs::loki::LokiOptions::new(url);
+    if !args.loki_labels.is_empty() {
+        o.labels.clear();
+    }
+    for l in &args.loki_labels {
+        let (k, v) = l
+            .split_once('=')
+            .filter(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .with_context(|| format!("--loki-label `{l}`: expected KEY=VALUE with a label name of letters, digits and _"))?;
+        o.labels.push((k.to_string(), v.to_string()));
+    }
+    o.tenant = args.loki_tenant.clone();
+    o.http.retries = args.loki_retries;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    o.http.auth = match (env("SREHUB_LOKI_TOKEN"), env("SREHUB_LOKI_USER")) {
+        (Some(token), _) => srehub_http::Auth::Bearer(token),
+        (None, Some(user)) => srehub_http::Auth::Basic {
+            user,
+            password: env("SREHUB_LOKI_PASSWORD").unwrap_or_default(),
+        },
+        (None, None) => srehub_http::Auth::None,
+    };
+    Ok(o)
+}
+
+/// A record as Loki gets it: the `logs parse` JSON line, its time (now when the line has none), and
+/// template id, level and trace id as structured metadata.
+fn loki_entry(
+    source: &std::sync::Arc<str>,
+    rec: &srehub_logs::Record,
+    template: u32,
+) -> logs::loki::LokiEntry {
+    let mut line = Vec::with_capacity(rec.message.len() + 64);
+    let _ = render::write_record_json(&mut line, rec);
+    if line.last() == Some(&b'\n') {
+        line.pop();
+    }
+    let mut metadata = vec![("template_id", format!("T{template:08x}"))];
+    if let Some(l) = rec.level {
+        metadata.push(("level", l.as_str().to_string()));
+    }
+    if let Some((k, v)) = rec.fields.iter().find(|(k, _)| {
+        matches!(
+            k.as_str(),
+            "trace_id" | "traceId" | "trace.id" | "dd.trace_id" | "traceparent"
+        )
+    }) {
+        let v = v.to_text();
+        // W3C traceparent: version-traceid-spanid-flags.
+        let id = match k.as_str() {
+            "traceparent" => v.split('-').nth(1).unwrap_or(&v).to_string(),
+            _ => v,
+        };
+        metadata.push(("trace_id", id));
+    }
+    logs::loki::LokiEntry {
+        source: source.clone(),
+        ts_ns: rec
+            .timestamp
+            .unwrap_or_else(jiff::Timestamp::now)
+            .as_nanosecond(),
+        line: String::from_utf8_lossy(&line).into_owned(),
+        metadata,
+    }
 }
 
 fn flush_csv(

@@ -230,11 +230,10 @@ impl Scan<'_, '_> {
             attr.expr.walk(&mut |e| {
                 if let Expr::Object(items) = e {
                     for item in items {
-                        if let Expr::String(key) = &item.key {
-                            if is_secret_name(key) {
+                        if let Expr::String(key) = &item.key
+                            && is_secret_name(key) {
                                 keyed.push((key.as_str(), &item.value));
                             }
-                        }
                     }
                 }
             });

@@ -115,8 +115,8 @@ impl Check<TfInput<'_>> for StorageBucketPublic {
                     }
                 }
                 "azurerm_storage_container" => {
-                    if let Some(t) = input.string(res, "container_access_type") {
-                        if t == "blob" || t == "container" {
+                    if let Some(t) = input.string(res, "container_access_type")
+                        && (t == "blob" || t == "container") {
                             out.push(
                                 input
                                     .at(
@@ -128,7 +128,6 @@ impl Check<TfInput<'_>> for StorageBucketPublic {
                                     .hint("Use `container_access_type = \"private\"`"),
                             );
                         }
-                    }
                 }
                 "azurerm_storage_account" => {
                     for name in [

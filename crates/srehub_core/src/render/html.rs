@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::{RenderOptions, place};
-use crate::{Report, Severity};
+use crate::{Chart, ChartKind, Report, Severity};
 
 /// Escapes text for HTML element content and attribute values.
 fn esc(s: &str) -> String {
@@ -98,6 +98,135 @@ fn bars(r: &Report) -> String {
     html
 }
 
+/// Colour of a chart series: levels by meaning, anything else from a palette.
+fn series_colour(name: &str, i: usize) -> &'static str {
+    const PALETTE: [&str; 6] = [
+        "#1e6fd9", "#7b61c9", "#2e9d6a", "#d9731e", "#c23b7a", "#5b6b7a",
+    ];
+    match name {
+        "error" | "fatal" | "critical" => "#c62828",
+        "warn" | "warning" => "#ef8f00",
+        "info" => "#1e6fd9",
+        "debug" | "trace" | "other" => "#9aa5b1",
+        _ => PALETTE[i % PALETTE.len()],
+    }
+}
+
+/// A stacked-bar chart (one bar per x position) as inline SVG, with a legend and a tooltip per bar.
+fn stacked_bars(c: &Chart) -> String {
+    const W: f64 = 1000.0;
+    const H: f64 = 200.0;
+    const LEFT: f64 = 48.0;
+    const BOTTOM: f64 = 22.0;
+    let n = c.x.len();
+    let totals: Vec<f64> = (0..n)
+        .map(|i| c.series.iter().filter_map(|s| s.values.get(i)).sum())
+        .collect();
+    let max = totals.iter().copied().fold(0.0f64, f64::max).max(1.0);
+    let mut svg = String::with_capacity(256 + n * c.series.len() * 120);
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="none" role="img" aria-label="{title}">"#,
+        w = W + LEFT,
+        h = H + BOTTOM,
+        title = esc(&c.title)
+    );
+    // Y axis: the maximum and half of it.
+    for (frac, label) in [(1.0, max), (0.5, max / 2.0)] {
+        let y = H - frac * (H - 8.0);
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#e3e6ea"/><text x="{tx}" y="{ty:.1}" class="axis" text-anchor="end">{label}</text>"##,
+            x2 = W + LEFT,
+            tx = LEFT - 4.0,
+            ty = y + 4.0,
+            label = compact(label)
+        );
+    }
+    let bw = W / n.max(1) as f64;
+    for (i, (label, total)) in c.x.iter().zip(&totals).enumerate() {
+        let x = LEFT + i as f64 * bw;
+        let mut y = H;
+        let mut tip = format!("{label}: {}", compact(*total));
+        for s in &c.series {
+            let v = s.values.get(i).copied().unwrap_or(0.0);
+            if v > 0.0 {
+                let _ = write!(tip, ", {} {}", s.name, compact(v));
+            }
+        }
+        let _ = write!(svg, "<g><title>{}</title>", esc(&tip));
+        for (k, s) in c.series.iter().enumerate() {
+            let v = s.values.get(i).copied().unwrap_or(0.0);
+            if v <= 0.0 {
+                continue;
+            }
+            let bh = v / max * (H - 8.0);
+            y -= bh;
+            let _ = write!(
+                svg,
+                r#"<rect x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{bh:.2}" fill="{}"/>"#,
+                series_colour(&s.name, k),
+                w = (bw * 0.9).max(0.5),
+            );
+        }
+        svg.push_str("</g>");
+    }
+    // X axis: first, middle and last labels.
+    let picks: &[usize] = match n {
+        0 => &[],
+        1 => &[0],
+        _ => &[0, n / 2, n - 1],
+    };
+    for &i in picks {
+        let anchor = if i == 0 {
+            "start"
+        } else if i == n - 1 {
+            "end"
+        } else {
+            "middle"
+        };
+        let x = LEFT + i as f64 * bw + if i == n - 1 { bw } else { 0.0 };
+        let _ = write!(
+            svg,
+            r#"<text x="{x:.1}" y="{y}" class="axis" text-anchor="{anchor}">{}</text>"#,
+            esc(&c.x[i]),
+            y = H + 16.0
+        );
+    }
+    svg.push_str("</svg>");
+    let mut html = format!(
+        r#"<section class="chart-box" id="chart-{}"><h2>{}</h2><div class="legend">"#,
+        esc(&c.id),
+        esc(&c.title)
+    );
+    for (k, s) in c.series.iter().enumerate() {
+        let _ = write!(
+            html,
+            r#"<span><i style="background:{}"></i>{}</span>"#,
+            series_colour(&s.name, k),
+            esc(&s.name)
+        );
+    }
+    let _ = write!(
+        html,
+        r#"<span class="axis-note">{} over {}</span></div>{svg}</section>"#,
+        esc(&c.y_label),
+        esc(&c.x_label)
+    );
+    html
+}
+
+/// 1234 → 1234, 12345 → 12.3k, 2.5 → 2.5.
+fn compact(v: f64) -> String {
+    if v >= 10_000.0 {
+        format!("{:.1}k", v / 1000.0)
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 const CSS: &str = r#"
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1c1f23}
 header{background:#1c2733;color:#fff;padding:18px 32px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:#b8c4d0}
@@ -115,6 +244,9 @@ td.code{font-family:ui-monospace,monospace;white-space:nowrap}.sev{font-weight:6
 .sev.critical{color:#c62828}.sev.warning{color:#b36b00}.sev.info{color:#1e6fd9}.hint{color:#555;font-size:13px;margin-top:4px}
 .notes{margin-top:20px;background:#fffbe6;border:1px solid #f0e0a0;border-radius:6px;padding:10px 16px}
 footer{color:#777;font-size:12px;padding:16px 32px}
+.chart-box{margin-top:20px;background:#fff;border-radius:8px;padding:16px 20px;box-shadow:0 1px 3px #0002}.chart-box h2{font-size:16px;margin:0 0 8px}
+.chart{height:220px}.chart .axis{font-size:11px;fill:#666}.legend{display:flex;gap:14px;flex-wrap:wrap;font-size:12px;margin-bottom:6px}
+.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}.axis-note{color:#777}
 "#;
 
 pub(super) fn render(r: &Report, opts: &RenderOptions, out: &mut dyn Write) -> std::io::Result<()> {
@@ -161,6 +293,12 @@ pub(super) fn render(r: &Report, opts: &RenderOptions, out: &mut dyn Write) -> s
     h.push_str("</div>");
     h.push_str(&bars(r));
     h.push_str("</section>\n");
+    for c in &r.charts {
+        match c.kind {
+            ChartKind::StackedBars => h.push_str(&stacked_bars(c)),
+        }
+        h.push('\n');
+    }
     if r.findings.is_empty() {
         h.push_str(r#"<p id="findings">No findings.</p>"#);
     } else {

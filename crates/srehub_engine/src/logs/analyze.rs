@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use srehub_checks::logs::{CHECKS, LogsInput, LogsSettings};
 use srehub_config::Settings;
-use srehub_core::{NoteLevel, Report, run_checks};
+use srehub_core::{Chart, ChartKind, NoteLevel, Report, Series, run_checks};
 use srehub_logs::drain::{Miner, MinerOptions};
 use srehub_logs::formats::FormatChoice;
 use srehub_logs::summary::{Collector, CollectorOptions, LogSummary};
@@ -36,7 +36,7 @@ pub fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<AnalyzeOutco
     selection.validate(srehub_checks::all_checks())?;
     let mut miner = Miner::new(req.miner.clone());
     let mut collector = Collector::new(req.collector.clone());
-    let streams = for_each_record(&req.inputs, &req.format, req.max_line, |line, rec| {
+    let streams = for_each_record(&req.inputs, &req.format, req.max_line, |line, _, rec| {
         let a = miner.add(line, &rec.message);
         if let Some(t) = miner.resolve(a.cluster, a.variant) {
             collector.add(line, &rec, t.id(), || t.text());
@@ -96,9 +96,83 @@ pub fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<AnalyzeOutco
             ),
         );
     }
+    report.charts.push(timeline_chart(&summary));
     Ok(AnalyzeOutcome {
         report,
         summary,
         streams,
     })
+}
+
+/// Records per bucket stacked by level (the HTML report's timeline). A template's bucket counts are
+/// split among levels in the proportions of its records (exact for the usual single-level template).
+pub fn timeline_chart(summary: &LogSummary) -> Chart {
+    use srehub_logs::Level;
+    const GROUPS: [(&str, &[Level]); 4] = [
+        ("error", &[Level::Error, Level::Fatal]),
+        ("warn", &[Level::Warn]),
+        ("info", &[Level::Info, Level::Notice]),
+        ("other", &[Level::Trace, Level::Debug]),
+    ];
+    let n = summary.buckets;
+    let mut values = vec![vec![0.0f64; n]; GROUPS.len()];
+    for t in &summary.templates {
+        let total = t.count.max(1) as f64;
+        for (g, (name, levels)) in GROUPS.iter().enumerate() {
+            let mut in_group: u64 = levels.iter().map(|l| t.levels[*l as usize]).sum();
+            if *name == "other" {
+                in_group += t.no_level;
+            }
+            if in_group == 0 {
+                continue;
+            }
+            let share = in_group as f64 / total;
+            for (i, &c) in t.buckets.iter().enumerate().take(n) {
+                values[g][i] += f64::from(c) * share;
+            }
+        }
+    }
+    let series = GROUPS
+        .iter()
+        .zip(values)
+        .filter(|(_, v)| v.iter().any(|&x| x >= 0.5))
+        .map(|((name, _), v)| Series {
+            name: (*name).to_string(),
+            values: v.into_iter().map(f64::round).collect(),
+        })
+        .collect();
+    let w = summary.bucket_width;
+    let x = (0..n as i64)
+        .map(|i| {
+            let start = summary.origin + i * w;
+            if !summary.time_based {
+                return format!("line {start}");
+            }
+            let fmt = if w % 60 == 0 {
+                "%Y-%m-%d %H:%M"
+            } else {
+                "%Y-%m-%d %H:%M:%S"
+            };
+            Timestamp::from_second(start)
+                .map(|t| t.strftime(fmt).to_string())
+                .unwrap_or_else(|_| start.to_string())
+        })
+        .collect();
+    Chart {
+        id: "timeline".into(),
+        title: "Records over time, by level".into(),
+        kind: ChartKind::StackedBars,
+        x_label: if summary.time_based {
+            "time (UTC)".into()
+        } else {
+            "input line (no timestamps)".into()
+        },
+        y_label: if summary.time_based {
+            format!("records per {w} s")
+        } else {
+            format!("records per {w} lines")
+        },
+        x,
+        series,
+    }
 }

@@ -113,6 +113,14 @@ pub fn open(input: &Input) -> Result<Box<dyn BufRead + Send>, Error> {
             File::open(p).map_err(|e| Error::Logs(format!("{}: cannot open: {e}", p.display())))?,
         ),
     };
+    open_reader(input, raw)
+}
+
+/// Buffers `raw`, decompressing it when it starts with the gzip magic bytes.
+pub(crate) fn open_reader(
+    input: &Input,
+    raw: Box<dyn Read + Send>,
+) -> Result<Box<dyn BufRead + Send>, Error> {
     let mut reader = BufReader::with_capacity(1 << 17, raw);
     let head = reader
         .fill_buf()

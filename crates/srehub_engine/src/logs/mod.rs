@@ -2,8 +2,10 @@
 //! `srehub_logs` crate), and hand the results to the caller's renderer.
 
 pub mod analyze;
+pub mod follow;
 pub mod grep;
 pub mod input;
+pub mod loki;
 
 use std::path::{Path, PathBuf};
 
@@ -32,18 +34,35 @@ pub struct StreamSummary {
     pub error: Option<String>,
 }
 
-/// Reads every input in order and calls `on_record` with each record and its 1-based line number
-/// counted across all inputs. Read errors end only the stream they happen in.
+/// Reads records: every input in order ([`for_each_record`]), or with `follow` all at once as they
+/// grow ([`follow::follow_records`], where `on_tick` runs at least every tick).
+pub fn read_records(
+    inputs: &[Input],
+    format: &FormatChoice,
+    max_line: usize,
+    follow: Option<&follow::FollowOptions>,
+    on_record: impl FnMut(u64, usize, Record) -> std::ops::ControlFlow<()>,
+    on_tick: impl FnMut() -> std::ops::ControlFlow<()>,
+) -> Result<Vec<StreamSummary>, Error> {
+    match follow {
+        Some(opts) => follow::follow_records(inputs, format, max_line, opts, on_record, on_tick),
+        None => for_each_record(inputs, format, max_line, on_record),
+    }
+}
+
+/// Reads every input in order and calls `on_record` with each record, its 1-based line number
+/// counted across all inputs and the index of its input. Read errors end only the stream they happen
+/// in.
 pub fn for_each_record(
     inputs: &[Input],
     format: &FormatChoice,
     max_line: usize,
-    mut on_record: impl FnMut(u64, Record) -> std::ops::ControlFlow<()>,
+    mut on_record: impl FnMut(u64, usize, Record) -> std::ops::ControlFlow<()>,
 ) -> Result<Vec<StreamSummary>, Error> {
     let mut summaries = Vec::with_capacity(inputs.len());
     let mut offset = 0u64;
     let mut batch = Vec::with_capacity(16);
-    'inputs: for input in inputs {
+    'inputs: for (stream, input) in inputs.iter().enumerate() {
         let reader = input::open(input)?;
         let mut lines = input::LineReader::new(reader, max_line);
         let mut parser = Parser::new(format.clone());
@@ -64,7 +83,7 @@ pub fn for_each_record(
                     parser.push_line(line_no, line, &mut batch);
                     for rec in batch.drain(..) {
                         let global = offset + rec.line;
-                        if on_record(global, rec).is_break() {
+                        if on_record(global, stream, rec).is_break() {
                             summaries.push(summary(input, offset, &parser, &lines, None));
                             break 'inputs;
                         }
@@ -75,7 +94,7 @@ pub fn for_each_record(
         parser.finish(&mut batch);
         for rec in batch.drain(..) {
             let global = offset + rec.line;
-            if on_record(global, rec).is_break() {
+            if on_record(global, stream, rec).is_break() {
                 break;
             }
         }
@@ -112,6 +131,8 @@ pub struct TemplatesRequest {
     /// User templates (`<*>` for variables) created before mining.
     pub seeds: Vec<String>,
     pub max_line: usize,
+    /// Follow the inputs as they grow (`--follow`) until stopped.
+    pub follow: Option<follow::FollowOptions>,
 }
 
 /// The result of a template-mining run.
@@ -122,11 +143,13 @@ pub struct TemplatesOutcome {
     pub streams: Vec<StreamSummary>,
 }
 
-/// Mines templates from every record's message; `on_assign` sees each record's global line number and
-/// where it went as it is assigned (for per-line output).
+/// Mines templates from every record's message; `on_assign` sees each record with its global line
+/// number and input index, and where it went, as it is assigned (for per-line output and pushing);
+/// when following, `on_tick` sees the miner and the record count at least every tick.
 pub fn templates(
     req: &TemplatesRequest,
-    mut on_assign: impl FnMut(u64, &Miner, Assigned),
+    mut on_assign: impl FnMut(u64, usize, &Record, &Miner, Assigned),
+    mut on_tick: impl FnMut(&Miner, u64) -> std::ops::ControlFlow<()>,
 ) -> Result<TemplatesOutcome, Error> {
     let mut miner = match &req.state {
         Some(path) if path.exists() => load_state(path, req.miner.clone())?,
@@ -137,13 +160,24 @@ pub fn templates(
             miner.seed(seed);
         }
     }
-    let mut records = 0u64;
-    let streams = for_each_record(&req.inputs, &req.format, req.max_line, |line, rec| {
-        records += 1;
-        let assigned = miner.add(line, &rec.message);
-        on_assign(line, &miner, assigned);
-        std::ops::ControlFlow::Continue(())
-    })?;
+    let records = std::cell::Cell::new(0u64);
+    let miner_cell = std::cell::RefCell::new(miner);
+    let streams = read_records(
+        &req.inputs,
+        &req.format,
+        req.max_line,
+        req.follow.as_ref(),
+        |line, stream, rec| {
+            records.set(records.get() + 1);
+            let mut miner = miner_cell.borrow_mut();
+            let assigned = miner.add(line, &rec.message);
+            on_assign(line, stream, &rec, &miner, assigned);
+            std::ops::ControlFlow::Continue(())
+        },
+        || on_tick(&miner_cell.borrow(), records.get()),
+    )?;
+    let miner = miner_cell.into_inner();
+    let records = records.get();
     if let Some(path) = &req.state {
         save_state(path, &miner)?;
     }

@@ -105,11 +105,10 @@ impl Expr {
     pub fn reference_roots(&self) -> Vec<&str> {
         let mut out = Vec::new();
         self.walk(&mut |e| {
-            if let Expr::Variable(name) = e {
-                if !out.contains(&name.as_str()) {
+            if let Expr::Variable(name) = e
+                && !out.contains(&name.as_str()) {
                     out.push(name.as_str());
                 }
-            }
         });
         out
     }

@@ -147,7 +147,7 @@ const IO_DEPS: &[&str] = &[
     "redis",
 ];
 /// Source crates (I/O → models).
-const SOURCES: &[&str] = &["srehub_kube"];
+const SOURCES: &[&str] = &["srehub_kube", "srehub_http"];
 
 /// Checks the layering rules of docs/architecture.md against `cargo metadata`; returns the violations.
 pub fn check_layering(root: &Path) -> anyhow::Result<Vec<String>> {

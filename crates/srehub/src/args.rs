@@ -72,6 +72,16 @@ pub enum Command {
   srehub logs parse app.log --where 'level>=warn' --where 'status>=500' --output logfmt"
     )]
     Logs(LogsCommand),
+    /// SLOs as code: generate Prometheus rules (multi-window multi-burn-rate alerts), dashboards and
+    /// promtool tests from Sloth or OpenSLO specs.
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  srehub slo generate slos/ -o generated/
+  srehub slo generate api-slo.yml --format prometheusrule | kubectl apply -f -
+  srehub slo validate slos/"
+    )]
+    Slo(SloCommand),
     /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
     #[command(after_help = "Examples:
   srehub explain K8S003
@@ -523,4 +533,50 @@ mod tests {
     fn cli_is_well_formed() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `srehub slo`.
+#[derive(Debug, Subcommand)]
+pub enum SloCommand {
+    /// Generate recording and alerting rules (and, with -o, a Grafana dashboard and a promtool test
+    /// suite per service) from Sloth (`prometheus/v1`, `PrometheusServiceLevel`) or OpenSLO v1 specs.
+    #[command(after_help = "Examples:
+  srehub slo generate api-slo.yml                       # the rules on stdout
+  srehub slo generate slos/ -o generated/               # rules, dashboard and promtool suite per service
+  srehub slo generate slos/ -o generated/ --format prometheusrule
+  promtool check rules generated/*.rules.yml && promtool test rules generated/*.test.yml")]
+    Generate(SloGenerateArgs),
+    /// Check specs: every problem with its file, line and field; exit 2 when there is one.
+    Validate(SloValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SloGenerateArgs {
+    /// Spec files or directories (searched for .yml/.yaml); `-` reads stdin.
+    #[arg(value_name = "SPEC", required = true)]
+    pub specs: Vec<String>,
+    /// Write `<service>.rules.yml` (or `.prometheusrule.yml`), `<service>.dashboard.json` and
+    /// `<service>.rules.test.yml` into this directory instead of printing the rules.
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// The rules as a Prometheus rule file or as a prometheus-operator PrometheusRule resource.
+    #[arg(long, value_enum, default_value = "rules")]
+    pub format: SloRulesFormat,
+    /// Burn-rate windows and budget shares (YAML `page:`/`ticket:` lists of `{long, short,
+    /// budget_percent}`); default: the SRE Workbook's 1h/5m 2 %, 6h/30m 5 %, 1d/2h 10 %, 3d/6h 10 %.
+    #[arg(long, value_name = "FILE")]
+    pub burn_windows: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SloRulesFormat {
+    Rules,
+    Prometheusrule,
+}
+
+#[derive(Debug, Args)]
+pub struct SloValidateArgs {
+    /// Spec files or directories; `-` reads stdin.
+    #[arg(value_name = "SPEC", required = true)]
+    pub specs: Vec<String>,
 }

@@ -19,6 +19,9 @@ pub enum Error {
     /// `srehub logs` could not open an input or was given a bad option (pattern, filter, state file).
     #[error("{0}")]
     Logs(String),
+    /// `srehub slo` was given an unreadable or invalid spec (every problem, one per line).
+    #[error("{0}")]
+    Slo(String),
     /// A source could not be reached (or refused us, or failed after retries).
     #[error(transparent)]
     Unreachable(srehub_kube::Error),

@@ -6,5 +6,6 @@ pub mod doctor;
 mod error;
 pub mod lint;
 pub mod logs;
+pub mod slo;
 
 pub use error::Error;

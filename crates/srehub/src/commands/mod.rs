@@ -5,6 +5,7 @@ mod doctor;
 mod explain;
 mod lint;
 mod logs;
+mod slo;
 
 use srehub_core::ExitCode;
 
@@ -16,6 +17,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor(args) => doctor::run(&cli.global, *args),
         Command::Lint(args) => lint::run(&cli.global, &args),
         Command::Logs(cmd) => logs::run(&cli.global, &cmd),
+        Command::Slo(cmd) => slo::run(&cmd),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),
         Command::Completions { shell } => {

@@ -1,0 +1,76 @@
+//! `srehub slo generate|validate`.
+
+use std::io::Write;
+
+use anyhow::Context as _;
+use srehub_core::ExitCode;
+use srehub_engine::slo::{self, GenerateRequest};
+use srehub_slo::RulesFormat;
+
+use crate::args::{SloCommand, SloRulesFormat};
+
+pub fn run(cmd: &SloCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        SloCommand::Validate(args) => {
+            let services = slo::validate(&args.specs)?;
+            let slos: usize = services.iter().map(|s| s.slos.len()).sum();
+            println!("{slos} SLO(s) of {} service(s): valid", services.len());
+            Ok(ExitCode::Clean)
+        }
+        SloCommand::Generate(args) => {
+            let req = GenerateRequest {
+                paths: args.specs.clone(),
+                format: match args.format {
+                    SloRulesFormat::Rules => RulesFormat::Rules,
+                    SloRulesFormat::Prometheusrule => RulesFormat::PrometheusRule,
+                },
+                burn_windows: args.burn_windows.clone(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            };
+            let generated = slo::generate(&req)?;
+            match &args.out_dir {
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    for (i, g) in generated.iter().enumerate() {
+                        if i > 0 {
+                            writeln!(out, "---")?;
+                        }
+                        out.write_all(g.rules.as_bytes())?;
+                    }
+                    out.flush()?;
+                }
+                Some(dir) => {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("{}: cannot create", dir.display()))?;
+                    for g in &generated {
+                        let mut files = vec![(g.rules_name.clone(), &g.rules)];
+                        let dashboard = format!("{}.dashboard.json", g.stem);
+                        files.push((dashboard, &g.dashboard));
+                        if let Some(t) = &g.test {
+                            files.push((format!("{}.rules.test.yml", g.stem), t));
+                        }
+                        // The promtool suite loads the plain rule file.
+                        if let (Some(plain), Some(_)) = (&g.plain_rules, &g.test) {
+                            files.push((format!("{}.rules.yml", g.stem), plain));
+                        }
+                        for (name, body) in files {
+                            let path = dir.join(&name);
+                            std::fs::write(&path, body)
+                                .with_context(|| format!("{}: cannot write", path.display()))?;
+                        }
+                        eprintln!(
+                            "{}: {} SLO(s) → {}",
+                            g.service,
+                            g.slos,
+                            dir.join(&g.rules_name).display()
+                        );
+                        for u in &g.untested {
+                            eprintln!("note: {u}");
+                        }
+                    }
+                }
+            }
+            Ok(ExitCode::Clean)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! `srehub slo`: the real binary on the bundled example specs, with the real `promtool` (Debian's
+//! `prometheus` package, installed by `scripts/install-test-deps`) checking the generated rules and
+//! running the generated unit tests.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::srehub_in;
+use srehub_test_support::{require_binary, workspace_root};
+
+fn examples() -> PathBuf {
+    workspace_root().join("examples/slo")
+}
+
+fn promtool(dir: &Path, args: &[&str]) -> (bool, String) {
+    let bin = require_binary(&["promtool"], &[]).unwrap();
+    let out = Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn generated_rules_pass_promtool_and_their_tests_prove_the_alerts() {
+    if require_binary(&["promtool"], &[]).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = srehub_in(dir.path())
+        .args(["slo", "generate"])
+        .arg(examples())
+        .args(["-o", "gen"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gen_dir = dir.path().join("gen");
+    for service in ["myservice", "k8s-apiserver", "checkout"] {
+        let rules = format!("{service}.rules.yml");
+        let (ok, log) = promtool(&gen_dir, &["check", "rules", &rules]);
+        assert!(ok, "{rules}: {log}");
+        let (ok, log) = promtool(
+            &gen_dir,
+            &["test", "rules", &format!("{service}.rules.test.yml")],
+        );
+        assert!(ok, "{service}: {log}");
+        let dash: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(gen_dir.join(format!("{service}.dashboard.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(dash["title"], format!("SLOs: {service}"));
+        assert!(dash["panels"].as_array().unwrap().len() >= 5);
+    }
+    let rules = std::fs::read_to_string(gen_dir.join("myservice.rules.yml")).unwrap();
+    // Exact decimals, and the period ratio from recorded counts, not an average of ratios.
+    assert!(rules.contains(">= 0.0144)"), "{rules}");
+    assert!(rules.contains(">= 0.006)"));
+    assert!(!rules.contains("0.000999"));
+    assert!(rules.contains(
+        "sum_over_time(slo:sli_error_events:rate5m{sloth_id=\"myservice-requests-availability\""
+    ));
+    // The 99.95 % latency SLO: budget 0.0005, page threshold 14.4 × 0.0005.
+    assert!(rules.contains(">= 0.0072)"));
+    assert!(rules.contains("vector(0.9995)"));
+
+    // The suite can fail: a page threshold made twice as lenient no longer fires at 14.4×.
+    let broken = rules.replace(">= 0.0144)", ">= 0.0288)");
+    std::fs::write(gen_dir.join("myservice.rules.yml"), broken).unwrap();
+    let (ok, log) = promtool(&gen_dir, &["test", "rules", "myservice.rules.test.yml"]);
+    assert!(!ok, "a broken rule passed: {log}");
+    // And an alert that fires too easily (at 0.99× burn) is caught too.
+    let eager = rules.replace(">= 0.001)", ">= 0.0009)");
+    std::fs::write(gen_dir.join("myservice.rules.yml"), eager).unwrap();
+    let (ok, log) = promtool(&gen_dir, &["test", "rules", "myservice.rules.test.yml"]);
+    assert!(!ok, "an eager rule passed: {log}");
+}
+
+#[test]
+fn prometheus_rule_resources_carry_the_spec_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = srehub_in(dir.path())
+        .args(["slo", "generate", "--format", "prometheusrule"])
+        .arg(examples().join("k8s-apiserver-crd.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["kind"], "PrometheusRule");
+    assert_eq!(doc["metadata"]["namespace"], "monitoring");
+    assert_eq!(doc["metadata"]["labels"]["prometheus"], "main");
+    assert_eq!(doc["spec"]["groups"].as_sequence().unwrap().len(), 3);
+    // With -o, the plain rule file is written too, for promtool.
+    let out = srehub_in(dir.path())
+        .args(["slo", "generate", "--format", "prometheusrule", "-o", "g"])
+        .arg(examples().join("k8s-apiserver-crd.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    for f in [
+        "k8s-apiserver.prometheusrule.yml",
+        "k8s-apiserver.rules.yml",
+        "k8s-apiserver.rules.test.yml",
+    ] {
+        assert!(dir.path().join("g").join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn bad_specs_exit_2_with_every_problem_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(examples().join("myservice.yml")).unwrap();
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        good.replace("objective: 99.9\n", "objective: 120\n")
+            .replace(
+                "  - name: \"latency\"\n    objective: 99.95",
+                "  - name: \"latency\"\n    objectiv: 99.95",
+            ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("other.yml"),
+        "apiVersion: openslo/v1\nkind: Nope\nmetadata: {name: x}\nspec: {}\n",
+    )
+    .unwrap();
+    let out = srehub_in(dir.path())
+        .args(["slo", "validate", "bad.yml", "other.yml"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad.yml:8:16: slos[0].objective: objective 120 is not a percentage"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("other.yml:2:7: kind: unsupported OpenSLO kind `Nope`"),
+        "{stderr}"
+    );
+    let out = srehub_in(dir.path())
+        .args(["slo", "generate", "bad.yml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let out = srehub_in(dir.path())
+        .args(["slo", "validate"])
+        .arg(examples())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "4 SLO(s) of 3 service(s): valid"
+    );
+}

@@ -132,6 +132,7 @@ const PURE: &[&str] = &[
     "srehub_core",
     "srehub_model",
     "srehub_logs",
+    "srehub_slo",
     "srehub_checks",
     "srehub_config",
 ];
@@ -147,7 +148,7 @@ const IO_DEPS: &[&str] = &[
     "redis",
 ];
 /// Source crates (I/O → models).
-const SOURCES: &[&str] = &["srehub_kube", "srehub_http"];
+const SOURCES: &[&str] = &["srehub_kube", "srehub_http", "srehub_prometheus"];
 
 /// Checks the layering rules of docs/architecture.md against `cargo metadata`; returns the violations.
 pub fn check_layering(root: &Path) -> anyhow::Result<Vec<String>> {

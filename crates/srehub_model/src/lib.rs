@@ -6,5 +6,6 @@ pub mod dockerfile;
 pub mod helm;
 pub mod k8s;
 pub mod manifest;
+pub mod metrics;
 pub mod terraform;
 pub mod yaml;

@@ -9,6 +9,7 @@
 
 pub mod fake_kube;
 pub mod fake_loki;
+pub mod prom;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -106,9 +106,10 @@ impl Expr {
         let mut out = Vec::new();
         self.walk(&mut |e| {
             if let Expr::Variable(name) = e
-                && !out.contains(&name.as_str()) {
-                    out.push(name.as_str());
-                }
+                && !out.contains(&name.as_str())
+            {
+                out.push(name.as_str());
+            }
         });
         out
     }

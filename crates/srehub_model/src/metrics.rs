@@ -1,0 +1,136 @@
+//! Models of Prometheus-compatible data (Prometheus, Thanos, Mimir, VictoriaMetrics) and of
+//! Alertmanager: series of samples, rule groups and alerts, as their HTTP APIs return them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A label set.
+pub type Labels = BTreeMap<String, String>;
+
+/// One series with its samples: `(unix milliseconds, value)`, in time order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub labels: Labels,
+    pub samples: Vec<(i64, f64)>,
+}
+
+impl Series {
+    /// `__name__`, if present.
+    pub fn name(&self) -> Option<&str> {
+        self.labels.get("__name__").map(String::as_str)
+    }
+}
+
+/// A rule group from `/api/v1/rules` (or a rule file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleGroup {
+    pub name: String,
+    #[serde(default)]
+    pub file: String,
+    pub rules: Vec<Rule>,
+}
+
+/// One alerting or recording rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// The alert name or the recorded metric.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: RuleKind,
+    pub query: String,
+    /// `for:` in seconds (alerting rules).
+    #[serde(default)]
+    pub duration: f64,
+    #[serde(default)]
+    pub labels: Labels,
+    #[serde(default)]
+    pub annotations: Labels,
+    /// `ok`, `err` or `unknown` as Prometheus reports it.
+    #[serde(default)]
+    pub health: String,
+    /// Alerts of the rule now (the `/api/v1/rules` view).
+    #[serde(default)]
+    pub alerts: Vec<ActiveAlert>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    Alerting,
+    Recording,
+}
+
+/// An alert of a rule as `/api/v1/rules` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveAlert {
+    #[serde(default)]
+    pub labels: Labels,
+    #[serde(default)]
+    pub annotations: Labels,
+    /// `pending` or `firing`.
+    pub state: String,
+    #[serde(rename = "activeAt", default)]
+    pub active_at: Option<String>,
+}
+
+/// An alert as Alertmanager's v2 API returns it (`/api/v2/alerts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmAlert {
+    pub labels: Labels,
+    #[serde(default)]
+    pub annotations: Labels,
+    #[serde(rename = "startsAt")]
+    pub starts_at: String,
+    #[serde(rename = "endsAt", default)]
+    pub ends_at: String,
+    #[serde(default)]
+    pub fingerprint: String,
+    pub status: AmAlertStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmAlertStatus {
+    /// `active`, `suppressed` or `unprocessed`.
+    pub state: String,
+    #[serde(rename = "silencedBy", default)]
+    pub silenced_by: Vec<String>,
+    #[serde(rename = "inhibitedBy", default)]
+    pub inhibited_by: Vec<String>,
+}
+
+/// A silence (`/api/v2/silences`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Silence {
+    pub id: String,
+    pub matchers: Vec<Matcher>,
+    #[serde(rename = "startsAt")]
+    pub starts_at: String,
+    #[serde(rename = "endsAt")]
+    pub ends_at: String,
+    #[serde(rename = "createdBy", default)]
+    pub created_by: String,
+    #[serde(default)]
+    pub comment: String,
+    pub status: SilenceStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Matcher {
+    pub name: String,
+    pub value: String,
+    #[serde(rename = "isRegex")]
+    pub is_regex: bool,
+    #[serde(rename = "isEqual", default = "yes")]
+    pub is_equal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SilenceStatus {
+    /// `active`, `pending` or `expired`.
+    pub state: String,
+}

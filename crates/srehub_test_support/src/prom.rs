@@ -1,0 +1,165 @@
+//! Real Prometheus and Alertmanager servers (Debian's `prometheus` and `prometheus-alertmanager`) on
+//! free 127.0.0.1 ports in temporary directories, stopped when dropped. Prometheus starts with history
+//! backfilled by `promtool tsdb create-blocks-from openmetrics`, so tests know exactly what happened.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{free_port, require_binary, run_with_timeout};
+
+/// A running server process; killed when dropped.
+pub struct Server {
+    pub url: String,
+    child: Child,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Everything the server wrote to its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+}
+
+/// `GET path` on 127.0.0.1:port; the status code.
+fn get_status(port: u16, path: &str) -> Option<u16> {
+    let mut s = TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(300),
+    )
+    .ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+fn spawn(bin: &Path, args: &[String], dir: &tempfile::TempDir, port: u16, ready: &str) -> Server {
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let child = Command::new(bin)
+        .args(args)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    // The caller moves its directory in; this placeholder is dropped then.
+    let mut server = Server {
+        url: format!("http://127.0.0.1:{port}"),
+        child,
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let start = Instant::now();
+    loop {
+        if get_status(port, ready) == Some(200) {
+            return server;
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!(
+                "{} exited ({status}): {}",
+                bin.display(),
+                std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default()
+            );
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{} not ready within 60 s: {}",
+            bin.display(),
+            std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Starts Prometheus with `openmetrics` (OpenMetrics text; `# EOF` is added) backfilled and the given
+/// rule files (`(name, YAML)`), evaluating rules every `eval` seconds. `None` when Prometheus is not
+/// installed outside CI.
+pub fn prometheus(openmetrics: &str, rules: &[(&str, &str)], eval_secs: u32) -> Option<Server> {
+    let prom = require_binary(&["prometheus"], &[])?;
+    let promtool = require_binary(&["promtool"], &[])?;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    if !openmetrics.trim().is_empty() {
+        let om = dir.path().join("history.om");
+        let mut text = openmetrics.trim_end().to_string();
+        if !text.ends_with("# EOF") {
+            text.push_str("\n# EOF");
+        }
+        text.push('\n');
+        std::fs::write(&om, text).unwrap();
+        run_with_timeout(
+            Command::new(&promtool)
+                .args(["tsdb", "create-blocks-from", "openmetrics"])
+                .arg(&om)
+                .arg(&data),
+            Duration::from_secs(120),
+        );
+    }
+    let mut rule_paths: Vec<PathBuf> = Vec::new();
+    for (name, body) in rules {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        rule_paths.push(p);
+    }
+    let rule_list = rule_paths
+        .iter()
+        .map(|p| format!("  - {}\n", p.display()))
+        .collect::<String>();
+    let config = format!(
+        "global:\n  scrape_interval: 15s\n  evaluation_interval: {eval_secs}s\nrule_files:\n{}scrape_configs: []\n",
+        if rule_list.is_empty() {
+            "  []\n".to_string()
+        } else {
+            rule_list
+        }
+    );
+    let cfg = dir.path().join("prometheus.yml");
+    std::fs::write(&cfg, config).unwrap();
+    let port = free_port();
+    let args = vec![
+        format!("--config.file={}", cfg.display()),
+        format!("--storage.tsdb.path={}", data.display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+        "--storage.tsdb.retention.time=3650d".into(),
+        "--log.level=warn".into(),
+    ];
+    let mut s = spawn(&prom, &args, &dir, port, "/-/ready");
+    s.dir = dir;
+    Some(s)
+}
+
+/// Starts Alertmanager with a config that routes everything to a receiver that does nothing.
+pub fn alertmanager() -> Option<Server> {
+    let am = require_binary(&["prometheus-alertmanager", "alertmanager"], &[])?;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("alertmanager.yml");
+    std::fs::write(
+        &cfg,
+        "route:\n  receiver: blackhole\n  group_by: [alertname]\nreceivers:\n  - name: blackhole\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let args = vec![
+        format!("--config.file={}", cfg.display()),
+        format!("--storage.path={}", dir.path().join("data").display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+        "--cluster.listen-address=".into(),
+        "--log.level=warn".into(),
+    ];
+    let mut s = spawn(&am, &args, &dir, port, "/-/ready");
+    s.dir = dir;
+    Some(s)
+}

@@ -134,3 +134,33 @@ pub struct SilenceStatus {
     /// `active`, `pending` or `expired`.
     pub state: String,
 }
+
+/// What `srehub alerts analyze` works on: the raw `ALERTS` samples of a window, the rules, which
+/// metrics exist, and Alertmanager's view now. Saved with `--save-history` and read back with
+/// `--history`, so an analysis can be repeated offline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertHistory {
+    /// The window, unix milliseconds.
+    pub start_ms: i64,
+    pub end_ms: i64,
+    /// `ALERTS{alertstate="firing"}` series (labels without `__name__` and `alertstate`).
+    pub firing: Vec<Series>,
+    /// `ALERTS{alertstate="pending"}` series.
+    #[serde(default)]
+    pub pending: Vec<Series>,
+    /// Alerting rules (from `/api/v1/rules` or rule files); `None` when not known.
+    #[serde(default)]
+    pub rules: Option<Vec<RuleGroup>>,
+    /// Metric names that exist; `None` when not known.
+    #[serde(default)]
+    pub metric_names: Option<Vec<String>>,
+    /// Alertmanager now, when asked.
+    #[serde(default)]
+    pub alertmanager: Option<AlertmanagerNow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertmanagerNow {
+    pub alerts: Vec<AmAlert>,
+    pub silences: Vec<Silence>,
+}

@@ -87,7 +87,11 @@ pub fn correlate(
                 continue;
             }
             // Names in order within a pair.
-            let (i, j, a, b) = if names[i] <= names[j] { (i, j, a, b) } else { (j, i, b, a) };
+            let (i, j, a, b) = if names[i] <= names[j] {
+                (i, j, a, b)
+            } else {
+                (j, i, b, a)
+            };
             out.push(Correlation {
                 a: names[i].clone(),
                 b: names[j].clone(),
@@ -99,13 +103,21 @@ pub fn correlate(
             });
         }
     }
-    out.sort_by(|x, y| y.jaccard.total_cmp(&x.jaccard).then(x.a.cmp(&y.a)).then(x.b.cmp(&y.b)));
+    out.sort_by(|x, y| {
+        y.jaccard
+            .total_cmp(&x.jaccard)
+            .then(x.a.cmp(&y.a))
+            .then(x.b.cmp(&y.b))
+    });
     out
 }
 
 /// Connected components of the correlation graph (only names in some pair), largest first.
 pub fn clusters(pairs: &[Correlation]) -> Vec<Vec<String>> {
-    let mut names: Vec<&str> = pairs.iter().flat_map(|p| [p.a.as_str(), p.b.as_str()]).collect();
+    let mut names: Vec<&str> = pairs
+        .iter()
+        .flat_map(|p| [p.a.as_str(), p.b.as_str()])
+        .collect();
     names.sort_unstable();
     names.dedup();
     let idx = |n: &str| names.binary_search(&n).unwrap_or(0);
@@ -148,7 +160,10 @@ mod tests {
         let names = ["A".to_string(), "B".to_string(), "C".to_string()];
         let r = correlate(&names, &[a, b, c], 100, 0.5, 3);
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].a.as_str(), r[0].b.as_str(), r[0].together), ("A", "B", 9));
+        assert_eq!(
+            (r[0].a.as_str(), r[0].b.as_str(), r[0].together),
+            ("A", "B", 9)
+        );
         assert!((r[0].jaccard - 0.9).abs() < 1e-9);
         assert!((r[0].lift - 10.0).abs() < 1e-9);
         assert_eq!(r[0].b_within_a, 1.0);

@@ -166,7 +166,10 @@ pub fn analyze(h: &AlertHistory, opts: &Options) -> Analysis {
     let mut by_labels: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
     for s in &h.firing {
         let (_, l) = instance_labels(&s.labels);
-        by_labels.entry(l).or_default().extend_from_slice(&s.samples);
+        by_labels
+            .entry(l)
+            .or_default()
+            .extend_from_slice(&s.samples);
     }
     let mut instances: Vec<Instance> = by_labels
         .into_iter()
@@ -179,7 +182,8 @@ pub fn analyze(h: &AlertHistory, opts: &Options) -> Analysis {
                 .iter()
                 .filter(|e| !e.open && e.duration_ms() <= opts.self_resolve_ms)
                 .count() as u32;
-            let flapping = flapping::flapping(&eps, h.start_ms, interval, opts.flap_low, opts.flap_high);
+            let flapping =
+                flapping::flapping(&eps, h.start_ms, interval, opts.flap_low, opts.flap_high);
             Instance {
                 alertname: labels.get("alertname").cloned().unwrap_or_default(),
                 labels,
@@ -198,7 +202,9 @@ pub fn analyze(h: &AlertHistory, opts: &Options) -> Analysis {
     for g in h.rules.iter().flatten() {
         for r in &g.rules {
             if r.kind == RuleKind::Alerting {
-                rule_info.entry(r.name.as_str()).or_insert((r, g.name.as_str(), g.file.as_str()));
+                rule_info
+                    .entry(r.name.as_str())
+                    .or_insert((r, g.name.as_str(), g.file.as_str()));
             }
         }
     }
@@ -228,7 +234,8 @@ pub fn analyze(h: &AlertHistory, opts: &Options) -> Analysis {
     });
 
     // Correlation over time buckets, per alert name.
-    let n_buckets = usize::try_from((h.end_ms - h.start_ms).max(0) / opts.bucket_ms.max(1) + 1).unwrap_or(1);
+    let n_buckets =
+        usize::try_from((h.end_ms - h.start_ms).max(0) / opts.bucket_ms.max(1) + 1).unwrap_or(1);
     let mut names = Vec::new();
     let mut sets = Vec::new();
     for r in rules.iter().filter(|r| r.episodes >= opts.min_episodes) {
@@ -409,12 +416,14 @@ fn rule_stats(
                 .find_map(|&c| {
                     let extra = i64::try_from((c - current_s) * 1000).unwrap_or(i64::MAX);
                     let suppressed = short.iter().filter(|d| **d < extra).count() as u32;
-                    (f64::from(suppressed) >= opts.for_target * short.len() as f64).then(|| ForAdvice {
-                        current_s,
-                        recommended_s: c,
-                        suppressed,
-                        self_resolving: short.len() as u32,
-                        delayed: durations.iter().filter(|d| **d >= extra).count() as u32,
+                    (f64::from(suppressed) >= opts.for_target * short.len() as f64).then(|| {
+                        ForAdvice {
+                            current_s,
+                            recommended_s: c,
+                            suppressed,
+                            self_resolving: short.len() as u32,
+                            delayed: durations.iter().filter(|d| **d >= extra).count() as u32,
+                        }
                     })
                 })
         })

@@ -3,11 +3,37 @@
 //! numbers. Good enough to tell whether a rule's metrics exist.
 
 const KEYWORDS: &[&str] = &[
-    "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless",
-    "offset", "atan2", "inf", "nan", "start", "end",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "and",
+    "or",
+    "unless",
+    "offset",
+    "atan2",
+    "inf",
+    "nan",
+    "start",
+    "end",
     // Aggregations, which may be followed by `by (…)` before their parenthesis.
-    "sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk",
-    "topk", "quantile", "limitk", "limit_ratio",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "group",
+    "stddev",
+    "stdvar",
+    "count",
+    "count_values",
+    "bottomk",
+    "topk",
+    "quantile",
+    "limitk",
+    "limit_ratio",
 ];
 
 pub fn metric_names(expr: &str) -> Vec<String> {
@@ -63,7 +89,8 @@ pub fn metric_names(expr: &str) -> Vec<String> {
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c == b':' => {
                 let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b':') {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b':')
+                {
                     i += 1;
                 }
                 let word = &expr[start..i];
@@ -73,7 +100,10 @@ pub fn metric_names(expr: &str) -> Vec<String> {
                 }
                 let next = b.get(j).copied();
                 let lower = word.to_ascii_lowercase();
-                if matches!(lower.as_str(), "by" | "without" | "on" | "ignoring" | "group_left" | "group_right") {
+                if matches!(
+                    lower.as_str(),
+                    "by" | "without" | "on" | "ignoring" | "group_left" | "group_right"
+                ) {
                     label_list_next = next == Some(b'(');
                 } else if next == Some(b'(') || KEYWORDS.contains(&lower.as_str()) {
                     // A function call or an operator keyword.
@@ -100,18 +130,31 @@ mod tests {
     #[test]
     fn metrics_of_typical_rules() {
         assert_eq!(
-            metric_names(r#"sum by (job, instance) (rate(http_requests_total{code=~"5..", job!="x"}[5m])) / on (job) group_left sum(rate(http_requests_total[5m])) > 0.05"#),
+            metric_names(
+                r#"sum by (job, instance) (rate(http_requests_total{code=~"5..", job!="x"}[5m])) / on (job) group_left sum(rate(http_requests_total[5m])) > 0.05"#
+            ),
             ["http_requests_total"]
         );
         assert_eq!(
-            metric_names("node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.1 and ON(instance) up == 1"),
-            ["node_filesystem_avail_bytes", "node_filesystem_size_bytes", "up"]
+            metric_names(
+                "node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.1 and ON(instance) up == 1"
+            ),
+            [
+                "node_filesystem_avail_bytes",
+                "node_filesystem_size_bytes",
+                "up"
+            ]
         );
         assert_eq!(
-            metric_names(r#"absent(up{job="api"}) or vector(1) unless job:errors:rate5m offset 1h"#),
+            metric_names(
+                r#"absent(up{job="api"}) or vector(1) unless job:errors:rate5m offset 1h"#
+            ),
             ["up", "job:errors:rate5m"]
         );
-        assert_eq!(metric_names("histogram_quantile(0.99, sum by (le) (rate(lat_bucket[5m]))) > 1e3"), ["lat_bucket"]);
+        assert_eq!(
+            metric_names("histogram_quantile(0.99, sum by (le) (rate(lat_bucket[5m]))) > 1e3"),
+            ["lat_bucket"]
+        );
         assert!(metric_names("vector(1)").is_empty());
     }
 }

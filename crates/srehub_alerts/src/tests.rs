@@ -7,7 +7,10 @@ const MIN: i64 = 60_000;
 const T0: i64 = 1_793_577_600_000;
 
 fn series(alertname: &str, extra: &[(&str, &str)], minutes: impl Iterator<Item = i64>) -> Series {
-    let mut labels: Labels = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut labels: Labels = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     labels.insert("__name__".into(), "ALERTS".into());
     labels.insert("alertname".into(), alertname.into());
     labels.insert("alertstate".into(), "firing".into());
@@ -23,7 +26,10 @@ fn rule(name: &str, query: &str, for_s: f64, labels: &[(&str, &str)], runbook: b
         kind: RuleKind::Alerting,
         query: query.into(),
         duration: for_s,
-        labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         annotations: if runbook {
             [("runbook_url".to_string(), "https://runbooks/x".to_string())].into()
         } else {
@@ -38,14 +44,34 @@ fn history() -> AlertHistory {
     let week = 7 * 1440;
     let mut firing = Vec::new();
     // Noisy and self-resolving: 3-minute episodes every 5 hours.
-    firing.push(series("HighLatency", &[("service", "api")], (0..33).flat_map(|k| (0..3).map(move |m| k * 300 + m))));
+    firing.push(series(
+        "HighLatency",
+        &[("service", "api")],
+        (0..33).flat_map(|k| (0..3).map(move |m| k * 300 + m)),
+    ));
     // Flapping: up 2 minutes, down 2 minutes, for two hours on day 2.
-    firing.push(series("Flappy", &[("instance", "b")], (0..30).flat_map(|k| (0..2).map(move |m| 2880 + k * 4 + m))));
+    firing.push(series(
+        "Flappy",
+        &[("instance", "b")],
+        (0..30).flat_map(|k| (0..2).map(move |m| 2880 + k * 4 + m)),
+    ));
     // Correlated: the database goes down for 40 minutes daily at 10:00; API errors fire inside.
-    firing.push(series("DBDown", &[("service", "db"), ("team", "data")], (0..7).flat_map(|d| (0..40).map(move |m| d * 1440 + 600 + m))));
-    firing.push(series("APIErrors", &[("service", "api"), ("team", "web")], (0..7).flat_map(|d| (5..35).map(move |m| d * 1440 + 600 + m))));
+    firing.push(series(
+        "DBDown",
+        &[("service", "db"), ("team", "data")],
+        (0..7).flat_map(|d| (0..40).map(move |m| d * 1440 + 600 + m)),
+    ));
+    firing.push(series(
+        "APIErrors",
+        &[("service", "api"), ("team", "web")],
+        (0..7).flat_map(|d| (5..35).map(move |m| d * 1440 + 600 + m)),
+    ));
     // Daily at 02:00 for 20 minutes (a backup job).
-    firing.push(series("BackupSlow", &[], (0..7).flat_map(|d| (0..20).map(move |m| d * 1440 + 120 + m))));
+    firing.push(series(
+        "BackupSlow",
+        &[],
+        (0..7).flat_map(|d| (0..20).map(move |m| d * 1440 + 120 + m)),
+    ));
     let mut pending = series("SlowQueries", &[], 100..104);
     pending.labels.insert("alertstate".into(), "pending".into());
     AlertHistory {
@@ -57,13 +83,35 @@ fn history() -> AlertHistory {
             name: "app".into(),
             file: "/etc/prometheus/rules/app.yml".into(),
             rules: vec![
-                rule("HighLatency", "histogram_quantile(0.99, rate(lat_bucket[5m])) > 1", 60.0, &[("severity", "page")], true),
-                rule("NeverFires", "rate(missing_metric_total[5m]) > 0", 0.0, &[("severity", "ticket")], true),
+                rule(
+                    "HighLatency",
+                    "histogram_quantile(0.99, rate(lat_bucket[5m])) > 1",
+                    60.0,
+                    &[("severity", "page")],
+                    true,
+                ),
+                rule(
+                    "NeverFires",
+                    "rate(missing_metric_total[5m]) > 0",
+                    0.0,
+                    &[("severity", "ticket")],
+                    true,
+                ),
                 rule("SlowQueries", "pg_slow_queries > 10", 300.0, &[], false),
-                rule("DBDown", "up{job=\"db\"} == 0", 0.0, &[("severity", "page")], true),
+                rule(
+                    "DBDown",
+                    "up{job=\"db\"} == 0",
+                    0.0,
+                    &[("severity", "page")],
+                    true,
+                ),
             ],
         }]),
-        metric_names: Some(vec!["lat_bucket".into(), "up".into(), "pg_slow_queries".into()]),
+        metric_names: Some(vec![
+            "lat_bucket".into(),
+            "up".into(),
+            "pg_slow_queries".into(),
+        ]),
         alertmanager: None,
     }
 }
@@ -81,7 +129,10 @@ fn noisy_flapping_correlated_daily_dead_and_unlabeled_alerts_are_found() {
     assert_eq!(noisy.score, 0);
     let f = noisy.for_advice.unwrap();
     // for: 1m now; 5m would have needed 3+ more minutes than these 3-minute episodes lasted.
-    assert_eq!((f.current_s, f.recommended_s, f.suppressed, f.self_resolving), (60, 300, 33, 33));
+    assert_eq!(
+        (f.current_s, f.recommended_s, f.suppressed, f.self_resolving),
+        (60, 300, 33, 33)
+    );
     assert_eq!(f.delayed, 0);
 
     let flappy = r("Flappy");
@@ -90,7 +141,11 @@ fn noisy_flapping_correlated_daily_dead_and_unlabeled_alerts_are_found() {
     let (keep, merged) = flappy.keep_firing_for_s.unwrap();
     assert_eq!(keep, 120);
     assert!(merged > 0.9, "{merged}");
-    let inst = a.instances.iter().find(|i| i.alertname == "Flappy").unwrap();
+    let inst = a
+        .instances
+        .iter()
+        .find(|i| i.alertname == "Flappy")
+        .unwrap();
     assert!(inst.flapping.max_percent >= 45.0, "{:?}", inst.flapping);
 
     assert_eq!(a.correlations.len(), 1, "{:?}", a.correlations);
@@ -99,7 +154,10 @@ fn noisy_flapping_correlated_daily_dead_and_unlabeled_alerts_are_found() {
     assert!(c.lift > 20.0, "{c:?}");
     assert_eq!(a.clusters.len(), 1);
     assert_eq!(a.clusters[0].common_labels, ["service", "team"]);
-    assert_eq!(a.clusters[0].inhibit, [("APIErrors".to_string(), "DBDown".to_string())]);
+    assert_eq!(
+        a.clusters[0].inhibit,
+        [("APIErrors".to_string(), "DBDown".to_string())]
+    );
 
     assert_eq!(r("BackupSlow").daily_hour, Some((2, 1.0)));
     assert_eq!(r("DBDown").daily_hour, Some((10, 1.0)));
@@ -111,19 +169,32 @@ fn noisy_flapping_correlated_daily_dead_and_unlabeled_alerts_are_found() {
     let dead: Vec<(&str, &[String], bool)> = a
         .dead_rules
         .iter()
-        .map(|d| (d.alertname.as_str(), d.missing_metrics.as_slice(), d.pending_only))
+        .map(|d| {
+            (
+                d.alertname.as_str(),
+                d.missing_metrics.as_slice(),
+                d.pending_only,
+            )
+        })
         .collect();
     assert_eq!(
         dead,
         [
-            ("NeverFires", &["missing_metric_total".to_string()][..], false),
+            (
+                "NeverFires",
+                &["missing_metric_total".to_string()][..],
+                false
+            ),
             ("SlowQueries", &[][..], true)
         ]
     );
     assert_eq!(a.pending_only, ["SlowQueries"]);
     assert_eq!(a.unlabeled.len(), 1);
     assert_eq!(a.unlabeled[0].alertname, "SlowQueries");
-    assert_eq!(a.unlabeled[0].missing, ["severity label", "runbook_url annotation"]);
+    assert_eq!(
+        a.unlabeled[0].missing,
+        ["severity label", "runbook_url annotation"]
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! Each domain has a registry (`CHECKS`); [`all_checks`] lists every check of every domain, for
 //! `srehub explain`, `--select` validation and the generated docs.
 
+pub mod alerts;
 pub mod ci;
 pub mod dockerfile;
 pub mod helm;
@@ -25,6 +26,7 @@ pub fn all_checks() -> Vec<&'static CheckMeta> {
         .chain(manifest::CHECKS.iter().map(|c| c.meta()))
         .chain(terraform::CHECKS.iter().map(|c| c.meta()))
         .chain(logs::CHECKS.iter().map(|c| c.meta()))
+        .chain(alerts::CHECKS.iter().map(|c| c.meta()))
         .collect()
 }
 

@@ -71,6 +71,8 @@ pub struct Chart {
 pub enum ChartKind {
     /// One bar per x position, the series stacked (a histogram over time).
     StackedBars,
+    /// A grid: one row per series, one cell per x position, shaded by value.
+    Heatmap,
 }
 
 /// One named series of a chart.

@@ -29,6 +29,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
         "terraform",
         "ci",
         "logs",
+        "alerts",
     ]) {
         let Some(list) = by_group.get(group) else {
             continue;
@@ -63,7 +64,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
             sev = m.severity,
             cat = m.category,
             tool = tool_of(m.group),
-            more = if m.group == "logs" {
+            more = if matches!(m.group, "logs" | "alerts") {
                 String::new()
             } else if matches!(m.group, "dockerfile" | "terraform" | "ci" | "helm") {
                 ", an `exemptions:` entry with a `path` glob, or a `# srehub:ignore CODE` comment on the line or the line above".to_string()
@@ -93,6 +94,7 @@ fn tool_of(group: &str) -> String {
         "helm" => "srehub lint (Helm charts)".to_string(),
         "ci" => "srehub lint (GitHub Actions, GitLab CI)".to_string(),
         "logs" => "srehub logs analyze".to_string(),
+        "alerts" => "srehub alerts analyze".to_string(),
         "audit" => "srehub doctor audit, srehub lint (manifests)".to_string(),
         g => format!("srehub doctor {g}"),
     }
@@ -133,6 +135,7 @@ const PURE: &[&str] = &[
     "srehub_model",
     "srehub_logs",
     "srehub_slo",
+    "srehub_alerts",
     "srehub_checks",
     "srehub_config",
 ];

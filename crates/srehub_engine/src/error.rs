@@ -22,6 +22,12 @@ pub enum Error {
     /// `srehub slo` was given an unreadable or invalid spec (every problem, one per line).
     #[error("{0}")]
     Slo(String),
+    /// `srehub alerts` was given a bad history file, rule file or option, or a query Prometheus refused.
+    #[error("{0}")]
+    Alerts(String),
+    /// A Prometheus-compatible server or Alertmanager could not be reached (after retries).
+    #[error("{0}")]
+    Downstream(String),
     /// A source could not be reached (or refused us, or failed after retries).
     #[error(transparent)]
     Unreachable(srehub_kube::Error),
@@ -43,7 +49,7 @@ impl Error {
     /// `2` for bad input or configuration, `3` for an unreachable source.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Unreachable(_) => ExitCode::Unreachable,
+            Error::Unreachable(_) | Error::Downstream(_) => ExitCode::Unreachable,
             _ => ExitCode::Usage,
         }
     }

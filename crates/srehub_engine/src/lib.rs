@@ -2,6 +2,7 @@
 //! analyzers and returns a [`Report`](srehub_core::Report). The CLI command and the HTTP handler for the
 //! same analysis both call it.
 
+pub mod alerts;
 pub mod doctor;
 mod error;
 pub mod lint;

@@ -1,5 +1,6 @@
 //! One module per command: glue between arguments, settings, engines and renderers.
 
+mod alerts;
 mod config;
 mod doctor;
 mod explain;
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lint(args) => lint::run(&cli.global, &args),
         Command::Logs(cmd) => logs::run(&cli.global, &cmd),
         Command::Slo(cmd) => slo::run(&cmd),
+        Command::Alerts(cmd) => alerts::run(&cli.global, &cmd),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),
         Command::Completions { shell } => {

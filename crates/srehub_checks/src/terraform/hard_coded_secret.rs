@@ -231,9 +231,10 @@ impl Scan<'_, '_> {
                 if let Expr::Object(items) = e {
                     for item in items {
                         if let Expr::String(key) = &item.key
-                            && is_secret_name(key) {
-                                keyed.push((key.as_str(), &item.value));
-                            }
+                            && is_secret_name(key)
+                        {
+                            keyed.push((key.as_str(), &item.value));
+                        }
                     }
                 }
             });

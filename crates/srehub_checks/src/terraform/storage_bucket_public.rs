@@ -116,8 +116,9 @@ impl Check<TfInput<'_>> for StorageBucketPublic {
                 }
                 "azurerm_storage_container" => {
                     if let Some(t) = input.string(res, "container_access_type")
-                        && (t == "blob" || t == "container") {
-                            out.push(
+                        && (t == "blob" || t == "container")
+                    {
+                        out.push(
                                 input
                                     .at(
                                         &Self::META,
@@ -127,7 +128,7 @@ impl Check<TfInput<'_>> for StorageBucketPublic {
                                     )
                                     .hint("Use `container_access_type = \"private\"`"),
                             );
-                        }
+                    }
                 }
                 "azurerm_storage_account" => {
                     for name in [

@@ -216,6 +216,50 @@ fn stacked_bars(c: &Chart) -> String {
     html
 }
 
+/// A heatmap as an HTML table: rows are series, columns x positions, cells shaded by value.
+fn heatmap(c: &Chart) -> String {
+    let max = c
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let mut html = format!(
+        r#"<section class="chart-box" id="chart-{}"><h2>{}</h2><table class="heatmap"><thead><tr><th></th>"#,
+        esc(&c.id),
+        esc(&c.title)
+    );
+    for x in &c.x {
+        let _ = write!(html, "<th>{}</th>", esc(x));
+    }
+    html.push_str("</tr></thead><tbody>");
+    for s in &c.series {
+        let _ = write!(html, "<tr><th>{}</th>", esc(&s.name));
+        for (i, x) in c.x.iter().enumerate() {
+            let v = s.values.get(i).copied().unwrap_or(0.0);
+            // White to deep red, by the share of the maximum.
+            let a = if v > 0.0 { 0.12 + 0.88 * v / max } else { 0.0 };
+            let _ = write!(
+                html,
+                r#"<td style="background:rgba(198,40,40,{a:.2})" title="{} {}: {} {}">{}</td>"#,
+                esc(&s.name),
+                esc(x),
+                compact(v),
+                esc(&c.y_label),
+                if v > 0.0 { compact(v) } else { String::new() }
+            );
+        }
+        html.push_str("</tr>");
+    }
+    let _ = write!(
+        html,
+        r#"</tbody></table><div class="legend"><span class="axis-note">{} by {}</span></div></section>"#,
+        esc(&c.y_label),
+        esc(&c.x_label)
+    );
+    html
+}
+
 /// 1234 → 1234, 12345 → 12.3k, 2.5 → 2.5.
 fn compact(v: f64) -> String {
     if v >= 10_000.0 {
@@ -246,6 +290,7 @@ td.code{font-family:ui-monospace,monospace;white-space:nowrap}.sev{font-weight:6
 footer{color:#777;font-size:12px;padding:16px 32px}
 .chart-box{margin-top:20px;background:#fff;border-radius:8px;padding:16px 20px;box-shadow:0 1px 3px #0002}.chart-box h2{font-size:16px;margin:0 0 8px}
 .chart{height:220px}.chart .axis{font-size:11px;fill:#666}.legend{display:flex;gap:14px;flex-wrap:wrap;font-size:12px;margin-bottom:6px}
+.heatmap{width:auto;box-shadow:none;margin-top:4px}.heatmap td,.heatmap th{padding:3px 5px;font-size:11px;text-align:center;border:1px solid #f0f0f0;min-width:18px}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}.axis-note{color:#777}
 "#;
 
@@ -296,6 +341,7 @@ pub(super) fn render(r: &Report, opts: &RenderOptions, out: &mut dyn Write) -> s
     for c in &r.charts {
         match c.kind {
             ChartKind::StackedBars => h.push_str(&stacked_bars(c)),
+            ChartKind::Heatmap => h.push_str(&heatmap(c)),
         }
         h.push('\n');
     }

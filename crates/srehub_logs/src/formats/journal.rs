@@ -52,11 +52,11 @@ pub(crate) fn record(line: u64, fields: Fields, format: Format) -> Record {
             _ => {}
         }
     }
-    if rt.is_none() {
-        if let Some((i, t)) = srt {
-            rec.timestamp = Some(t);
-            rt = Some(i);
-        }
+    if rt.is_none()
+        && let Some((i, t)) = srt
+    {
+        rec.timestamp = Some(t);
+        rt = Some(i);
     }
     let mut taken: Vec<usize> = [msg, prio, rt].into_iter().flatten().collect();
     taken.sort_unstable();

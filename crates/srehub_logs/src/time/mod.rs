@@ -162,10 +162,10 @@ pub fn parse_timestamp_fields(fields: &[(CompactString, FieldValue)]) -> Option<
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     };
-    if let (Some(FieldValue::Str(d)), Some(FieldValue::Str(t))) = (get("date"), get("time")) {
-        if let Some(ts) = with_joined(&[d.as_str(), " ", t.as_str()], parse_timestamp) {
-            return Some(ts);
-        }
+    if let (Some(FieldValue::Str(d)), Some(FieldValue::Str(t))) = (get("date"), get("time"))
+        && let Some(ts) = with_joined(&[d.as_str(), " ", t.as_str()], parse_timestamp)
+    {
+        return Some(ts);
     }
     if let (Some(FieldValue::Str(m)), Some(FieldValue::Str(d)), Some(FieldValue::Str(t)), Some(y)) = (
         get("month"),
@@ -388,13 +388,12 @@ fn time_of_day(c: &mut Cur<'_>) -> Option<Tod> {
         _ => return None,
     };
     let mut ns = 0;
-    if let Some(f) = c.peek() {
-        if (f == b'.' || f == b',' || (f == b':' && sep == b':'))
-            && c.peek_at(1).is_some_and(|d| d.is_ascii_digit())
-        {
-            c.i += 1;
-            ns = c.fraction()?;
-        }
+    if let Some(f) = c.peek()
+        && (f == b'.' || f == b',' || (f == b':' && sep == b':'))
+        && c.peek_at(1).is_some_and(|d| d.is_ascii_digit())
+    {
+        c.i += 1;
+        ns = c.fraction()?;
     }
     Some(Tod { h, m, s, ns })
 }
@@ -577,11 +576,11 @@ fn month_first(c: &mut Cur<'_>, year: Option<i64>) -> Option<Timestamp> {
     let tod = time_of_day(c)?;
     // ctime: the year follows the time.
     let save = c.i;
-    if c.spaces() > 0 {
-        if let Some(y) = c.digits(4, 4) {
-            let off = zone(c)?;
-            return civil(i64::from(y), mo, d, &tod, off);
-        }
+    if c.spaces() > 0
+        && let Some(y) = c.digits(4, 4)
+    {
+        let off = zone(c)?;
+        return civil(i64::from(y), mo, d, &tod, off);
     }
     c.i = save;
     let off = zone(c)?;

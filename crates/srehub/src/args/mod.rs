@@ -1,5 +1,8 @@
 //! The command line, as data (clap derive).
 
+mod prom;
+pub use prom::*;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -82,6 +85,10 @@ pub enum Command {
   srehub slo validate slos/"
     )]
     Slo(SloCommand),
+    /// Alert noise: analyze Prometheus' alert history and Alertmanager (noisy, flapping,
+    /// self-resolving and correlated alerts, dead rules) with recommendations.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
     #[command(after_help = "Examples:
   srehub explain K8S003

@@ -1,0 +1,94 @@
+//! Arguments of the tools that read Prometheus and Alertmanager (`srehub alerts`, later `slo report`
+//! and `cost`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::ReportArgs;
+
+/// Connection to a Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics) and to
+/// Alertmanager. Credentials come from the environment: SREHUB_PROMETHEUS_TOKEN (bearer) or
+/// SREHUB_PROMETHEUS_USER and SREHUB_PROMETHEUS_PASSWORD (basic); the same for Alertmanager with
+/// SREHUB_ALERTMANAGER_….
+#[derive(Debug, Args)]
+pub struct PromConnArgs {
+    /// Prometheus' URL (`http://prometheus:9090`, or a path prefix behind a proxy).
+    #[arg(long, value_name = "URL", env = "SREHUB_PROMETHEUS_URL")]
+    pub prometheus: Option<String>,
+    /// Alertmanager's URL, for what is active and silenced now.
+    #[arg(long, value_name = "URL", env = "SREHUB_ALERTMANAGER_URL")]
+    pub alertmanager: Option<String>,
+    /// An extra request header (`X-Scope-OrgID: team-a`), repeatable.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Trust this CA bundle (PEM) in addition to the system's.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Skip TLS certificate verification (self-signed test servers only).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Time limit of one request.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: String,
+}
+
+/// `srehub alerts`.
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Why is on-call noisy? Noisy, flapping, self-resolving and correlated alerts, daily patterns,
+    /// dead rules, with recommendations (for:, keep_firing_for, inhibit rules, group_by).
+    #[command(after_help = "Examples:
+  srehub alerts analyze --prometheus http://prometheus:9090 --alertmanager http://alertmanager:9093
+  srehub alerts analyze --prometheus http://thanos-query:9090 --since 30d -o html > alerts.html
+  srehub alerts analyze --prometheus $PROM --rules rules/*.yml --save-history history.json
+  srehub alerts analyze --history history.json -o markdown")]
+    Analyze(AlertsAnalyzeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsAnalyzeArgs {
+    #[command(flatten)]
+    pub conn: PromConnArgs,
+    /// How far back to read the ALERTS history.
+    #[arg(long, value_name = "DURATION", default_value = "14d")]
+    pub since: String,
+    /// Rule files to judge (dead rules, missing labels) instead of Prometheus' loaded rules.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Analyze a history saved with --save-history instead of asking Prometheus.
+    #[arg(long, value_name = "FILE", conflicts_with = "prometheus")]
+    pub history: Option<PathBuf>,
+    /// Save the fetched history (JSON) to analyze it again offline.
+    #[arg(long, value_name = "FILE")]
+    pub save_history: Option<PathBuf>,
+    /// Episodes at most this long count as resolved by themselves.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub self_resolve: String,
+    /// Flapping starts at this weighted percent state change...
+    #[arg(long, value_name = "PERCENT", default_value_t = 20.0)]
+    pub flap_high: f64,
+    /// ...and stops below this one.
+    #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
+    pub flap_low: f64,
+    /// Time bucket of the correlation.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub correlation_bucket: String,
+    /// Least Jaccard similarity of two alerts' firing buckets to call them correlated.
+    #[arg(long, value_name = "RATIO", default_value_t = 0.5)]
+    pub min_jaccard: f64,
+    /// Episodes per day from which an alert is noisy.
+    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    pub noisy_per_day: f64,
+    /// Findings per check at most.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_findings: usize,
+    /// History read per query (raw samples, a range selector per chunk).
+    #[arg(long, value_name = "DURATION", default_value = "6h")]
+    pub chunk: String,
+    /// Queries in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}

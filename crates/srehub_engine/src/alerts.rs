@@ -38,6 +38,8 @@ pub struct AnalyzeRequest {
     /// Rule files; when empty (live), the rules come from `/api/v1/rules`.
     pub rule_files: Vec<PathBuf>,
     pub save_history: Option<PathBuf>,
+    /// Write the analysis model as JSON here.
+    pub analysis_json: Option<PathBuf>,
     pub options: Options,
     pub checks: AlertsSettings,
 }
@@ -264,6 +266,11 @@ pub async fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<Report
             .map_err(|e| Error::Alerts(format!("{}: cannot write: {e}", p.display())))?;
     }
     let analysis = srehub_alerts::analyze(&history, &req.options);
+    if let Some(p) = &req.analysis_json {
+        let json = serde_json::to_vec(&analysis).map_err(|e| Error::Alerts(e.to_string()))?;
+        std::fs::write(p, json)
+            .map_err(|e| Error::Alerts(format!("{}: cannot write: {e}", p.display())))?;
+    }
     let input = AlertsInput {
         analysis: &analysis,
         settings: &req.checks,

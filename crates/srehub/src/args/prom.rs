@@ -62,6 +62,10 @@ pub struct AlertsAnalyzeArgs {
     /// Save the fetched history (JSON) to analyze it again offline.
     #[arg(long, value_name = "FILE")]
     pub save_history: Option<PathBuf>,
+    /// Also write the whole analysis (episodes per instance, rule statistics, correlations, clusters,
+    /// heatmap) as JSON to this file, for scripts.
+    #[arg(long, value_name = "FILE")]
+    pub analysis_json: Option<PathBuf>,
     /// Episodes at most this long count as resolved by themselves.
     #[arg(long, value_name = "DURATION", default_value = "10m")]
     pub self_resolve: String,

@@ -52,6 +52,7 @@ pub fn run(global: &GlobalArgs, cmd: &AlertsCommand) -> anyhow::Result<ExitCode>
                 source,
                 rule_files: args.rules.clone(),
                 save_history: args.save_history.clone(),
+                analysis_json: args.analysis_json.clone(),
                 options: srehub_alerts::Options {
                     self_resolve_ms: ms(self_resolve),
                     flap_low: args.flap_low,

@@ -171,3 +171,109 @@ fn bad_specs_exit_2_with_every_problem_located() {
         "4 SLO(s) of 3 service(s): valid"
     );
 }
+
+#[test]
+fn report_measures_slos_against_a_real_prometheus() {
+    use std::fmt::Write as _;
+    // 30 days of the example service's requests: 100 a minute, 0.05 % errors, then 5 % errors over
+    // the last three hours.
+    // One sample every 5 minutes (500 requests each).
+    let now = jiff::Timestamp::now().as_second() / 60 * 60 - 120;
+    let steps = 30 * 288 + 2;
+    let mut om = String::from("# TYPE http_request_duration_seconds_count counter\n");
+    let (mut ok, mut bad) = (0u64, 0u64);
+    for k in 0..=steps {
+        let t = now - (steps - k) * 300;
+        let late = steps - k < 36;
+        // 0.05 % = one error every 20 minutes.
+        let e = if late {
+            25
+        } else if k % 4 == 0 {
+            1
+        } else {
+            0
+        };
+        bad += e;
+        ok += 500 - e;
+        writeln!(
+            om,
+            "http_request_duration_seconds_count{{job=\"myservice\",code=\"200\"}} {ok} {t}"
+        )
+        .unwrap();
+        writeln!(
+            om,
+            "http_request_duration_seconds_count{{job=\"myservice\",code=\"500\"}} {bad} {t}"
+        )
+        .unwrap();
+    }
+    let Some(prom) = srehub_test_support::prom::prometheus(&om, &[], 60) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = srehub_in(dir.path())
+        .args(["slo", "report", "--prometheus", &prom.url, "-o", "json"])
+        .arg(examples().join("myservice.yml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let burn = findings.iter().find(|f| f.0 == "SLO002").unwrap();
+    assert_eq!(burn.1, "critical");
+    assert!(
+        burn.2.starts_with(
+            "myservice requests-availability: burning its error budget at 50.0× over 1h"
+        ),
+        "{findings:#?}"
+    );
+    let no_data = findings.iter().find(|f| f.0 == "SLO004").unwrap();
+    assert!(
+        no_data.2.starts_with("myservice latency: no data over 30d"),
+        "{findings:#?}"
+    );
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    // About 2,150 + 900 errors of 4,320,000 requests over 30 days: 0.071 % of a 0.1 % budget.
+    let avail = notes
+        .iter()
+        .find(|n| n.starts_with("myservice requests-availability"))
+        .unwrap();
+    assert!(avail.contains("SLI 99.929 % over rolling 30d"), "{avail}");
+    assert!(avail.contains("budget left 29 %"), "{avail}");
+    assert!(avail.contains("1h 50.00×"), "{avail}");
+    assert!(avail.contains("exhausted in 4 h"), "{avail}");
+    // Unreachable Prometheus: exit 3.
+    let port = srehub_test_support::free_port();
+    let out = srehub_in(dir.path())
+        .args([
+            "slo",
+            "report",
+            "--prometheus",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .arg(examples().join("myservice.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

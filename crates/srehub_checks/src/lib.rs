@@ -11,6 +11,7 @@ pub mod helm;
 pub mod k8s;
 pub mod logs;
 pub mod manifest;
+pub mod slo;
 pub mod terraform;
 
 use srehub_core::CheckMeta;
@@ -27,6 +28,7 @@ pub fn all_checks() -> Vec<&'static CheckMeta> {
         .chain(terraform::CHECKS.iter().map(|c| c.meta()))
         .chain(logs::CHECKS.iter().map(|c| c.meta()))
         .chain(alerts::CHECKS.iter().map(|c| c.meta()))
+        .chain(slo::CHECKS.iter().map(|c| c.meta()))
         .collect()
 }
 

@@ -30,6 +30,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
         "ci",
         "logs",
         "alerts",
+        "slo",
     ]) {
         let Some(list) = by_group.get(group) else {
             continue;
@@ -64,7 +65,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
             sev = m.severity,
             cat = m.category,
             tool = tool_of(m.group),
-            more = if matches!(m.group, "logs" | "alerts") {
+            more = if matches!(m.group, "logs" | "alerts" | "slo") {
                 String::new()
             } else if matches!(m.group, "dockerfile" | "terraform" | "ci" | "helm") {
                 ", an `exemptions:` entry with a `path` glob, or a `# srehub:ignore CODE` comment on the line or the line above".to_string()
@@ -95,6 +96,7 @@ fn tool_of(group: &str) -> String {
         "ci" => "srehub lint (GitHub Actions, GitLab CI)".to_string(),
         "logs" => "srehub logs analyze".to_string(),
         "alerts" => "srehub alerts analyze".to_string(),
+        "slo" => "srehub slo report".to_string(),
         "audit" => "srehub doctor audit, srehub lint (manifests)".to_string(),
         g => format!("srehub doctor {g}"),
     }

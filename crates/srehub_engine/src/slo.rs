@@ -121,3 +121,160 @@ pub fn generate(req: &GenerateRequest) -> Result<Vec<Generated>, Error> {
         .map(|s| srehub_slo::generate(s, &opts, req.format))
         .collect())
 }
+
+/// A `slo report` run.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    pub paths: Vec<String>,
+    pub prometheus: String,
+    pub http: srehub_http::HttpOptions,
+    pub concurrency: usize,
+}
+
+/// The start of the current calendar period of an SLO, in its time zone.
+fn calendar_start(
+    unit: srehub_slo::spec::CalendarUnit,
+    tz: Option<&str>,
+    now: jiff::Timestamp,
+) -> Result<jiff::Timestamp, Error> {
+    let tz = match tz {
+        Some(name) => jiff::tz::TimeZone::get(name)
+            .map_err(|e| Error::Slo(format!("time zone `{name}`: {e}")))?,
+        None => jiff::tz::TimeZone::UTC,
+    };
+    let z = now.to_zoned(tz);
+    let day = z
+        .start_of_day()
+        .map_err(|e| Error::Slo(format!("calendar period: {e}")))?;
+    let start = match unit {
+        srehub_slo::spec::CalendarUnit::Month => day.first_of_month(),
+        srehub_slo::spec::CalendarUnit::Week => {
+            let back = i64::from(day.weekday().to_monday_zero_offset());
+            day.checked_sub(jiff::Span::new().days(back))
+        }
+    }
+    .map_err(|e| Error::Slo(format!("calendar period: {e}")))?;
+    Ok(start.timestamp())
+}
+
+/// Measures every SLO of the specs against Prometheus and returns the report (`slo` checks).
+pub async fn report(
+    req: &ReportRequest,
+    settings: &srehub_config::Settings,
+) -> Result<srehub_core::Report, Error> {
+    use futures::StreamExt as _;
+    use srehub_slo::spec::{Dur, Window};
+    use srehub_slo::status::{BURN_WINDOWS, error_ratio_expr, status};
+
+    let selection = settings.selection();
+    selection.validate(srehub_checks::all_checks())?;
+    let services = validate(&req.paths)?;
+    let prom = srehub_prometheus::Prometheus::new(&req.prometheus, req.http.clone())
+        .map_err(|e| Error::Slo(e.to_string()))?;
+    let now = jiff::Timestamp::now();
+    // Every query of every SLO: (slo index, window, expression).
+    let slos: Vec<&srehub_slo::spec::Slo> = services.iter().flat_map(|s| &s.slos).collect();
+    let mut periods = Vec::new();
+    let mut queries = Vec::new();
+    for (i, slo) in slos.iter().enumerate() {
+        let (label, measured) = match &slo.window {
+            Window::Rolling(d) => (format!("rolling {d}"), *d),
+            Window::Calendar { unit, time_zone } => {
+                let start = calendar_start(*unit, time_zone.as_deref(), now)?;
+                let secs =
+                    u64::try_from((now.as_second() - start.as_second()).max(60)).unwrap_or(60);
+                (
+                    format!(
+                        "calendar {} since {}",
+                        match unit {
+                            srehub_slo::spec::CalendarUnit::Month => "month",
+                            srehub_slo::spec::CalendarUnit::Week => "week",
+                        },
+                        start
+                    ),
+                    Dur(secs / 60 * 60),
+                )
+            }
+        };
+        periods.push((label, measured));
+        // `None`: the period; `Some(w)`: a burn-rate window.
+        queries.push((i, None, error_ratio_expr(slo, measured)));
+        for w in BURN_WINDOWS {
+            queries.push((i, Some(w), error_ratio_expr(slo, w)));
+        }
+    }
+    let results: Vec<_> = futures::stream::iter(queries)
+        .map(|(i, w, q)| {
+            let prom = &prom;
+            async move { (i, w, prom.query(&q, now).await) }
+        })
+        .buffered(req.concurrency.max(1))
+        .collect()
+        .await;
+    let mut measured: Vec<(Option<f64>, Vec<(Dur, Option<f64>)>, Vec<String>)> = slos
+        .iter()
+        .map(|_| (None, Vec::new(), Vec::new()))
+        .collect();
+    for (i, w, r) in results {
+        let value = match r {
+            // Several series (an SLI by label): the worst one counts.
+            Ok(series) => series
+                .iter()
+                .filter_map(|s| s.samples.last().map(|p| p.1))
+                .filter(|v| v.is_finite())
+                .reduce(f64::max),
+            Err(e) if e.is_unreachable() => return Err(Error::Downstream(e.to_string())),
+            Err(e) => {
+                measured[i].2.push(e.to_string());
+                None
+            }
+        };
+        match w {
+            None => measured[i].0 = value,
+            Some(w) => measured[i].1.push((w, value)),
+        }
+    }
+    let statuses: Vec<srehub_slo::status::SloStatus> = slos
+        .iter()
+        .zip(measured)
+        .zip(&periods)
+        .map(|((slo, (period_ratio, burns, errors)), (label, m))| {
+            status(slo, label.clone(), *m, period_ratio, &burns, errors)
+        })
+        .collect();
+    let input = srehub_checks::slo::SloInput {
+        statuses: &statuses,
+    };
+    let (findings, ran) = srehub_core::run_checks(srehub_checks::slo::CHECKS, &input, &selection);
+    let mut report =
+        srehub_core::Report::new("slo", now, findings, ran).with_target(req.prometheus.clone());
+    for s in &statuses {
+        let pct =
+            |v: Option<f64>| v.map_or("no data".to_string(), |v| format!("{:.3} %", v * 100.0));
+        report.note(
+            srehub_core::NoteLevel::Info,
+            format!(
+                "{} {}: SLI {} over {} (objective {} %), budget left {}, burn {}{}",
+                s.service,
+                s.name,
+                pct(s.sli),
+                s.period,
+                s.objective,
+                s.budget_remaining
+                    .map_or("unknown".to_string(), |b| format!("{:.0} %", b * 100.0)),
+                s.burn_rates
+                    .iter()
+                    .map(|(w, b)| format!(
+                        "{w} {}",
+                        b.map_or("–".to_string(), |b| format!("{b:.2}×"))
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                s.exhaustion_hours
+                    .map(|h| format!(", exhausted in {h:.0} h at the current pace"))
+                    .unwrap_or_default()
+            ),
+        );
+    }
+    Ok(report)
+}

@@ -9,6 +9,7 @@ pub mod promtest;
 pub mod ratio;
 pub mod rules;
 pub mod spec;
+pub mod status;
 pub mod windows;
 
 use std::collections::BTreeMap;

@@ -555,6 +555,26 @@ pub enum SloCommand {
     Generate(SloGenerateArgs),
     /// Check specs: every problem with its file, line and field; exit 2 when there is one.
     Validate(SloValidateArgs),
+    /// Measure each SLO now against Prometheus: SLI over the period (rolling or calendar), error
+    /// budget left, burn rates over 1h/6h/1d/3d and time to exhaustion.
+    #[command(after_help = "Examples:
+  srehub slo report --prometheus http://prometheus:9090 slos/
+  srehub slo report --prometheus $PROM slos/ -o json --fail-on warning")]
+    Report(SloReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SloReportArgs {
+    /// Spec files or directories; `-` reads stdin.
+    #[arg(value_name = "SPEC", required = true)]
+    pub specs: Vec<String>,
+    #[command(flatten)]
+    pub conn: PromConnArgs,
+    /// Queries in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]

@@ -18,7 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor(args) => doctor::run(&cli.global, *args),
         Command::Lint(args) => lint::run(&cli.global, &args),
         Command::Logs(cmd) => logs::run(&cli.global, &cmd),
-        Command::Slo(cmd) => slo::run(&cmd),
+        Command::Slo(cmd) => slo::run(&cli.global, &cmd),
         Command::Alerts(cmd) => alerts::run(&cli.global, &cmd),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),

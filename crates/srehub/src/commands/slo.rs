@@ -7,10 +7,30 @@ use srehub_core::ExitCode;
 use srehub_engine::slo::{self, GenerateRequest};
 use srehub_slo::RulesFormat;
 
-use crate::args::{SloCommand, SloRulesFormat};
+use crate::args::{GlobalArgs, SloCommand, SloRulesFormat};
 
-pub fn run(cmd: &SloCommand) -> anyhow::Result<ExitCode> {
+pub fn run(global: &GlobalArgs, cmd: &SloCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        SloCommand::Report(args) => {
+            let ctx = crate::context::Context::new(
+                global,
+                crate::context::flag_options(global, Some(&args.report), None),
+            )?;
+            let Some(url) = &args.conn.prometheus else {
+                anyhow::bail!("give --prometheus URL (or SREHUB_PROMETHEUS_URL)");
+            };
+            let req = slo::ReportRequest {
+                paths: args.specs.clone(),
+                prometheus: url.clone(),
+                http: super::alerts::http_options(&args.conn, "PROMETHEUS")?,
+                concurrency: args.concurrency,
+            };
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let report = rt.block_on(slo::report(&req, &ctx.settings))?;
+            crate::output::emit(&ctx, &report)
+        }
         SloCommand::Validate(args) => {
             let services = slo::validate(&args.specs)?;
             let slos: usize = services.iter().map(|s| s.slos.len()).sum();

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod ci;
+pub mod cost;
 pub mod dockerfile;
 pub mod helm;
 pub mod k8s;
@@ -29,6 +30,7 @@ pub fn all_checks() -> Vec<&'static CheckMeta> {
         .chain(logs::CHECKS.iter().map(|c| c.meta()))
         .chain(alerts::CHECKS.iter().map(|c| c.meta()))
         .chain(slo::CHECKS.iter().map(|c| c.meta()))
+        .chain(cost::CHECKS.iter().map(|c| c.meta()))
         .collect()
 }
 

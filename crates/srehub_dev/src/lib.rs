@@ -31,6 +31,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
         "logs",
         "alerts",
         "slo",
+        "cost",
     ]) {
         let Some(list) = by_group.get(group) else {
             continue;
@@ -65,7 +66,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
             sev = m.severity,
             cat = m.category,
             tool = tool_of(m.group),
-            more = if matches!(m.group, "logs" | "alerts" | "slo") {
+            more = if matches!(m.group, "logs" | "alerts" | "slo" | "cost") {
                 String::new()
             } else if matches!(m.group, "dockerfile" | "terraform" | "ci" | "helm") {
                 ", an `exemptions:` entry with a `path` glob, or a `# srehub:ignore CODE` comment on the line or the line above".to_string()
@@ -97,6 +98,7 @@ fn tool_of(group: &str) -> String {
         "logs" => "srehub logs analyze".to_string(),
         "alerts" => "srehub alerts analyze".to_string(),
         "slo" => "srehub slo report".to_string(),
+        "cost" => "srehub cost".to_string(),
         "audit" => "srehub doctor audit, srehub lint (manifests)".to_string(),
         g => format!("srehub doctor {g}"),
     }

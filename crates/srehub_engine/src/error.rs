@@ -25,6 +25,9 @@ pub enum Error {
     /// `srehub alerts` was given a bad history file, rule file or option, or a query Prometheus refused.
     #[error("{0}")]
     Alerts(String),
+    /// `srehub cost` was given a bad option, or Prometheus refused a query.
+    #[error("{0}")]
+    Cost(String),
     /// A Prometheus-compatible server or Alertmanager could not be reached (after retries).
     #[error("{0}")]
     Downstream(String),

@@ -164,3 +164,63 @@ pub struct AlertmanagerNow {
     pub alerts: Vec<AmAlert>,
     pub silences: Vec<Silence>,
 }
+
+/// Resource usage of workload containers over a history window (what `srehub cost` works on), from
+/// cAdvisor and kube-state-metrics series.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsageModel {
+    /// Length of the history window, seconds.
+    pub window_s: u64,
+    pub containers: Vec<ContainerUsage>,
+    /// Prices, when configured or read from OpenCost's metrics.
+    #[serde(default)]
+    pub prices: Option<Prices>,
+}
+
+/// One container of one workload, over all its pods in the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContainerUsage {
+    /// `Deployment`, `StatefulSet`, `DaemonSet`, `Job`, `CronJob`, or `Pod` for bare pods.
+    pub kind: String,
+    pub namespace: String,
+    pub workload: String,
+    pub container: String,
+    /// Pods running now.
+    pub replicas: u32,
+    /// Requests and limits now (cores, bytes).
+    pub cpu_request: Option<f64>,
+    pub cpu_limit: Option<f64>,
+    pub memory_request: Option<f64>,
+    pub memory_limit: Option<f64>,
+    /// CPU usage percentile (cores), the highest over the workload's pods.
+    pub cpu_usage: Option<f64>,
+    /// Peak memory working set (bytes), the highest over the pods.
+    pub memory_peak: Option<f64>,
+    /// Usage samples behind the numbers (memory series samples, all pods).
+    pub points: u64,
+    /// Killed for memory at some point in the window.
+    pub oom_killed: bool,
+    /// Share of CFS periods throttled (average over the window).
+    pub throttled: Option<f64>,
+    /// Metrics an HPA scales this workload on (`cpu`, `memory`, ...), empty without an HPA.
+    #[serde(default)]
+    pub hpa_metrics: Vec<String>,
+}
+
+/// Prices per hour.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Prices {
+    pub cpu_core_hour: f64,
+    pub memory_gib_hour: f64,
+    /// `configured` or `opencost`.
+    #[serde(default)]
+    pub source: PriceSource,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PriceSource {
+    #[default]
+    Configured,
+    Opencost,
+}

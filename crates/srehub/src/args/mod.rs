@@ -89,6 +89,13 @@ pub enum Command {
     /// self-resolving and correlated alerts, dead rules) with recommendations.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Right-size requests and limits from usage in Prometheus (cAdvisor, kube-state-metrics):
+    /// over- and under-provisioned containers, OOM kills, with a patch to apply.
+    #[command(after_help = "Examples:
+  srehub cost --prometheus http://prometheus:9090 -n shop
+  srehub cost --prometheus $PROM --cpu-price 0.031 --memory-price 0.004 -o markdown
+  srehub cost --prometheus $PROM -n shop -o patch | kubectl apply --server-side --field-manager=srehub-cost -f -")]
+    Cost(Box<CostArgs>),
     /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
     #[command(after_help = "Examples:
   srehub explain K8S003

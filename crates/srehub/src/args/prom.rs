@@ -96,3 +96,65 @@ pub struct AlertsAnalyzeArgs {
     #[command(flatten)]
     pub report: ReportArgs,
 }
+
+/// `srehub cost`.
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    #[command(flatten)]
+    pub conn: PromConnArgs,
+    /// Namespaces to right-size (repeatable); all namespaces with pods by default.
+    #[arg(short = 'n', long = "namespace", value_name = "NAMESPACE")]
+    pub namespaces: Vec<String>,
+    /// Usage history to base recommendations on.
+    #[arg(long, value_name = "DURATION", default_value = "14d")]
+    pub history: String,
+    /// CPU request = this percentile of CPU usage.
+    #[arg(long, value_name = "PERCENTILE", default_value_t = 95.0)]
+    pub cpu_percentile: f64,
+    /// Memory request and limit = peak working set × this.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.15)]
+    pub memory_headroom: f64,
+    /// After an OOM kill, memory = the current limit × this (when higher).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.25)]
+    pub oom_headroom: f64,
+    /// Fewest usage samples for a recommendation.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub min_points: u64,
+    /// Price of a core per hour (with --memory-price; otherwise OpenCost's node prices when present).
+    #[arg(long, value_name = "PRICE", requires = "memory_price")]
+    pub cpu_price: Option<f64>,
+    /// Price of a GiB of memory per hour.
+    #[arg(long, value_name = "PRICE", requires = "cpu_price")]
+    pub memory_price: Option<f64>,
+    /// Queries in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+    /// Findings per check at most.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub max_findings: usize,
+    /// Output: a report format, or `patch` (the recommended resources as partial objects for
+    /// `kubectl apply --server-side --field-manager=srehub-cost -f -`).
+    #[arg(short, long, value_enum, value_name = "FORMAT")]
+    pub output: Option<CostOutput>,
+    /// Exit 1 when a finding is at or above this severity (default critical).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<super::SeverityArg>,
+    /// Run only these checks (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
+    pub select: Vec<String>,
+    /// Do not run these checks (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "CHECKS")]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CostOutput {
+    Table,
+    Json,
+    Yaml,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
+    Patch,
+}

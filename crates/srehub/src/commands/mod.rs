@@ -2,6 +2,7 @@
 
 mod alerts;
 mod config;
+mod cost;
 mod doctor;
 mod explain;
 mod lint;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logs(cmd) => logs::run(&cli.global, &cmd),
         Command::Slo(cmd) => slo::run(&cli.global, &cmd),
         Command::Alerts(cmd) => alerts::run(&cli.global, &cmd),
+        Command::Cost(args) => cost::run(&cli.global, &args),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),
         Command::Completions { shell } => {

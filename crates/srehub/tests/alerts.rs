@@ -355,3 +355,56 @@ fn unreachable_broken_and_foreign_servers_are_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("give --prometheus URL"));
 }
+
+#[test]
+fn victoria_metrics_speaks_the_same_api() {
+    // The same week of ALERTS, imported into VictoriaMetrics (Prometheus text with ms timestamps).
+    let (om, _) = history();
+    let text: String = om
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let (head, ts) = l.rsplit_once(' ').unwrap();
+            format!("{head} {}000\n", ts)
+        })
+        .collect();
+    let Some(vm) = srehub_test_support::prom::victoria_metrics(&text) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.yml"), RULES).unwrap();
+    let out = srehub_in(dir.path())
+        .args([
+            "alerts",
+            "analyze",
+            "--prometheus",
+            &vm.url,
+            "--rules",
+            "rules.yml",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}\n{}", vm.log());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("5 alert(s) over 5 instance(s) fired 84 episode(s)")),
+        "{notes:?}"
+    );
+    let found = codes(&report);
+    assert!(found.contains(&"ALR002 Flappy".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"ALR005 NeverFires".to_string()),
+        "{found:?}"
+    );
+}

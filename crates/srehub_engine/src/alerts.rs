@@ -104,9 +104,13 @@ pub async fn fetch(
         Some(url) => {
             let am =
                 Alertmanager::new(url, http.clone()).map_err(|e| Error::Alerts(e.to_string()))?;
-            let (alerts, silences) =
-                futures::try_join!(am.alerts(), am.silences()).map_err(unreachable)?;
-            Some(AlertmanagerNow { alerts, silences })
+            let (alerts, silences, groups) =
+                futures::try_join!(am.alerts(), am.silences(), am.groups()).map_err(unreachable)?;
+            Some(AlertmanagerNow {
+                alerts,
+                silences,
+                groups,
+            })
         }
         None => None,
     };
@@ -305,10 +309,38 @@ pub async fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<Report
         report.note(
             NoteLevel::Info,
             format!(
-                "Alertmanager now: {} alert(s), {} suppressed (silenced or inhibited), {} active silence(s)",
+                "Alertmanager now: {} alert(s) in {} notification group(s), {} suppressed (silenced or inhibited), {} active silence(s)",
                 am.alerts.len(),
+                am.groups.len(),
                 suppressed,
                 silences
+            ),
+        );
+    }
+    // The rules to review first: many episodes and a low signal-to-noise score.
+    let mut review: Vec<&srehub_alerts::RuleStats> =
+        analysis.rules.iter().filter(|r| r.episodes >= 3).collect();
+    review.sort_by(|a, b| {
+        let cost =
+            |r: &srehub_alerts::RuleStats| f64::from(r.episodes) * (100.0 - f64::from(r.score));
+        cost(b)
+            .total_cmp(&cost(a))
+            .then(a.alertname.cmp(&b.alertname))
+    });
+    if !review.is_empty() {
+        report.note(
+            NoteLevel::Info,
+            format!(
+                "review first (most episodes × lowest signal-to-noise): {}",
+                review
+                    .iter()
+                    .take(5)
+                    .map(|r| format!(
+                        "{} ({} episodes, score {})",
+                        r.alertname, r.episodes, r.score
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
     }

@@ -163,6 +163,22 @@ pub struct AlertHistory {
 pub struct AlertmanagerNow {
     pub alerts: Vec<AmAlert>,
     pub silences: Vec<Silence>,
+    /// Notification groups (`/api/v2/alerts/groups`).
+    #[serde(default)]
+    pub groups: Vec<AmAlertGroup>,
+}
+
+/// A notification group: the alerts one notification carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmAlertGroup {
+    pub labels: Labels,
+    pub receiver: AmReceiver,
+    pub alerts: Vec<AmAlert>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmReceiver {
+    pub name: String,
 }
 
 /// Resource usage of workload containers over a history window (what `srehub cost` works on), from

@@ -2,7 +2,7 @@
 //! `srehub chaos` notifications).
 
 use srehub_http::{Client, HttpOptions, Request, Url};
-use srehub_model::metrics::{AmAlert, Silence};
+use srehub_model::metrics::{AmAlert, AmAlertGroup, Silence};
 
 use crate::PromError;
 
@@ -38,6 +38,11 @@ impl Alertmanager {
     /// Every alert Alertmanager holds (active, silenced and inhibited).
     pub async fn alerts(&self) -> Result<Vec<AmAlert>, PromError> {
         self.get("api/v2/alerts").await
+    }
+
+    /// Notification groups, as routed now.
+    pub async fn groups(&self) -> Result<Vec<AmAlertGroup>, PromError> {
+        self.get("api/v2/alerts/groups").await
     }
 
     pub async fn silences(&self) -> Result<Vec<Silence>, PromError> {

@@ -163,3 +163,37 @@ pub fn alertmanager() -> Option<Server> {
     s.dir = dir;
     Some(s)
 }
+
+/// Starts VictoriaMetrics (single node) and imports `text` (Prometheus exposition lines with
+/// millisecond timestamps) through its `/api/v1/import/prometheus` API. `None` when it is not
+/// installed outside CI.
+pub fn victoria_metrics(text: &str) -> Option<Server> {
+    let vm = require_binary(&["victoria-metrics"], &[])?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let args = vec![
+        format!("-storageDataPath={}", dir.path().join("data").display()),
+        format!("-httpListenAddr=127.0.0.1:{port}"),
+        "-retentionPeriod=100y".into(),
+        "-search.disableCache".into(),
+        "-loggerLevel=WARN".into(),
+    ];
+    let mut s = spawn(&vm, &args, &dir, port, "/health");
+    s.dir = dir;
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        conn,
+        "POST /api/v1/import/prometheus HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{text}",
+        text.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.0 204") || answer.starts_with("HTTP/1.1 204"),
+        "{answer}"
+    );
+    // Make the imported data searchable now.
+    assert_eq!(get_status(port, "/internal/force_flush"), Some(200));
+    Some(s)
+}

@@ -42,36 +42,37 @@ fn rule(name: &str, query: &str, for_s: f64, labels: &[(&str, &str)], runbook: b
 
 fn history() -> AlertHistory {
     let week = 7 * 1440;
-    let mut firing = Vec::new();
-    // Noisy and self-resolving: 3-minute episodes every 5 hours.
-    firing.push(series(
-        "HighLatency",
-        &[("service", "api")],
-        (0..33).flat_map(|k| (0..3).map(move |m| k * 300 + m)),
-    ));
-    // Flapping: up 2 minutes, down 2 minutes, for two hours on day 2.
-    firing.push(series(
-        "Flappy",
-        &[("instance", "b")],
-        (0..30).flat_map(|k| (0..2).map(move |m| 2880 + k * 4 + m)),
-    ));
-    // Correlated: the database goes down for 40 minutes daily at 10:00; API errors fire inside.
-    firing.push(series(
-        "DBDown",
-        &[("service", "db"), ("team", "data")],
-        (0..7).flat_map(|d| (0..40).map(move |m| d * 1440 + 600 + m)),
-    ));
-    firing.push(series(
-        "APIErrors",
-        &[("service", "api"), ("team", "web")],
-        (0..7).flat_map(|d| (5..35).map(move |m| d * 1440 + 600 + m)),
-    ));
-    // Daily at 02:00 for 20 minutes (a backup job).
-    firing.push(series(
-        "BackupSlow",
-        &[],
-        (0..7).flat_map(|d| (0..20).map(move |m| d * 1440 + 120 + m)),
-    ));
+    let firing = vec![
+        // Noisy and self-resolving: 3-minute episodes every 5 hours.
+        series(
+            "HighLatency",
+            &[("service", "api")],
+            (0..33).flat_map(|k| (0..3).map(move |m| k * 300 + m)),
+        ),
+        // Flapping: up 2 minutes, down 2 minutes, for two hours on day 2.
+        series(
+            "Flappy",
+            &[("instance", "b")],
+            (0..30).flat_map(|k| (0..2).map(move |m| 2880 + k * 4 + m)),
+        ),
+        // Correlated: the database goes down for 40 minutes daily at 10:00; API errors fire inside.
+        series(
+            "DBDown",
+            &[("service", "db"), ("team", "data")],
+            (0..7).flat_map(|d| (0..40).map(move |m| d * 1440 + 600 + m)),
+        ),
+        series(
+            "APIErrors",
+            &[("service", "api"), ("team", "web")],
+            (0..7).flat_map(|d| (5..35).map(move |m| d * 1440 + 600 + m)),
+        ),
+        // Daily at 02:00 for 20 minutes (a backup job).
+        series(
+            "BackupSlow",
+            &[],
+            (0..7).flat_map(|d| (0..20).map(move |m| d * 1440 + 120 + m)),
+        ),
+    ];
     let mut pending = series("SlowQueries", &[], 100..104);
     pending.labels.insert("alertstate".into(), "pending".into());
     AlertHistory {

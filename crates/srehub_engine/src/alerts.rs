@@ -23,7 +23,7 @@ pub enum HistorySource {
     Live {
         prometheus: String,
         alertmanager: Option<String>,
-        http: HttpOptions,
+        http: Box<HttpOptions>,
         since: Duration,
         /// Query chunk (raw samples are read this much at a time).
         chunk: Duration,

@@ -211,7 +211,9 @@ pub async fn report(
         .buffered(req.concurrency.max(1))
         .collect()
         .await;
-    let mut measured: Vec<(Option<f64>, Vec<(Dur, Option<f64>)>, Vec<String>)> = slos
+    // Per SLO: the period's error ratio, the burn windows' ratios, failed queries.
+    type Measured = (Option<f64>, Vec<(Dur, Option<f64>)>, Vec<String>);
+    let mut measured: Vec<Measured> = slos
         .iter()
         .map(|_| (None, Vec::new(), Vec::new()))
         .collect();

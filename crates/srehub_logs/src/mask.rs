@@ -10,7 +10,8 @@
 /// The wildcard that stands for a variable in a template.
 pub const WILDCARD: &str = "<*>";
 
-/// Unit words that follow a number (`384.0 B`, `12 ms`) and vary with it.
+/// Unit words that follow a number (`384.0 B`, `12 ms`) and vary with it ([`is_unit`] matches them).
+#[cfg(test)]
 const UNITS: &[&str] = &[
     "B", "KB", "MB", "GB", "TB", "PB", "K", "M", "G", "T", "KiB", "MiB", "GiB", "TiB", "kB",
     "bytes", "ns", "us", "µs", "ms", "s", "sec", "secs", "seconds", "min", "mins", "minutes", "h",
@@ -42,7 +43,9 @@ impl Default for MaskOptions {
     }
 }
 
-/// Month and weekday names: part of a date next to a number (`Sun Jul 10 03:55:15 2005`).
+/// Month and weekday names: part of a date next to a number (`Sun Jul 10 03:55:15 2005`)
+/// ([`is_date_word`] matches them).
+#[cfg(test)]
 const DATE_WORDS: &[&str] = &[
     "Jan",
     "Feb",
@@ -84,15 +87,150 @@ const DATE_WORDS: &[&str] = &[
     "Sunday",
 ];
 
+#[inline]
 fn is_date_word(tok: &str) -> bool {
     // Cheap rejection first: this runs for every token.
     let b = tok.as_bytes();
     if b.len() < 3 || b.len() > 10 || !b[0].is_ascii_uppercase() {
         return false;
     }
-    let core = tok.trim_end_matches([',', '.']);
-    DATE_WORDS.contains(&core)
+    // The first letters of month and weekday names: A D F J M N O S T W.
+    const FIRST: u32 = 1 << 0
+        | 1 << 3
+        | 1 << 5
+        | 1 << 9
+        | 1 << 12
+        | 1 << 13
+        | 1 << 14
+        | 1 << 18
+        | 1 << 19
+        | 1 << 22;
+    if FIRST & (1 << (b[0] - b'A')) == 0 {
+        return false;
+    }
+    is_date_core(b)
 }
+
+#[inline(never)]
+fn is_date_core(b: &[u8]) -> bool {
+    let mut core = b;
+    while let [rest @ .., b',' | b'.'] = core {
+        core = rest;
+    }
+    // The same words as `DATE_WORDS`, matched on bytes (constant-length compares, no calls).
+    matches!(
+        core,
+        b"Jan"
+            | b"Feb"
+            | b"Mar"
+            | b"Apr"
+            | b"May"
+            | b"Jun"
+            | b"Jul"
+            | b"Aug"
+            | b"Sep"
+            | b"Sept"
+            | b"Oct"
+            | b"Nov"
+            | b"Dec"
+            | b"January"
+            | b"February"
+            | b"March"
+            | b"April"
+            | b"June"
+            | b"July"
+            | b"August"
+            | b"September"
+            | b"October"
+            | b"November"
+            | b"December"
+            | b"Mon"
+            | b"Tue"
+            | b"Wed"
+            | b"Thu"
+            | b"Fri"
+            | b"Sat"
+            | b"Sun"
+            | b"Monday"
+            | b"Tuesday"
+            | b"Wednesday"
+            | b"Thursday"
+            | b"Friday"
+            | b"Saturday"
+            | b"Sunday"
+    )
+}
+
+/// Whether a word is one of `UNITS` (matched on bytes).
+fn is_unit(core: &[u8]) -> bool {
+    matches!(
+        core,
+        b"B" | b"KB"
+            | b"MB"
+            | b"GB"
+            | b"TB"
+            | b"PB"
+            | b"K"
+            | b"M"
+            | b"G"
+            | b"T"
+            | b"KiB"
+            | b"MiB"
+            | b"GiB"
+            | b"TiB"
+            | b"kB"
+            | b"bytes"
+            | b"ns"
+            | b"us"
+            | b"\xc2\xb5s"
+            | b"ms"
+            | b"s"
+            | b"sec"
+            | b"secs"
+            | b"seconds"
+            | b"min"
+            | b"mins"
+            | b"minutes"
+            | b"h"
+            | b"hours"
+    )
+}
+
+/// Byte classes of the tokenizer and of [`mask_token_into`].
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
+const SLASH: u8 = 4;
+const ALNUM: u8 = 8;
+/// Neither a space nor a digit.
+const OTHER: u8 = 16;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        // `u8::is_ascii_whitespace`, as `str::split_ascii_whitespace` uses.
+        if b.is_ascii_whitespace() {
+            c |= SPACE;
+        }
+        if b.is_ascii_digit() {
+            c |= DIGIT;
+        }
+        if b == b'/' {
+            c |= SLASH;
+        }
+        if b.is_ascii_alphanumeric() {
+            c |= ALNUM;
+        }
+        if !b.is_ascii_whitespace() && !b.is_ascii_digit() {
+            c |= OTHER;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
 
 /// Whether a token holds a wildcard (`<*>`), with a fast byte scan for `<` first.
 pub fn has_wildcard(tok: &str) -> bool {
@@ -106,6 +244,86 @@ pub fn has_wildcard(tok: &str) -> bool {
         from = at + 1;
     }
     false
+}
+
+/// A fast 64-bit hash of one token (two overlapping 8-byte loads and a folded multiply for tokens
+/// up to 16 bytes, the common case).
+#[inline]
+pub fn token_hash(t: &str) -> u64 {
+    const S0: u64 = 0x243f_6a88_85a3_08d3;
+    const S1: u64 = 0x1319_8a2e_0370_7344;
+    const S2: u64 = 0xa409_3822_299f_31d0;
+    let fold = |a: u64, b: u64| {
+        let p = u128::from(a) * u128::from(b);
+        (p as u64) ^ ((p >> 64) as u64)
+    };
+    let b = t.as_bytes();
+    let n = b.len();
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let len = (n as u64).wrapping_mul(S2);
+    // Overlapping loads that cover every byte.
+    let (head, tail) = if n > 16 {
+        let mut h = len;
+        let mut at = 0;
+        while at + 16 < n {
+            h = fold(word(at) ^ S0 ^ h, word(at + 8) ^ S1);
+            at += 16;
+        }
+        return fold(word(n - 16) ^ S0 ^ h, word(n - 8) ^ S1 ^ len);
+    } else if n >= 8 {
+        (word(0), word(n - 8))
+    } else if n >= 4 {
+        (half(0), half(n - 4))
+    } else if n > 0 {
+        (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        )
+    } else {
+        (0, 0)
+    };
+    fold(head ^ S0, tail ^ S1 ^ len)
+}
+
+/// String equality without a library call for tokens up to 16 bytes (overlapping loads).
+#[inline]
+pub fn same_token(a: &str, b: &str) -> bool {
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`same_token`] on bytes.
+#[inline]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |s: &[u8], at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u32::from_le_bytes(w)
+    };
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
 }
 
 /// Reusable buffers of [`mask_message`]: masked tokens are written into one arena per message, so
@@ -130,32 +348,74 @@ pub fn mask_message<'a>(
     scratch: &'a mut MaskScratch,
     out: &mut Vec<&'a str>,
 ) {
+    let mut raw = Vec::new();
+    let mut hashes = Vec::new();
+    mask_tokens(msg, opts, scratch, out, &mut raw, &mut hashes);
+}
+
+/// [`mask_message`] that also returns the raw tokens (`msg.split_ascii_whitespace()`) and the
+/// [`token_hash`] of each masked token, so that callers need not split or read the message again.
+pub fn mask_tokens<'m: 'a, 'a>(
+    msg: &'m str,
+    opts: &MaskOptions,
+    scratch: &'a mut MaskScratch,
+    out: &mut Vec<&'a str>,
+    raw: &mut Vec<&'m str>,
+    hashes: &mut Vec<u64>,
+) {
     out.clear();
+    raw.clear();
+    hashes.clear();
+    let wild_hash = token_hash(WILDCARD);
     let MaskScratch { arena, patches } = scratch;
     arena.clear();
     patches.clear();
     let mut prev_masked_number = false;
     let mut date_words = false;
-    for tok in msg.split_ascii_whitespace() {
+    let b = msg.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    loop {
+        // The tokens of `split_ascii_whitespace`, with the classes of their bytes in one pass.
+        while i < n && CLASS[usize::from(b[i])] & SPACE != 0 {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let from = i;
+        let (end, classes) = scan_token(b, i);
+        i = end;
+        // Both ends are at ASCII bytes or the ends of the message: character boundaries.
+        let Some(tok) = msg.get(from..i) else {
+            break;
+        };
+        raw.push(tok);
         date_words |= opts.digits && is_date_word(tok);
         if opts.units && prev_masked_number {
-            let core = tok.trim_end_matches([',', ';', ')', ']', '.']);
-            if core.len() <= 7 && UNITS.contains(&core) {
-                if core.len() == tok.len() {
+            let tb = tok.as_bytes();
+            let mut core_len = tb.len();
+            while core_len > 0 && matches!(tb[core_len - 1], b',' | b';' | b')' | b']' | b'.') {
+                core_len -= 1;
+            }
+            if core_len <= 7 && is_unit(&tb[..core_len]) {
+                if core_len == tok.len() {
                     out.push(WILDCARD);
+                    hashes.push(wild_hash);
                 } else {
                     let start = arena.len();
                     arena.push_str(WILDCARD);
-                    arena.push_str(&tok[core.len()..]);
+                    arena.push_str(&tok[core_len..]);
                     patches.push((out.len(), start, arena.len()));
                     out.push("");
+                    hashes.push(token_hash(&arena[start..]));
                 }
                 prev_masked_number = false;
                 continue;
             }
         }
         let start = arena.len();
-        let mut kind = mask_token_into(tok, opts, arena);
+        let mut kind = mask_classified(tok, classes, opts, arena);
         if !opts.extra.is_empty() {
             let current: String = match kind {
                 Masked::Raw => tok.to_string(),
@@ -182,15 +442,18 @@ pub fn mask_message<'a>(
             Masked::Raw => {
                 prev_masked_number = false;
                 out.push(tok);
+                hashes.push(token_hash(tok));
             }
             Masked::Wild => {
                 prev_masked_number = true;
                 out.push(WILDCARD);
+                hashes.push(wild_hash);
             }
             Masked::Written => {
                 prev_masked_number = false;
                 patches.push((out.len(), start, arena.len()));
                 out.push("");
+                hashes.push(token_hash(&arena[start..]));
             }
         }
     }
@@ -199,8 +462,80 @@ pub fn mask_message<'a>(
         out[i] = &arena[a..b];
     }
     if date_words {
-        mask_dates(msg, out);
+        mask_dates(raw, out, hashes, wild_hash);
     }
+}
+
+/// Lanes of eight bytes at a time (SWAR: a `u64` as eight lanes); each mask has the high bit of a
+/// lane set exactly when the lane matches (no carry crosses lanes).
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Lanes equal to `c`.
+#[inline(always)]
+fn eq_mask(v: u64, c: u8) -> u64 {
+    let x = v ^ (ONES * u64::from(c));
+    !(((x & LOW7) + LOW7) | x) & HIGH
+}
+
+/// Lanes below `n` (1 to 128).
+#[inline(always)]
+fn lt_mask(v: u64, n: u8) -> u64 {
+    !(((v & LOW7) + ONES * u64::from(0x80 - n)) | v) & HIGH
+}
+
+/// The end of the token starting at `i` (a byte that is not a space) and the union of the classes
+/// ([`DIGIT`], [`SLASH`], [`OTHER`]) of its bytes, eight bytes at a time.
+#[inline(always)]
+fn scan_token(b: &[u8], mut i: usize) -> (usize, u8) {
+    let mut classes = 0u8;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(w);
+        // Spaces are among the bytes below 0x21; lanes before the first of those are the token's.
+        let low = lt_mask(v, 0x21);
+        let k = if low == 0 {
+            8
+        } else {
+            (low.trailing_zeros() / 8) as usize
+        };
+        let lanes = if k == 8 {
+            HIGH
+        } else {
+            HIGH & ((1u64 << (8 * k)) - 1)
+        };
+        let digits = lt_mask(v, b'9' + 1) & !lt_mask(v, b'0') & lanes;
+        if digits != 0 {
+            classes |= DIGIT;
+        }
+        if digits != lanes {
+            classes |= OTHER;
+        }
+        if eq_mask(v, b'/') & lanes != 0 {
+            classes |= SLASH;
+        }
+        i += k;
+        if k < 8 {
+            let c = CLASS[usize::from(b[i])];
+            if c & SPACE != 0 {
+                return (i, classes);
+            }
+            // A control character: part of the token.
+            classes |= c;
+            i += 1;
+        }
+    }
+    while let Some(&byte) = b.get(i) {
+        let c = CLASS[usize::from(byte)];
+        if c & SPACE != 0 {
+            break;
+        }
+        classes |= c;
+        i += 1;
+    }
+    (i, classes)
 }
 
 /// What [`mask_token_into`] did with a token.
@@ -215,21 +550,21 @@ pub enum Masked {
 }
 
 /// Masks month and weekday names that belong to a date: next to a masked number, directly or through
-/// another date word (`Sun Jul 10`, `10 Jul 2005`).
-fn mask_dates(msg: &str, out: &mut [&str]) {
-    let raw: Vec<&str> = msg.split_ascii_whitespace().collect();
-    let date: Vec<bool> = raw.iter().map(|t| is_date_word(t)).collect();
+/// another date word (`Sun Jul 10`, `10 Jul 2005`). `raw` are the tokens before masking; `hashes`
+/// are kept in step with `out`.
+fn mask_dates(raw: &[&str], out: &mut [&str], hashes: &mut [u64], wild_hash: u64) {
     for _ in 0..2 {
         for i in 0..out.len() {
-            if !date[i] || is_wild(out[i]) {
+            if is_wild(out[i]) || !is_date_word(raw[i]) {
                 continue;
             }
             let next = out.get(i + 1).is_some_and(|t| is_wild(t));
             let prev = i > 0
                 && is_wild(out[i - 1])
-                && (date[i - 1] || raw[i - 1].bytes().any(|b| b.is_ascii_digit()));
+                && (is_date_word(raw[i - 1]) || raw[i - 1].bytes().any(|b| b.is_ascii_digit()));
             if next || prev {
                 out[i] = WILDCARD;
+                hashes[i] = wild_hash;
             }
         }
     }
@@ -237,12 +572,29 @@ fn mask_dates(msg: &str, out: &mut [&str]) {
 
 /// Masks one token, appending the result to `out` when it is partly masked.
 pub fn mask_token_into(tok: &str, opts: &MaskOptions, out: &mut String) -> Masked {
-    if opts.paths && is_path_or_url(tok) {
+    let classes = tok.bytes().fold(0u8, |acc, b| acc | CLASS[usize::from(b)]);
+    mask_classified(tok, classes, opts, out)
+}
+
+/// [`mask_token_into`] with the union of the token's byte classes known.
+#[inline]
+fn mask_classified(tok: &str, classes: u8, opts: &MaskOptions, out: &mut String) -> Masked {
+    if opts.paths && classes & SLASH != 0 && is_path_or_url(tok) {
         return Masked::Wild;
     }
-    if !opts.digits || !tok.bytes().any(|b| b.is_ascii_digit()) {
+    if !opts.digits || classes & DIGIT == 0 {
         return Masked::Raw;
     }
+    if classes & OTHER == 0 || joined_numbers(tok.as_bytes()) {
+        // One number, or numbers joined by single separators (`10.1.2.3:80`, `-5`, `07:07:00`):
+        // what the loop below collapses into one wildcard.
+        return Masked::Wild;
+    }
+    mask_segments(tok, out)
+}
+
+/// The general rule of [`mask_token_into`] for a token holding a digit.
+fn mask_segments(tok: &str, out: &mut String) -> Masked {
     let base = out.len();
     let bytes = tok.as_bytes();
     let mut i = 0;
@@ -250,14 +602,18 @@ pub fn mask_token_into(tok: &str, opts: &MaskOptions, out: &mut String) -> Maske
     let mut last_wild_end: Option<usize> = None;
     while i < bytes.len() {
         let b = bytes[i];
-        if b.is_ascii_alphanumeric() {
+        if CLASS[usize::from(b)] & ALNUM != 0 {
             let start = i;
-            let mut has_digit = false;
-            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                has_digit |= bytes[i].is_ascii_digit();
+            let mut seg = 0u8;
+            while i < bytes.len() {
+                let c = CLASS[usize::from(bytes[i])];
+                if c & ALNUM == 0 {
+                    break;
+                }
+                seg |= c;
                 i += 1;
             }
-            if has_digit {
+            if seg & DIGIT != 0 {
                 // A sign directly before a number belongs to it (`blk_-42`, `keyId: -127`).
                 if out.len() > base
                     && out.ends_with('-')
@@ -266,7 +622,7 @@ pub fn mask_token_into(tok: &str, opts: &MaskOptions, out: &mut String) -> Maske
                     out.pop();
                 }
                 match last_wild_end {
-                    Some(end) if joinable(&out[end..]) => out.truncate(end),
+                    Some(end) if joinable(&out.as_bytes()[end..]) => out.truncate(end),
                     _ => out.push_str(WILDCARD),
                 }
                 last_wild_end = Some(out.len());
@@ -274,6 +630,9 @@ pub fn mask_token_into(tok: &str, opts: &MaskOptions, out: &mut String) -> Maske
                 out.push_str(&tok[start..i]);
                 last_wild_end = None;
             }
+        } else if b < 0x80 {
+            out.push(char::from(b));
+            i += 1;
         } else {
             let ch_len = utf8_len(b);
             out.push_str(&tok[i..(i + ch_len).min(tok.len())]);
@@ -288,9 +647,33 @@ pub fn mask_token_into(tok: &str, opts: &MaskOptions, out: &mut String) -> Maske
     Masked::Written
 }
 
+/// Whether a token is digit runs joined by single [`joinable`] separators, with an optional leading
+/// `-`.
+#[inline]
+fn joined_numbers(b: &[u8]) -> bool {
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    let (Some(first), Some(last)) = (digits.first(), digits.last()) else {
+        return false;
+    };
+    if !first.is_ascii_digit() || !last.is_ascii_digit() {
+        return false;
+    }
+    let mut prev_digit = true;
+    for &c in digits {
+        if c.is_ascii_digit() {
+            prev_digit = true;
+        } else if prev_digit && matches!(c, b'.' | b':' | b'-' | b'_' | b'/' | b',' | b'+') {
+            prev_digit = false;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
 /// Separators that join two variable segments into one variable.
-fn joinable(sep: &str) -> bool {
-    matches!(sep, "." | ":" | "-" | "_" | "/" | "," | "+" | "x")
+fn joinable(sep: &[u8]) -> bool {
+    matches!(sep, b"." | b":" | b"-" | b"_" | b"/" | b"," | b"+" | b"x")
 }
 
 fn utf8_len(first: u8) -> usize {
@@ -304,15 +687,13 @@ fn utf8_len(first: u8) -> usize {
 }
 
 fn is_path_or_url(tok: &str) -> bool {
-    // Both need a slash: most tokens are rejected by one byte scan.
-    if memchr::memchr(b'/', tok.as_bytes()).is_none() {
-        return false;
-    }
+    // Both need a slash: callers pass only tokens that hold one.
     let t = tok.trim_matches(|c: char| matches!(c, '"' | '\'' | '(' | ')' | '[' | ']' | ',' | ';'));
-    if t.contains("://") {
+    let b = t.as_bytes();
+    if b.windows(3).any(|w| w == b"://") {
         return true;
     }
-    t.len() > 1 && t.starts_with('/') && t[1..].contains('/') && !t.contains(' ')
+    b.len() > 1 && b[0] == b'/' && b[1..].contains(&b'/') && !b.contains(&b' ')
 }
 
 #[cfg(test)]
@@ -387,6 +768,153 @@ mod tests {
         let mut scratch = MaskScratch::default();
         mask_message("login by user-bob ok", &opts, &mut scratch, &mut v);
         assert_eq!(v.join(" "), "login by <*> ok");
+    }
+
+    #[test]
+    fn byte_matchers_agree_with_the_word_lists() {
+        // The matchers against the plain list lookups they replace.
+        let date_ref = |tok: &str| {
+            let b = tok.as_bytes();
+            if b.len() < 3 || b.len() > 10 || !b[0].is_ascii_uppercase() {
+                return false;
+            }
+            DATE_WORDS.contains(&tok.trim_end_matches([',', '.']))
+        };
+        let mut words: Vec<String> = Vec::new();
+        for w in UNITS.iter().chain(DATE_WORDS) {
+            for suffix in ["", ",", ".", ",.", "..", "x", ";"] {
+                words.push(format!("{w}{suffix}"));
+                words.push(format!("{}{suffix}", w.to_uppercase()));
+                words.push(format!("{}{suffix}", &w[..w.len() - 1]));
+            }
+        }
+        words.extend(["", ".", "Bytes", "µ", "Ju", "Jull", "SEP", "Sunday!"].map(String::from));
+        for c in 'A'..='Z' {
+            words.push(format!("{c}an"));
+            words.push(format!("{c}un"));
+        }
+        for w in &words {
+            assert_eq!(is_date_word(w), date_ref(w), "{w:?}");
+            assert_eq!(is_unit(w.as_bytes()), UNITS.contains(&w.as_str()), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn raw_tokens_follow_split_ascii_whitespace() {
+        let msg = " a\tb\x0cc\r\nd\x0be  é 12 ";
+        let mut out = Vec::new();
+        let mut raw = Vec::new();
+        let mut scratch = MaskScratch::default();
+        let mut hashes = Vec::new();
+        mask_tokens(
+            msg,
+            &MaskOptions::default(),
+            &mut scratch,
+            &mut out,
+            &mut raw,
+            &mut hashes,
+        );
+        assert_eq!(raw, msg.split_ascii_whitespace().collect::<Vec<_>>());
+        assert_eq!(out.len(), raw.len());
+        let expected: Vec<u64> = out.iter().map(|t| token_hash(t)).collect();
+        assert_eq!(hashes, expected);
+    }
+
+    #[test]
+    fn token_hashes_differ_for_nearby_tokens() {
+        let mut tokens = std::collections::HashSet::new();
+        for len in 0..40 {
+            let base: String = (0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect();
+            for at in 0..len {
+                for c in [b'0', b'9', b'_', b'A'] {
+                    let mut t = base.clone().into_bytes();
+                    t[at] = c;
+                    tokens.insert(String::from_utf8(t).unwrap());
+                }
+            }
+            tokens.insert(base);
+        }
+        let hashes: std::collections::HashSet<u64> = tokens.iter().map(|t| token_hash(t)).collect();
+        assert_eq!(hashes.len(), tokens.len());
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_general_rule() {
+        // Every token of up to 5 of these: digits, separators, letters, a non-ASCII character.
+        let alphabet = [
+            "1", "0", ".", ":", "-", "_", "/", ",", "+", "x", "a", "=", "é",
+        ];
+        let mut tokens = vec![String::new()];
+        let mut last = tokens.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            tokens.extend(last.iter().cloned());
+        }
+        for t in &tokens {
+            let only_digits = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+            if only_digits || joined_numbers(t.as_bytes()) {
+                let mut out = String::new();
+                assert_eq!(mask_segments(t, &mut out), Masked::Wild, "{t}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_token_is_string_equality() {
+        let mut words: Vec<String> = vec![String::new()];
+        for n in 1..=20 {
+            let w: String = (0..n).map(|i| char::from(b'a' + i as u8)).collect();
+            for at in 0..n {
+                let mut v = w.clone().into_bytes();
+                v[at] = b'Z';
+                words.push(String::from_utf8(v).unwrap());
+            }
+            words.push(w);
+        }
+        for a in &words {
+            for b in &words {
+                assert_eq!(same_token(a, b), a == b, "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn token_scan_matches_a_byte_loop() {
+        let bytes = [
+            b' ', b'\t', b'\n', 0x0b, 0x0c, 0, b'0', b'5', b'9', b'/', b'a', b':', 0xc3, 0xa9,
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 40) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|i| bytes[((state >> (i % 50)) as usize + i * 7) % bytes.len()])
+                .collect();
+            let mut i = 0;
+            while i < text.len() {
+                if CLASS[usize::from(text[i])] & SPACE != 0 {
+                    i += 1;
+                    continue;
+                }
+                let (mut end, mut want) = (i, 0u8);
+                while end < text.len() && CLASS[usize::from(text[end])] & SPACE == 0 {
+                    want |= CLASS[usize::from(text[end])];
+                    end += 1;
+                }
+                let (got_end, got) = scan_token(&text, i);
+                assert_eq!(got_end, end, "{text:?} at {i}");
+                let keep = DIGIT | SLASH | OTHER;
+                assert_eq!(got & keep, want & keep, "{text:?} at {i}");
+                i = end;
+            }
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub fn run(global: &GlobalArgs, cmd: &AlertsCommand) -> anyhow::Result<ExitCode>
                 (None, Some(url)) => HistorySource::Live {
                     prometheus: url.clone(),
                     alertmanager: args.conn.alertmanager.clone(),
-                    http: http_options(&args.conn, "PROMETHEUS")?,
+                    http: Box::new(http_options(&args.conn, "PROMETHEUS")?),
                     since: duration("--since", &args.since)?,
                     chunk: duration("--chunk", &args.chunk)?,
                     concurrency: args.concurrency.max(1),

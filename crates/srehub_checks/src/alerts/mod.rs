@@ -97,9 +97,9 @@ pub fn human_ms(ms: i64) -> String {
 
 /// `5m`, `2h`, `90s` (Prometheus duration).
 pub fn prom_duration(secs: u64) -> String {
-    if secs % 3600 == 0 {
+    if secs.is_multiple_of(3600) {
         format!("{}h", secs / 3600)
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")

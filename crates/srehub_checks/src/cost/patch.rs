@@ -9,9 +9,12 @@ use srehub_model::metrics::UsageModel;
 
 use super::{Advice, CostSettings, advise, bytes, cores};
 
+/// Containers of a workload (kind, namespace, name): name and resources YAML.
+type ByWorkload<'a> = BTreeMap<(&'a str, &'a str, &'a str), Vec<(&'a str, String)>>;
+
 /// The patch documents (empty when nothing is resized).
 pub fn patches(model: &UsageModel, s: &CostSettings) -> String {
-    let mut by_workload: BTreeMap<(&str, &str, &str), Vec<(&str, String)>> = BTreeMap::new();
+    let mut by_workload: ByWorkload<'_> = BTreeMap::new();
     let mut skipped = Vec::new();
     for c in &model.containers {
         let Advice::Resize(r) = advise(c, s) else {

@@ -8,18 +8,21 @@
 //! ids on every run, and [`Miner::to_state`]/[`Miner::from_state`] carry them across runs.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
 mod params;
 mod variants;
 
-use params::token_hash;
 pub use params::{NumericStats, ParamStats};
 pub use variants::{Assigned, Template, Variant};
 use variants::{retire_positions, variant_text};
 
-use crate::mask::{MaskOptions, MaskScratch, WILDCARD, has_wildcard, is_wild, mask_message};
+use crate::mask::{
+    MaskOptions, MaskScratch, WILDCARD, has_wildcard, is_wild, mask_tokens, same_bytes, same_token,
+    token_hash,
+};
 
 /// Settings of the miner. The defaults are one generic setting for any log.
 #[derive(Debug, Clone)]
@@ -75,10 +78,10 @@ pub struct Cluster {
     #[serde(default)]
     pub variants: Vec<Variant>,
     #[serde(skip)]
-    variant_index: HashMap<Vec<(usize, String)>, usize>,
-    /// Positions whose token holds `<*>` (kept in step with `tokens`).
+    variant_index: FastMap<Vec<(usize, String)>, usize>,
+    /// Positions whose token holds `<*>`, in order (kept in step with `tokens` and `params`).
     #[serde(skip)]
-    wild: Vec<bool>,
+    slots: Vec<Slot>,
     /// Hashes of the tokens (kept in step with `tokens`).
     #[serde(skip)]
     tok_hash: Vec<u64>,
@@ -110,6 +113,107 @@ impl Cluster {
     }
 }
 
+/// A template position holding `<*>`: where its value sits in a raw token, and its statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    position: usize,
+    /// Bytes of the template token before its first `<*>` and after its last one.
+    prefix: usize,
+    suffix: usize,
+    /// Index of the position's entry in `params` ([`NO_PARAM`] when there is none yet).
+    param: usize,
+}
+
+const NO_PARAM: usize = usize::MAX;
+
+impl Cluster {
+    /// Recomputes what is derived from `tokens` and `params`: token hashes and the `<*>` slots.
+    fn refresh(&mut self) {
+        self.tok_hash = self.tokens.iter().map(|t| token_hash(t)).collect();
+        self.slots = self
+            .tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| has_wildcard(t))
+            .map(|(position, t)| {
+                let first = t.find(WILDCARD).unwrap_or(0);
+                let last = t.rfind(WILDCARD).unwrap_or(first) + WILDCARD.len();
+                Slot {
+                    position,
+                    prefix: first,
+                    suffix: t.len() - last,
+                    param: self
+                        .params
+                        .iter()
+                        .position(|p| p.position == position)
+                        .unwrap_or(NO_PARAM),
+                }
+            })
+            .collect();
+    }
+}
+
+/// A hasher for the miner's maps (FxHash's rotate-xor-multiply with a final mix): the keys are
+/// hashes already, small integers or short strings, and the maps are never iterated.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits weak; the table indexes by them.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
 /// What adding a message did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
@@ -120,9 +224,24 @@ pub enum Change {
 
 #[derive(Debug, Default)]
 struct Node {
-    children: HashMap<Box<str>, u32>,
+    children: FastMap<Box<str>, u32>,
     clusters: Vec<u32>,
+    /// Bumped whenever `clusters` or the tokens of one of them change: a similarity search in this
+    /// node gives the same answer while it stays the same.
+    version: u64,
 }
+
+/// What the sequence cache knows about a masked token sequence.
+#[derive(Debug, Clone, Copy)]
+struct SeqEntry {
+    /// The cluster it went to last.
+    cluster: u32,
+    /// The leaf it routes to, whose search found `cluster` at `version` ([`NO_NODE`]: not known).
+    node: u32,
+    version: u64,
+}
+
+const NO_NODE: u32 = u32::MAX;
 
 /// The miner's saved state (`--state FILE`).
 #[derive(Debug, Serialize, Deserialize)]
@@ -136,18 +255,19 @@ pub struct MinerState {
 pub struct Miner {
     opts: MinerOptions,
     nodes: Vec<Node>,
-    roots: HashMap<usize, u32>,
+    roots: FastMap<usize, u32>,
     clusters: Vec<Option<Cluster>>,
     free: Vec<u32>,
     live: usize,
-    ids: HashMap<String, u32>,
-    variant_ids: HashMap<String, (u32, usize)>,
-    seq_cache: HashMap<u64, u32>,
+    ids: FastMap<String, u32>,
+    variant_ids: FastMap<String, (u32, usize)>,
+    seq_cache: FastMap<u64, SeqEntry>,
     hash_scratch: Vec<u64>,
     wild_hash: u64,
     clock: u64,
     evicted: u64,
     scratch: Vec<&'static str>,
+    raw_scratch: Vec<&'static str>,
     mask_scratch: MaskScratch,
 }
 
@@ -159,18 +279,19 @@ impl Miner {
         Miner {
             opts,
             nodes: Vec::new(),
-            roots: HashMap::new(),
+            roots: FastMap::default(),
             clusters: Vec::new(),
             free: Vec::new(),
             live: 0,
-            ids: HashMap::new(),
-            variant_ids: HashMap::new(),
-            seq_cache: HashMap::new(),
+            ids: FastMap::default(),
+            variant_ids: FastMap::default(),
+            seq_cache: FastMap::default(),
             hash_scratch: Vec::new(),
             wild_hash: wild_hash(),
             clock: 0,
             evicted: 0,
             scratch: Vec::new(),
+            raw_scratch: Vec::new(),
             mask_scratch: MaskScratch::default(),
         }
     }
@@ -199,16 +320,23 @@ impl Miner {
         self.clock += 1;
         let mut ms = std::mem::take(&mut self.mask_scratch);
         let mut masked: Vec<&str> = recycle(std::mem::take(&mut self.scratch));
-        mask_message(message, &self.opts.mask, &mut ms, &mut masked);
+        let mut raw: Vec<&str> = recycle(std::mem::take(&mut self.raw_scratch));
+        let mut hashes = std::mem::take(&mut self.hash_scratch);
+        mask_tokens(
+            message,
+            &self.opts.mask,
+            &mut ms,
+            &mut masked,
+            &mut raw,
+            &mut hashes,
+        );
         // A token sequence seen before goes straight to its cluster when the cluster's template still
         // accepts it unchanged (each token equal or `<*>`): most lines of a log repeat a masked
         // sequence, and this skips the tree and the similarity scan.
-        let mut hashes = std::mem::take(&mut self.hash_scratch);
-        hashes.clear();
-        hashes.extend(masked.iter().map(|t| token_hash(t)));
         let seq = sequence_hash(&hashes);
         let wild = self.wild_hash;
-        if let Some(&idx) = self.seq_cache.get(&seq)
+        let entry = self.seq_cache.get(&seq).copied();
+        if let Some(SeqEntry { cluster: idx, .. }) = entry
             && let Some(c) = self.clusters[idx as usize].as_mut()
             && c.tok_hash.len() == hashes.len()
             && c.tok_hash
@@ -221,24 +349,38 @@ impl Miner {
             self.scratch = recycle(masked);
             self.mask_scratch = ms;
             self.hash_scratch = hashes;
-            self.record_params(idx, message);
-            let variant = self.assign_variant(idx, line, message);
+            self.record_params(idx, &raw);
+            let variant = self.assign_variant(idx, line, message, &raw);
+            self.raw_scratch = recycle(raw);
             return Assigned {
                 cluster: idx,
                 variant,
                 change: Change::Matched,
             };
         }
-        self.hash_scratch = hashes;
         // Search first (an exact child or the `<*>` branch, as Drain does), then the path of the
-        // message's own tokens, created on the way.
-        let found = self
-            .find_leaf(&masked)
-            .and_then(|leaf| self.best_match(leaf, &masked));
-        let node = self.leaf_for(&masked);
-        let (cluster, change) = match found.or_else(|| self.best_match(node, &masked)) {
+        // message's own tokens, created on the way. Once that path exists both lead to the same
+        // leaf, and a search there repeats its answer while the leaf's version stays the same.
+        let (found, node, searched) = match entry {
+            Some(e)
+                if e.node != NO_NODE
+                    && self.nodes[e.node as usize].version == e.version
+                    && self.cluster(e.cluster).is_some() =>
+            {
+                (Some(e.cluster), e.node, true)
+            }
+            _ => {
+                let leaf = self.find_leaf(&masked);
+                let found = leaf.and_then(|leaf| self.best_match(leaf, &masked, &hashes));
+                let node = self.leaf_for(&masked);
+                let found = found.or_else(|| self.best_match(node, &masked, &hashes));
+                (found, node, leaf == Some(node))
+            }
+        };
+        let version = self.nodes[node as usize].version;
+        let (cluster, change) = match found {
             Some(idx) => {
-                let changed = self.absorb(idx, &masked, message);
+                let changed = self.absorb(idx, &masked, &hashes, &raw);
                 (
                     idx,
                     if changed {
@@ -251,17 +393,28 @@ impl Miner {
             None => {
                 let tokens: Vec<String> = masked.iter().map(|t| t.to_string()).collect();
                 let idx = self.insert(tokens, node, 1);
-                self.record_params(idx, message);
+                self.record_params(idx, &raw);
                 (idx, Change::Created)
             }
         };
+        self.hash_scratch = hashes;
         self.scratch = recycle(masked);
         self.mask_scratch = ms;
         if self.seq_cache.len() >= SEQ_CACHE_MAX {
             self.seq_cache.clear();
         }
-        self.seq_cache.insert(seq, cluster);
-        let variant = self.assign_variant(cluster, line, message);
+        // The search's answer is kept when it came from the leaf alone and nothing changed there.
+        let memo = found.is_some() && searched && self.nodes[node as usize].version == version;
+        self.seq_cache.insert(
+            seq,
+            SeqEntry {
+                cluster,
+                node: if memo { node } else { NO_NODE },
+                version,
+            },
+        );
+        let variant = self.assign_variant(cluster, line, message, &raw);
+        self.raw_scratch = recycle(raw);
         if self.live > self.opts.max_clusters {
             self.evict();
         }
@@ -309,11 +462,18 @@ impl Miner {
     }
 
     /// Puts a message into the variant of its cluster matching its words at the enumerated positions.
-    fn assign_variant(&mut self, idx: u32, line: u64, message: &str) -> usize {
+    fn assign_variant(&mut self, idx: u32, line: u64, message: &str, raw: &[&str]) -> usize {
         let limit = self.opts.enum_values;
         let Some(c) = self.clusters[idx as usize].as_mut() else {
             return 0;
         };
+        if c.enum_positions.is_empty() {
+            // Nothing to retire or to tell apart: the variant without words.
+            if let Some(&v) = c.variant_index.get(&Vec::new()) {
+                c.variants[v].record(line, message);
+                return v;
+            }
+        }
         // Positions that have shown enough distinct words become parameters.
         let retired: Vec<usize> = c
             .enum_positions
@@ -346,7 +506,6 @@ impl Miner {
             c.variants[v].record(line, message);
             return v;
         }
-        let raw: Vec<&str> = message.split_ascii_whitespace().collect();
         let key: Vec<(usize, String)> = c
             .enum_positions
             .iter()
@@ -380,10 +539,19 @@ impl Miner {
     /// Finds the cluster a message would join, without changing anything.
     pub fn match_only(&self, message: &str) -> Option<ClusterRef> {
         let mut masked = Vec::new();
+        let mut raw = Vec::new();
+        let mut hashes = Vec::new();
         let mut ms = MaskScratch::default();
-        mask_message(message, &self.opts.mask, &mut ms, &mut masked);
+        mask_tokens(
+            message,
+            &self.opts.mask,
+            &mut ms,
+            &mut masked,
+            &mut raw,
+            &mut hashes,
+        );
         self.find_leaf(&masked)
-            .and_then(|leaf| self.best_match(leaf, &masked))
+            .and_then(|leaf| self.best_match(leaf, &masked, &hashes))
     }
 
     /// The existing leaf for a token sequence: exact children first, the `<*>` branch otherwise.
@@ -433,8 +601,7 @@ impl Miner {
         for mut c in state.clusters {
             let node = m.leaf_for(&c.tokens);
             c.node = node;
-            c.wild = c.tokens.iter().map(|t| has_wildcard(t)).collect();
-            c.tok_hash = c.tokens.iter().map(|t| token_hash(t)).collect();
+            c.refresh();
             let idx = m.clusters.len() as u32;
             m.ids.insert(c.id.clone(), idx);
             for (i, v) in c.variants.iter().enumerate() {
@@ -444,6 +611,7 @@ impl Miner {
                 }
             }
             m.nodes[node as usize].clusters.push(idx);
+            m.nodes[node as usize].version += 1;
             m.clusters.push(Some(c));
             m.live += 1;
         }
@@ -495,7 +663,7 @@ impl Miner {
         (self.nodes.len() - 1) as u32
     }
 
-    fn best_match<S: AsRef<str>>(&self, node: u32, tokens: &[S]) -> Option<ClusterRef> {
+    fn best_match(&self, node: u32, tokens: &[&str], hashes: &[u64]) -> Option<ClusterRef> {
         let mut best: Option<(f64, usize, u32)> = None;
         // Fewest equal positions that can reach the threshold.
         let needed = (self.opts.similarity * tokens.len() as f64 - 1e-9)
@@ -505,7 +673,8 @@ impl Miner {
             let Some(c) = self.clusters[idx as usize].as_ref() else {
                 continue;
             };
-            let Some((sim, params)) = similarity(&c.tokens, tokens, needed) else {
+            let Some((sim, params)) = similarity(&c.tokens, &c.tok_hash, tokens, hashes, needed)
+            else {
                 continue;
             };
             if sim >= self.opts.similarity
@@ -528,14 +697,13 @@ impl Miner {
             seeded: false,
             enum_positions: Vec::new(),
             variants: Vec::new(),
-            variant_index: HashMap::new(),
-            wild: Vec::new(),
+            variant_index: FastMap::default(),
+            slots: Vec::new(),
             tok_hash: Vec::new(),
             last_used: self.clock,
             node,
         };
-        cluster.wild = cluster.tokens.iter().map(|t| has_wildcard(t)).collect();
-        cluster.tok_hash = cluster.tokens.iter().map(|t| token_hash(t)).collect();
+        cluster.refresh();
         let idx = match self.free.pop() {
             Some(i) => {
                 self.clusters[i as usize] = Some(cluster);
@@ -548,12 +716,13 @@ impl Miner {
         };
         self.ids.insert(id, idx);
         self.nodes[node as usize].clusters.push(idx);
+        self.nodes[node as usize].version += 1;
         self.live += 1;
         idx
     }
 
     /// Adds a message to a cluster; returns whether the template changed.
-    fn absorb(&mut self, idx: u32, masked: &[&str], message: &str) -> bool {
+    fn absorb(&mut self, idx: u32, masked: &[&str], hashes: &[u64], raw: &[&str]) -> bool {
         let clock = self.clock;
         let enum_on = self.opts.enum_values > 1;
         let Some(c) = self.clusters[idx as usize].as_mut() else {
@@ -561,15 +730,16 @@ impl Miner {
         };
         let mut changed = false;
         let mut not_enum: Vec<usize> = Vec::new();
+        let digits_involved = |m: &str| has_wildcard(m) || m.bytes().any(|b| b.is_ascii_digit());
         for (pos, m) in masked.iter().enumerate() {
             let Some(t) = c.tokens.get(pos) else { break };
-            let digits_involved = has_wildcard(m) || m.bytes().any(|b| b.is_ascii_digit());
-            if digits_involved && c.enum_positions.contains(&pos) {
+            if c.enum_positions.contains(&pos) && digits_involved(m) {
                 // A number where only words were seen: a parameter after all.
                 not_enum.push(pos);
                 continue;
             }
-            if t == m {
+            // Equal hashes first: most positions differ or are equal at once.
+            if c.tok_hash.get(pos) == hashes.get(pos) && same_token(t, m) {
                 continue;
             }
             if has_wildcard(t) {
@@ -582,14 +752,8 @@ impl Miner {
             // The position becomes a parameter: its earlier constant value counts for every message
             // seen so far, and while only words differ it keeps telling templates apart.
             let old = std::mem::replace(&mut c.tokens[pos], merged);
-            if let Some(w) = c.wild.get_mut(pos) {
-                *w = true;
-            }
-            if let Some(h) = c.tok_hash.get_mut(pos) {
-                *h = token_hash(&c.tokens[pos]);
-            }
             let value = param_value(&c.tokens[pos], &old).to_string();
-            if enum_on && !c.seeded && !digits_involved {
+            if enum_on && !c.seeded && !digits_involved(m) {
                 c.enum_positions.push(pos);
                 c.enum_positions.sort_unstable();
                 for v in &mut c.variants {
@@ -612,46 +776,49 @@ impl Miner {
             });
             changed = true;
         }
+        if changed {
+            c.refresh();
+            let node = c.node as usize;
+            self.nodes[node].version += 1;
+        }
         if !not_enum.is_empty() {
             retire_positions(c, &not_enum);
         }
         c.count += 1;
         c.last_used = clock;
-        self.record_params(idx, message);
+        self.record_params(idx, raw);
         changed
     }
 
-    fn record_params(&mut self, idx: u32, message: &str) {
+    /// Records the values of a message's raw tokens at the cluster's `<*>` positions.
+    fn record_params(&mut self, idx: u32, raw: &[&str]) {
         let max_values = self.opts.max_param_values;
         let Some(c) = self.clusters[idx as usize].as_mut() else {
             return;
         };
-        if !c.wild.iter().any(|&w| w) {
-            return;
-        }
-        for (pos, ((t, raw), &wild)) in c
-            .tokens
-            .iter()
-            .zip(message.split_ascii_whitespace())
-            .zip(&c.wild)
-            .enumerate()
-        {
-            if !wild {
-                continue;
-            }
-            let value = param_value(t, raw);
-            let ps = match c.params.iter().position(|p| p.position == pos) {
-                Some(i) => &mut c.params[i],
-                None => {
-                    c.params.push(ParamStats {
-                        position: pos,
-                        ..ParamStats::default()
-                    });
-                    let last = c.params.len() - 1;
-                    &mut c.params[last]
-                }
+        for k in 0..c.slots.len() {
+            let slot = c.slots[k];
+            // Positions past the message's tokens have no value (slots are in position order).
+            let Some(&r) = raw.get(slot.position) else {
+                break;
             };
-            ps.observe(value, max_values);
+            let value = match c.tokens.get(slot.position) {
+                Some(t) if slot.prefix + slot.suffix > 0 => {
+                    strip_affixes(r, &t[..slot.prefix], &t[t.len() - slot.suffix..])
+                }
+                _ => r,
+            };
+            let param = if slot.param == NO_PARAM {
+                c.params.push(ParamStats {
+                    position: slot.position,
+                    ..ParamStats::default()
+                });
+                c.slots[k].param = c.params.len() - 1;
+                c.params.len() - 1
+            } else {
+                slot.param
+            };
+            c.params[param].observe(value, max_values);
         }
     }
 
@@ -669,6 +836,7 @@ impl Miner {
         for &(_, idx) in order.iter().take(batch) {
             if let Some(c) = self.clusters[idx as usize].take() {
                 self.nodes[c.node as usize].clusters.retain(|&i| i != idx);
+                self.nodes[c.node as usize].version += 1;
                 self.ids.remove(&c.id);
                 for v in &c.variants {
                     self.variant_ids.remove(&v.id);
@@ -709,10 +877,13 @@ fn route_key(tok: &str) -> &str {
 }
 
 /// Drain's similarity: the share of positions where the template equals the message, and the number
-/// of template parameters (the tie-breaker).
-fn similarity<S: AsRef<str>>(
+/// of template parameters (the tie-breaker). Token hashes decide most inequalities without a
+/// string comparison.
+fn similarity(
     template: &[String],
-    tokens: &[S],
+    template_hashes: &[u64],
+    tokens: &[&str],
+    hashes: &[u64],
     needed: usize,
 ) -> Option<(f64, usize)> {
     if template.is_empty() {
@@ -721,7 +892,12 @@ fn similarity<S: AsRef<str>>(
     let mut equal = 0usize;
     let mut params = 0usize;
     let n = template.len();
-    for (i, (t, m)) in template.iter().zip(tokens).enumerate() {
+    for (i, ((t, m), (th, mh))) in template
+        .iter()
+        .zip(tokens)
+        .zip(template_hashes.iter().zip(hashes))
+        .enumerate()
+    {
         // Give up as soon as the threshold is out of reach.
         if equal + (n - i) < needed {
             return None;
@@ -730,7 +906,7 @@ fn similarity<S: AsRef<str>>(
         if is_wild(t) {
             params += 1;
         }
-        if t == m.as_ref() {
+        if th == mh && same_token(t, m) {
             equal += 1;
         }
     }
@@ -770,6 +946,27 @@ fn param_value<'a>(template_tok: &str, raw: &'a str) -> &'a str {
         v = rest;
     }
     if let Some(rest) = v.strip_suffix(suffix) {
+        v = rest;
+    }
+    v
+}
+
+/// `raw` without `prefix` and then without `suffix`, each when present (see [`param_value`]).
+#[inline]
+fn strip_affixes<'a>(raw: &'a str, prefix: &str, suffix: &str) -> &'a str {
+    let mut v = raw;
+    // Byte comparisons of whole UTF-8 strings: the cuts fall on character boundaries.
+    let (p, s) = (prefix.len(), suffix.len());
+    if v.len() >= p
+        && same_bytes(&v.as_bytes()[..p], prefix.as_bytes())
+        && let Some(rest) = v.get(p..)
+    {
+        v = rest;
+    }
+    if v.len() >= s
+        && same_bytes(&v.as_bytes()[v.len() - s..], suffix.as_bytes())
+        && let Some(rest) = v.get(..v.len() - s)
+    {
         v = rest;
     }
     v

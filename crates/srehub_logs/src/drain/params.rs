@@ -15,9 +15,12 @@ pub struct ParamStats {
     /// Numeric summary when every value seen was a number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub numeric: Option<NumericStats>,
-    /// Hashes of `values`, for fast lookups (rebuilt when missing).
+    /// Keys of `values`, for fast lookups (rebuilt when missing).
     #[serde(skip)]
-    pub(super) hashes: Vec<u64>,
+    pub(super) keys: Vec<Key>,
+    /// `values` parsed as numbers, with their histogram buckets (rebuilt when missing).
+    #[serde(skip)]
+    pub(super) numbers: Vec<Option<(f64, i16)>>,
 }
 
 /// Summary of numeric parameter values (latencies, sizes, counts), with a log-scale histogram.
@@ -49,11 +52,17 @@ impl NumericStats {
             buckets: Vec::new(),
             zero_or_negative: 0,
         };
-        s.record(x);
+        s.record_in(x, bucket(x));
         s
     }
 
+    #[cfg(test)]
     fn record(&mut self, x: f64) {
+        self.record_in(x, bucket(x));
+    }
+
+    /// Records `x`, whose bucket is `i` when it is positive (see [`bucket`]).
+    fn record_in(&mut self, x: f64, i: i16) {
         self.count += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
@@ -62,7 +71,6 @@ impl NumericStats {
             self.zero_or_negative += 1;
             return;
         }
-        let i = (x.log2() * PER_DOUBLING).ceil().clamp(-4000.0, 4000.0) as i16;
         match self.buckets.binary_search_by_key(&i, |&(b, _)| b) {
             Ok(k) => self.buckets[k].1 += 1,
             Err(k) => self.buckets.insert(k, (i, 1)),
@@ -99,71 +107,179 @@ impl NumericStats {
     }
 }
 
+/// The histogram bucket of a positive value (0 for the rest, which are counted apart).
+fn bucket(x: f64) -> i16 {
+    if x <= 0.0 {
+        return 0;
+    }
+    // Small integers (counts, ports, milliseconds) from a table made by the same formula.
+    if x < SMALL as f64 && x.fract() == 0.0 {
+        return small_buckets()[x as usize];
+    }
+    log_bucket(x)
+}
+
+fn log_bucket(x: f64) -> i16 {
+    (x.log2() * PER_DOUBLING).ceil().clamp(-4000.0, 4000.0) as i16
+}
+
+/// Integers below this have their bucket in a table.
+const SMALL: usize = 4096;
+
+fn small_buckets() -> &'static [i16; SMALL] {
+    static TABLE: std::sync::OnceLock<[i16; SMALL]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [0i16; SMALL];
+        for (i, b) in t.iter_mut().enumerate().skip(1) {
+            *b = log_bucket(i as f64);
+        }
+        t
+    })
+}
+
+/// A value parsed as a number, with its bucket.
+fn number(v: &str) -> Option<(f64, i16)> {
+    parse_number(v).map(|x| (x, bucket(x)))
+}
+
 impl ParamStats {
     pub(super) fn observe(&mut self, value: &str, max_values: usize) {
         let first = self.values.is_empty() && self.other == 0;
-        if self.hashes.len() != self.values.len() {
-            self.hashes = self.values.iter().map(|(v, _)| token_hash(v)).collect();
+        if self.keys.len() != self.values.len() || self.numbers.len() != self.values.len() {
+            self.keys = self
+                .values
+                .iter()
+                .map(|(v, _)| Key::of(v.as_bytes()))
+                .collect();
+            self.numbers = self.values.iter().map(|(v, _)| number(v)).collect();
         }
-        let h = token_hash(value);
-        match self
-            .hashes
+        let k = Key::of(value.as_bytes());
+        // The value parsed as a number when that is known already (a remembered value).
+        let known: Option<Option<(f64, i16)>> = match self
+            .keys
             .iter()
-            .zip(&self.values)
-            .position(|(&vh, (v, _))| vh == h && v == value)
+            .position(|&vk| vk == k)
+            .and_then(|i| self.find_from(i, k, value))
         {
             Some(i) => {
                 self.values[i].1 += 1;
+                let n = self.numbers[i];
                 // Keep most frequent first (one bubble step is enough for counts growing by one).
                 if i > 0 && self.values[i].1 > self.values[i - 1].1 {
                     self.values.swap(i, i - 1);
-                    self.hashes.swap(i, i - 1);
+                    self.keys.swap(i, i - 1);
+                    self.numbers.swap(i, i - 1);
                 }
+                Some(n)
             }
             None if self.values.len() < max_values => {
+                let n = number(value);
                 self.values.push((value.to_string(), 1));
-                self.hashes.push(h);
+                self.keys.push(k);
+                self.numbers.push(n);
+                Some(n)
             }
-            None => self.other += 1,
-        }
+            None => {
+                self.other += 1;
+                None
+            }
+        };
         // Numeric summary while every value is a number (parsed only while that holds).
         if first {
-            self.numeric = parse_number(value).map(NumericStats::new);
+            self.numeric = known
+                .unwrap_or_else(|| number(value))
+                .map(|(x, _)| NumericStats::new(x));
         } else if let Some(s) = self.numeric.as_mut() {
-            match parse_number(value) {
-                Some(x) => s.record(x),
+            match known.unwrap_or_else(|| number(value)) {
+                Some((x, i)) => s.record_in(x, i),
                 None => self.numeric = None,
             }
         }
     }
 }
 
+impl ParamStats {
+    /// The index of `value` among `values`, searching from `i` (whose key equals `k`).
+    fn find_from(&self, mut i: usize, k: Key, value: &str) -> Option<usize> {
+        if k.exact() {
+            return Some(i);
+        }
+        loop {
+            if self.keys[i] == k && self.values[i].0 == value {
+                return Some(i);
+            }
+            i += 1;
+            if i >= self.values.len() {
+                return None;
+            }
+        }
+    }
+}
+
+/// The length and up to 16 bytes of a value: all of its bytes when it has at most 16, so that
+/// equal keys mean equal values without reading the values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Key {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Key {
+    #[inline]
+    fn of(b: &[u8]) -> Key {
+        let n = b.len();
+        let word = |at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        let half = |at: usize| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&b[at..at + 4]);
+            u64::from(u32::from_le_bytes(w))
+        };
+        // Overlapping loads that cover every byte of a short value.
+        let (head, tail) = if n >= 8 {
+            (word(0), word(n - 8))
+        } else if n >= 4 {
+            (half(0), half(n - 4))
+        } else if n > 0 {
+            (
+                u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+                0,
+            )
+        } else {
+            (0, 0)
+        };
+        Key { len: n, head, tail }
+    }
+
+    /// Whether equal keys mean equal values.
+    #[inline]
+    fn exact(self) -> bool {
+        self.len <= 16
+    }
+}
+
 fn parse_number(v: &str) -> Option<f64> {
-    let first = *v.as_bytes().first()?;
+    let b = v.as_bytes();
+    let first = *b.first()?;
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
         return None;
     }
+    // Up to 15 digits, optionally after a minus sign: the integer is exact in an f64, as the full
+    // parser's result is.
+    let digits = if first == b'-' { &b[1..] } else { b };
+    if !digits.is_empty() && digits.len() <= 15 && digits.iter().all(u8::is_ascii_digit) {
+        let n = digits
+            .iter()
+            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+        #[allow(clippy::cast_precision_loss)] // below 2^53: exact
+        let x = n as f64;
+        return Some(if first == b'-' { -x } else { x });
+    }
     v.parse::<f64>().ok().filter(|f| f.is_finite())
-}
-
-/// A fast hash of one token (8 bytes at a time).
-pub(super) fn token_hash(t: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let b = t.as_bytes();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    h ^ (h >> 29)
 }
 
 #[cfg(test)]
@@ -187,6 +303,79 @@ mod tests {
         s.record(-5.0);
         assert_eq!(s.zero_or_negative, 2);
         assert_eq!(s.quantile(0.0), -5.0);
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_general_ones() {
+        for v in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "+7",
+            "007",
+            "123456789012345",
+            "1234567890123456",
+            "-999999999999999",
+            "12.5",
+            "-",
+            "",
+            "1e3",
+            ".5",
+            "12a",
+            "9007199254740993",
+        ] {
+            let general = v.parse::<f64>().ok().filter(|f| f.is_finite());
+            assert_eq!(
+                parse_number(v).map(f64::to_bits),
+                general
+                    .filter(|_| !v.starts_with(|c: char| c.is_ascii_alphabetic()))
+                    .map(f64::to_bits),
+                "{v}"
+            );
+        }
+        for i in 1..5000 {
+            let x = f64::from(i);
+            assert_eq!(bucket(x), log_bucket(x), "{x}");
+            assert_eq!(bucket(x + 0.5), log_bucket(x + 0.5), "{x}");
+        }
+        for x in [0.0, -1.0, 1e-300, 0.5, 1.0, 1.5, 2.0, 1000.0, 1e300] {
+            let mut a = NumericStats::new(1.0);
+            a.record(x);
+            assert_eq!(
+                a.buckets.iter().map(|b| b.1).sum::<u64>() + a.zero_or_negative,
+                2
+            );
+        }
+        // Keys of values up to 16 bytes are equal only for equal values.
+        let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+        for n in 1..=17 {
+            let w: Vec<u8> = (0..n).map(|i| b'a' + i as u8).collect();
+            for at in 0..n {
+                let mut v = w.clone();
+                v[at] ^= 1;
+                words.push(v);
+            }
+            words.push(w);
+        }
+        for a in &words {
+            for b in &words {
+                let same = Key::of(a) == Key::of(b);
+                if a.len() <= 16 {
+                    assert_eq!(same, a == b, "{a:?} {b:?}");
+                } else if a == b {
+                    assert!(same);
+                }
+            }
+        }
+        // Long values that share a key are told apart by their text.
+        let mut p = ParamStats::default();
+        let (x, y) = ("aaaaaaaa-1-bbbbbbbb", "aaaaaaaa-2-bbbbbbbb");
+        assert_eq!(Key::of(x.as_bytes()), Key::of(y.as_bytes()));
+        for v in [x, y, y, x, y] {
+            p.observe(v, 10);
+        }
+        assert_eq!(p.values, vec![(y.to_string(), 3), (x.to_string(), 2)]);
     }
 
     #[test]

@@ -136,6 +136,22 @@ fn key_value_tokens_keep_their_key() {
     assert_eq!(merge_token("alpha", "beta"), "<*>");
     assert_eq!(param_value("rhost=<*>", "rhost=1.2.3.4"), "1.2.3.4");
     assert_eq!(param_value("[<*>]", "[42]"), "42");
+    for (t, raw) in [
+        ("[<*>]", "[42]"),
+        ("<*>]", "[42]"),
+        ("é<*>é", "é1é"),
+        ("é<*>é", "é"),
+        ("ab<*>ab", "ab"),
+        ("<*>", ""),
+        ("x=<*>", "y=1"),
+    ] {
+        let first = t.find(WILDCARD).unwrap();
+        let last = t.rfind(WILDCARD).unwrap() + WILDCARD.len();
+        assert_eq!(
+            strip_affixes(raw, &t[..first], &t[last..]),
+            param_value(t, raw)
+        );
+    }
     assert_eq!(
         variant_text(&["a".into(), "user=<*>".into()], &[(1, "root".into())]),
         "a user=root"

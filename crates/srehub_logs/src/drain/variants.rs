@@ -1,11 +1,9 @@
 //! Templates of a cluster ("variants"): one per combination of words at the cluster's enumerated
 //! positions, merged when a position turns out to be a parameter.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
-use super::{Change, Cluster, ClusterRef, ParamStats};
+use super::{Change, Cluster, ClusterRef, FastMap, ParamStats};
 use crate::mask::WILDCARD;
 
 /// One template of a cluster: the cluster's tokens with words at its enumerated positions.
@@ -88,7 +86,7 @@ pub(super) fn variant_text(tokens: &[String], key: &[(usize, String)]) -> String
 /// merged into the first of them (counts summed, line range widened).
 pub(super) fn retire_positions(c: &mut Cluster, positions: &[usize]) {
     c.enum_positions.retain(|p| !positions.contains(p));
-    let mut index: HashMap<Vec<(usize, String)>, usize> = HashMap::new();
+    let mut index: FastMap<Vec<(usize, String)>, usize> = FastMap::default();
     for i in 0..c.variants.len() {
         if c.variants[i].merged_into.is_some() {
             continue;

@@ -288,10 +288,8 @@ mod tests {
                 && digits.bytes().all(|c| c.is_ascii_digit())
                 && (digits == "0" || !digits.starts_with('0'))
                 && raw != "-0";
-            if canonical {
-                if let Ok(i) = raw.parse::<i64>() {
-                    return FieldValue::Int(i);
-                }
+            if canonical && let Ok(i) = raw.parse::<i64>() {
+                return FieldValue::Int(i);
             }
             s(raw)
         }

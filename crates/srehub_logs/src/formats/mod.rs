@@ -121,14 +121,14 @@ impl Parser {
     /// invalid UTF-8 (read lossily and counted). Completed records are appended to `out`.
     pub fn push_line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<Record>) {
         self.stats.lines += 1;
-        if let Some(block) = self.journal.as_mut() {
-            if block.binary.is_some() {
-                // Raw bytes of a binary journal value: no `\r` stripping, no UTF-8 check.
-                if block.push_binary(line) == journal::BinaryStep::Dropped {
-                    self.stats.unparsed += 1;
-                }
-                return;
+        if let Some(block) = self.journal.as_mut()
+            && block.binary.is_some()
+        {
+            // Raw bytes of a binary journal value: no `\r` stripping, no UTF-8 check.
+            if block.push_binary(line) == journal::BinaryStep::Dropped {
+                self.stats.unparsed += 1;
             }
+            return;
         }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         // A byte order mark (first line of files written by some Windows tools).
@@ -210,11 +210,11 @@ impl Parser {
     }
 
     fn auto(&mut self, line_no: u64, s: &str, out: &mut Vec<Record>) {
-        if let Some(f) = self.current {
-            if let Some(g) = self.try_format(f, line_no, s, false, out) {
-                self.current = Some(g);
-                return;
-            }
+        if let Some(f) = self.current
+            && let Some(g) = self.try_format(f, line_no, s, false, out)
+        {
+            self.current = Some(g);
+            return;
         }
         for cand in candidates(s).into_iter().flatten() {
             if self.current.is_some_and(|c| family(c) == family(cand)) {

@@ -3,6 +3,7 @@
 //! Pure code: callers (the engine) do the reading; this crate turns lines into [`Record`]s
 //! ([`formats::Parser`]), records into templates ([`drain::Miner`]) and template streams into analyses.
 
+mod bytes;
 pub mod drain;
 pub mod filter;
 pub mod formats;

@@ -7,21 +7,24 @@
 //! are evicted. Cluster ids are derived from the first template text, so the same input gives the same
 //! ids on every run, and [`Miner::to_state`]/[`Miner::from_state`] carry them across runs.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use serde::{Deserialize, Serialize};
 
+mod hasher;
 mod params;
+mod tokens;
 mod variants;
 
+use hasher::FastMap;
 pub use params::{NumericStats, ParamStats};
+use tokens::{
+    fresh_id, merge_token, param_value, recycle, route_key, sequence_hash, similarity,
+    strip_affixes, wild_hash,
+};
 pub use variants::{Assigned, Template, Variant};
 use variants::{retire_positions, variant_text};
 
 use crate::mask::{
-    MaskOptions, MaskScratch, WILDCARD, has_wildcard, is_wild, mask_tokens, same_bytes, same_token,
-    token_hash,
+    MaskOptions, MaskScratch, WILDCARD, has_wildcard, mask_tokens, same_token, token_hash,
 };
 
 /// Settings of the miner. The defaults are one generic setting for any log.
@@ -152,67 +155,6 @@ impl Cluster {
             .collect();
     }
 }
-
-/// A hasher for the miner's maps (FxHash's rotate-xor-multiply with a final mix): the keys are
-/// hashes already, small integers or short strings, and the maps are never iterated.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FastHasher(u64);
-
-impl FastHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FastHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        // The multiply leaves the low bits weak; the table indexes by them.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
-    }
-}
-
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// What adding a message did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -851,152 +793,6 @@ impl Miner {
 
 /// Entries of the sequence cache before it is cleared (bounds its memory).
 const SEQ_CACHE_MAX: usize = 1 << 18;
-
-/// The hash of the wildcard token.
-fn wild_hash() -> u64 {
-    token_hash(WILDCARD)
-}
-
-/// A hash of a masked token sequence, from its token hashes.
-fn sequence_hash(hashes: &[u64]) -> u64 {
-    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ hashes.len() as u64;
-    for &t in hashes {
-        h = (h.rotate_left(7) ^ t).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    h
-}
-
-/// The routing key of a token in the tree: tokens holding a variable share the `<*>` branch.
-fn route_key(tok: &str) -> &str {
-    // As in Drain, a token with a digit is a likely parameter even when masking is off.
-    if has_wildcard(tok) || tok.bytes().any(|b| b.is_ascii_digit()) {
-        WILDCARD
-    } else {
-        tok
-    }
-}
-
-/// Drain's similarity: the share of positions where the template equals the message, and the number
-/// of template parameters (the tie-breaker). Token hashes decide most inequalities without a
-/// string comparison.
-fn similarity(
-    template: &[String],
-    template_hashes: &[u64],
-    tokens: &[&str],
-    hashes: &[u64],
-    needed: usize,
-) -> Option<(f64, usize)> {
-    if template.is_empty() {
-        return Some((1.0, 0));
-    }
-    let mut equal = 0usize;
-    let mut params = 0usize;
-    let n = template.len();
-    for (i, ((t, m), (th, mh))) in template
-        .iter()
-        .zip(tokens)
-        .zip(template_hashes.iter().zip(hashes))
-        .enumerate()
-    {
-        // Give up as soon as the threshold is out of reach.
-        if equal + (n - i) < needed {
-            return None;
-        }
-        // A parameter matches a masked value (`<*>`), not an arbitrary word.
-        if is_wild(t) {
-            params += 1;
-        }
-        if th == mh && same_token(t, m) {
-            equal += 1;
-        }
-    }
-    Some((equal as f64 / n as f64, params))
-}
-
-/// The template token for two different tokens at one position: `key=<*>` when they share a `key=` or
-/// `key:` prefix, `<*>` otherwise.
-fn merge_token(a: &str, b: &str) -> String {
-    if a == WILDCARD {
-        return a.to_string();
-    }
-    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
-    let prefix = &a[..common];
-    if let Some(cut) = prefix.rfind(['=', ':'])
-        && cut > 0
-    {
-        return format!("{}{WILDCARD}", &a[..=cut]);
-    }
-    WILDCARD.to_string()
-}
-
-/// The value a raw token gives to a template token holding `<*>`: the raw text without the template's
-/// literal prefix and suffix.
-fn param_value<'a>(template_tok: &str, raw: &'a str) -> &'a str {
-    if template_tok == WILDCARD {
-        return raw;
-    }
-    let Some(first) = template_tok.find(WILDCARD) else {
-        return raw;
-    };
-    let last = template_tok.rfind(WILDCARD).unwrap_or(first) + WILDCARD.len();
-    let prefix = &template_tok[..first];
-    let suffix = &template_tok[last..];
-    let mut v = raw;
-    if let Some(rest) = v.strip_prefix(prefix) {
-        v = rest;
-    }
-    if let Some(rest) = v.strip_suffix(suffix) {
-        v = rest;
-    }
-    v
-}
-
-/// `raw` without `prefix` and then without `suffix`, each when present (see [`param_value`]).
-#[inline]
-fn strip_affixes<'a>(raw: &'a str, prefix: &str, suffix: &str) -> &'a str {
-    let mut v = raw;
-    // Byte comparisons of whole UTF-8 strings: the cuts fall on character boundaries.
-    let (p, s) = (prefix.len(), suffix.len());
-    if v.len() >= p
-        && same_bytes(&v.as_bytes()[..p], prefix.as_bytes())
-        && let Some(rest) = v.get(p..)
-    {
-        v = rest;
-    }
-    if v.len() >= s
-        && same_bytes(&v.as_bytes()[v.len() - s..], suffix.as_bytes())
-        && let Some(rest) = v.get(..v.len() - s)
-    {
-        v = rest;
-    }
-    v
-}
-
-/// A stable id for a template text: `T` and 8 hex digits of its FNV-1a hash, moved on while `taken`.
-fn fresh_id(text: &str, taken: impl Fn(&str) -> bool) -> String {
-    let mut h = fnv1a(text.as_bytes());
-    let mut id = format!("T{:08x}", h as u32);
-    while taken(&id) {
-        h = h.wrapping_add(1);
-        id = format!("T{:08x}", h as u32);
-    }
-    id
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// Reuses a vector's allocation for borrows of another lifetime.
-fn recycle<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
-    v.clear();
-    v.into_iter().map(|_| "").collect()
-}
 
 #[cfg(test)]
 mod tests;

@@ -229,16 +229,8 @@ impl Key {
     #[inline]
     fn of(b: &[u8]) -> Key {
         let n = b.len();
-        let word = |at: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&b[at..at + 8]);
-            u64::from_le_bytes(w)
-        };
-        let half = |at: usize| {
-            let mut w = [0u8; 4];
-            w.copy_from_slice(&b[at..at + 4]);
-            u64::from(u32::from_le_bytes(w))
-        };
+        let word = |at| crate::bytes::word(b, at);
+        let half = |at| crate::bytes::half(b, at);
         // Overlapping loads that cover every byte of a short value.
         let (head, tail) = if n >= 8 {
             (word(0), word(n - 8))

@@ -93,6 +93,52 @@ fn generated_rules_pass_promtool_and_their_tests_prove_the_alerts() {
 }
 
 #[test]
+fn rules_on_stdout_are_one_rule_file_for_all_services() {
+    if require_binary(&["promtool"], &[]).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = srehub_in(dir.path())
+        .args(["slo", "generate"])
+        .arg(examples())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(dir.path().join("all.yml"), &out.stdout).unwrap();
+    let (ok, log) = promtool(dir.path(), &["check", "rules", "all.yml"]);
+    assert!(ok, "{log}");
+    assert!(log.contains("SUCCESS: 72 rules found"), "{log}");
+    // A 1-day SLO: its period is one of the alerting windows, recorded once.
+    std::fs::write(
+        dir.path().join("daily.yml"),
+        std::fs::read_to_string(examples().join("checkout-openslo.yml"))
+            .unwrap()
+            .replace("duration: 28d", "duration: 1d"),
+    )
+    .unwrap();
+    let out = srehub_in(dir.path())
+        .args(["slo", "generate", "daily.yml", "-o", "d"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules = std::fs::read_to_string(dir.path().join("d/checkout.rules.yml")).unwrap();
+    assert_eq!(
+        rules.matches("record: slo:sli_error:ratio_rate1d").count(),
+        1
+    );
+    let (ok, log) = promtool(
+        &dir.path().join("d"),
+        &["test", "rules", "checkout.rules.test.yml"],
+    );
+    assert!(ok, "{log}");
+}
+
+#[test]
 fn prometheus_rule_resources_carry_the_spec_metadata() {
     let dir = tempfile::tempdir().unwrap();
     let out = srehub_in(dir.path())

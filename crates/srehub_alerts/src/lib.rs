@@ -103,8 +103,12 @@ pub struct RuleStats {
 #[derive(Debug, Clone, Serialize)]
 pub struct Cluster {
     pub alertnames: Vec<String>,
-    /// Label names every instance of every member has (`group_by` candidates).
+    /// Label names every instance of every member has (`group_by` candidates; per-instance and
+    /// severity labels left out).
     pub common_labels: Vec<String>,
+    /// Label names with the same value on every instance of every member (an inhibit rule's
+    /// `equal`).
+    pub equal_labels: Vec<String>,
     /// `(inhibited, by)`: an alert that almost only fires while another does.
     pub inhibit: Vec<(String, String)>,
 }
@@ -149,6 +153,16 @@ pub struct Analysis {
     pub heatmap: [[u32; 24]; 7],
 }
 
+/// Labels that identify one instance or a severity: never suggested as a grouping.
+const NOT_GROUPING: &[&str] = &[
+    "alertname",
+    "severity",
+    "instance",
+    "pod",
+    "container",
+    "job",
+];
+
 const FOR_CANDIDATES_S: [u64; 9] = [60, 120, 180, 300, 600, 900, 1200, 1800, 3600];
 const KEEP_CANDIDATES_S: [u64; 8] = [60, 120, 300, 600, 900, 1200, 1800, 3600];
 
@@ -171,11 +185,38 @@ pub fn analyze(h: &AlertHistory, opts: &Options) -> Analysis {
             .or_default()
             .extend_from_slice(&s.samples);
     }
+    for samples in by_labels.values_mut() {
+        samples.sort_by_key(|p| p.0);
+        samples.dedup_by_key(|p| p.0);
+    }
+    // Rule groups evaluate at their own intervals: each alert name gets the median spacing of its
+    // own samples (the global one when it has too few).
+    let mut per_name: BTreeMap<&str, Vec<&[(i64, f64)]>> = BTreeMap::new();
+    for (labels, samples) in &by_labels {
+        per_name
+            .entry(labels.get("alertname").map_or("", String::as_str))
+            .or_default()
+            .push(samples);
+    }
+    let name_interval: BTreeMap<String, i64> = per_name
+        .into_iter()
+        .map(|(name, series)| {
+            let pairs: usize = series.iter().map(|s| s.len().saturating_sub(1)).sum();
+            let iv = if pairs >= 3 {
+                episodes::interval_ms(series.into_iter())
+            } else {
+                interval
+            };
+            (name.to_string(), iv)
+        })
+        .collect();
     let mut instances: Vec<Instance> = by_labels
         .into_iter()
-        .map(|(labels, mut samples)| {
-            samples.sort_by_key(|p| p.0);
-            samples.dedup_by_key(|p| p.0);
+        .map(|(labels, samples)| {
+            let interval = name_interval
+                .get(labels.get("alertname").map_or("", String::as_str))
+                .copied()
+                .unwrap_or(interval);
             let eps = episodes::episodes(&samples, interval, h.end_ms);
             let firing_ms = eps.iter().map(Episode::duration_ms).sum();
             let self_resolving = eps
@@ -254,18 +295,31 @@ pub fn analyze(h: &AlertHistory, opts: &Options) -> Analysis {
     let clusters = correlation::clusters(&correlations)
         .into_iter()
         .map(|members| {
+            // Label names every instance has (to group by; per-instance labels left out), and
+            // label pairs with the same value everywhere (for an inhibit rule's `equal`).
             let mut common: Option<BTreeSet<&str>> = None;
+            let mut same: Option<BTreeSet<(&str, &str)>> = None;
             for m in &members {
                 for i in &per_rule[m.as_str()] {
                     let keys: BTreeSet<&str> = i
                         .labels
                         .keys()
                         .map(String::as_str)
-                        .filter(|k| *k != "alertname")
+                        .filter(|k| !NOT_GROUPING.contains(k))
+                        .collect();
+                    let pairs: BTreeSet<(&str, &str)> = i
+                        .labels
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .filter(|(k, _)| !matches!(*k, "alertname" | "severity"))
                         .collect();
                     common = Some(match common {
                         None => keys,
                         Some(c) => c.intersection(&keys).copied().collect(),
+                    });
+                    same = Some(match same {
+                        None => pairs,
+                        Some(c) => c.intersection(&pairs).copied().collect(),
                     });
                 }
             }
@@ -283,6 +337,11 @@ pub fn analyze(h: &AlertHistory, opts: &Options) -> Analysis {
                 })
                 .collect();
             Cluster {
+                equal_labels: same
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, _)| k.to_string())
+                    .collect(),
                 common_labels: common
                     .unwrap_or_default()
                     .into_iter()

@@ -58,12 +58,22 @@ fn history() -> AlertHistory {
         // Correlated: the database goes down for 40 minutes daily at 10:00; API errors fire inside.
         series(
             "DBDown",
-            &[("service", "db"), ("team", "data")],
+            &[
+                ("service", "db"),
+                ("team", "data"),
+                ("cluster", "eu1"),
+                ("severity", "page"),
+            ],
             (0..7).flat_map(|d| (0..40).map(move |m| d * 1440 + 600 + m)),
         ),
         series(
             "APIErrors",
-            &[("service", "api"), ("team", "web")],
+            &[
+                ("service", "api"),
+                ("team", "web"),
+                ("cluster", "eu1"),
+                ("severity", "ticket"),
+            ],
             (0..7).flat_map(|d| (5..35).map(move |m| d * 1440 + 600 + m)),
         ),
         // Daily at 02:00 for 20 minutes (a backup job).
@@ -154,7 +164,9 @@ fn noisy_flapping_correlated_daily_dead_and_unlabeled_alerts_are_found() {
     assert_eq!((c.a.as_str(), c.b.as_str()), ("APIErrors", "DBDown"));
     assert!(c.lift > 20.0, "{c:?}");
     assert_eq!(a.clusters.len(), 1);
-    assert_eq!(a.clusters[0].common_labels, ["service", "team"]);
+    assert_eq!(a.clusters[0].common_labels, ["cluster", "service", "team"]);
+    // Only `cluster` has the same value on both: an inhibit rule may require it equal.
+    assert_eq!(a.clusters[0].equal_labels, ["cluster"]);
     assert_eq!(
         a.clusters[0].inhibit,
         [("APIErrors".to_string(), "DBDown".to_string())]
@@ -203,4 +215,24 @@ fn an_empty_history_is_an_empty_analysis() {
     let a = analyze(&AlertHistory::default(), &Options::default());
     assert!(a.rules.is_empty() && a.instances.is_empty() && a.correlations.is_empty());
     assert_eq!(a.interval_ms, 60_000);
+}
+
+#[test]
+fn each_alert_keeps_its_own_evaluation_interval() {
+    // Two rules every 30 s and one every minute: the minute rule is one episode, not one per sample.
+    let mut h = AlertHistory {
+        start_ms: T0,
+        end_ms: T0 + 1440 * MIN,
+        ..AlertHistory::default()
+    };
+    for name in ["Fast1", "Fast2"] {
+        let mut s = series(name, &[], 0..0);
+        s.samples = (0..200).map(|k| (T0 + k * 30_000, 1.0)).collect();
+        h.firing.push(s);
+    }
+    h.firing.push(series("Slow", &[], 0..60));
+    let a = analyze(&h, &Options::default());
+    assert_eq!(a.interval_ms, 30_000);
+    let slow = a.rules.iter().find(|r| r.alertname == "Slow").unwrap();
+    assert_eq!((slow.episodes, slow.flapping_instances), (1, 0));
 }

@@ -24,6 +24,8 @@ pub enum HistorySource {
         prometheus: String,
         alertmanager: Option<String>,
         http: Box<HttpOptions>,
+        /// Alertmanager's own options (its own credentials).
+        alertmanager_http: Box<HttpOptions>,
         since: Duration,
         /// Query chunk (raw samples are read this much at a time).
         chunk: Duration,
@@ -53,10 +55,12 @@ fn unreachable(e: PromError) -> Error {
 }
 
 /// Fetches the history from Prometheus (and Alertmanager).
+#[allow(clippy::too_many_arguments)]
 pub async fn fetch(
     prometheus: &str,
     alertmanager: Option<&str>,
     http: &HttpOptions,
+    am_http: &HttpOptions,
     since: Duration,
     chunk: Duration,
     concurrency: usize,
@@ -102,8 +106,8 @@ pub async fn fetch(
     };
     let alertmanager = match alertmanager {
         Some(url) => {
-            let am =
-                Alertmanager::new(url, http.clone()).map_err(|e| Error::Alerts(e.to_string()))?;
+            let am = Alertmanager::new(url, am_http.clone())
+                .map_err(|e| Error::Alerts(e.to_string()))?;
             let (alerts, silences, groups) =
                 futures::try_join!(am.alerts(), am.silences(), am.groups()).map_err(unreachable)?;
             Some(AlertmanagerNow {
@@ -188,14 +192,12 @@ pub fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<RuleGroup>, Error> {
                     }
                 };
                 let duration = match r.for_.as_deref() {
-                    Some(d) => srehub_slo::spec::Dur::parse(d)
-                        .ok_or_else(|| {
-                            Error::Alerts(format!(
-                                "{}: rule `{name}`: for: `{d}` is not a duration",
-                                p.display()
-                            ))
-                        })?
-                        .secs() as f64,
+                    Some(d) => prom_duration_secs(d).ok_or_else(|| {
+                        Error::Alerts(format!(
+                            "{}: rule `{name}`: for: `{d}` is not a duration",
+                            p.display()
+                        ))
+                    })?,
                     None => 0.0,
                 };
                 rules.push(Rule {
@@ -217,6 +219,35 @@ pub fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<RuleGroup>, Error> {
         }
     }
     Ok(out)
+}
+
+/// A Prometheus duration (`0s`, `500ms`, `1h30m`, `2w`, `1y`) in seconds.
+fn prom_duration_secs(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if s == "0" {
+        return Some(0.0);
+    }
+    let mut total = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let n: f64 = rest.get(..digits)?.parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let mult = match &rest[..unit_len] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86_400.0,
+            "w" => 604_800.0,
+            "y" => 31_536_000.0,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += n * mult;
+    }
+    (!s.is_empty()).then_some(total)
 }
 
 /// The analysis as a report.
@@ -242,6 +273,7 @@ pub async fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<Report
             prometheus,
             alertmanager,
             http,
+            alertmanager_http,
             since,
             chunk,
             concurrency,
@@ -250,13 +282,14 @@ pub async fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<Report
                 prometheus,
                 alertmanager.as_deref(),
                 http,
+                alertmanager_http,
                 *since,
                 *chunk,
                 *concurrency,
                 now,
             )
             .await?;
-            (h, n, prometheus.clone())
+            (h, n, srehub_http::redact(prometheus))
         }
     };
     if !req.rule_files.is_empty() {
@@ -365,4 +398,19 @@ pub async fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<Report
             .collect(),
     });
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_durations() {
+        assert_eq!(prom_duration_secs("0s"), Some(0.0));
+        assert_eq!(prom_duration_secs("500ms"), Some(0.5));
+        assert_eq!(prom_duration_secs("1h30m"), Some(5400.0));
+        assert_eq!(prom_duration_secs("2w"), Some(1_209_600.0));
+        assert_eq!(prom_duration_secs("5 minutes"), None);
+        assert_eq!(prom_duration_secs(""), None);
+    }
 }

@@ -403,8 +403,8 @@ pub async fn analyze(
         settings: &req.settings,
     };
     let (findings, ran) = run_checks(CHECKS, &input, &selection);
-    let mut report =
-        Report::new("cost", Timestamp::now(), findings, ran).with_target(req.prometheus.clone());
+    let mut report = Report::new("cost", Timestamp::now(), findings, ran)
+        .with_target(srehub_http::redact(&req.prometheus));
     let workloads: BTreeSet<(&str, &str, &str)> = model
         .containers
         .iter()

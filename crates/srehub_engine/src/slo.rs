@@ -101,6 +101,30 @@ pub struct GenerateRequest {
     pub version: String,
 }
 
+/// The rules of every service as one rule file (stdout without `-o`, `rules` format).
+pub fn generate_combined(req: &GenerateRequest) -> Result<String, Error> {
+    let policy = policy(req)?;
+    let services = validate(&req.paths)?;
+    Ok(srehub_slo::combined_rules(
+        &services,
+        &GenOptions {
+            policy,
+            version: req.version.clone(),
+        },
+    ))
+}
+
+fn policy(req: &GenerateRequest) -> Result<BurnPolicy, Error> {
+    match &req.burn_windows {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Error::Slo(format!("{}: cannot read: {e}", p.display())))?;
+            BurnPolicy::read(&p.display().to_string(), &text).map_err(|e| Error::Slo(e.to_string()))
+        }
+        None => Ok(BurnPolicy::default()),
+    }
+}
+
 pub fn generate(req: &GenerateRequest) -> Result<Vec<Generated>, Error> {
     let policy = match &req.burn_windows {
         Some(p) => {
@@ -248,8 +272,8 @@ pub async fn report(
         statuses: &statuses,
     };
     let (findings, ran) = srehub_core::run_checks(srehub_checks::slo::CHECKS, &input, &selection);
-    let mut report =
-        srehub_core::Report::new("slo", now, findings, ran).with_target(req.prometheus.clone());
+    let mut report = srehub_core::Report::new("slo", now, findings, ran)
+        .with_target(srehub_http::redact(&req.prometheus));
     for s in &statuses {
         let pct =
             |v: Option<f64>| v.map_or("no data".to_string(), |v| format!("{:.3} %", v * 100.0));

@@ -225,12 +225,12 @@ impl Client {
     /// `base` joined with `path` and `query` (`base` may carry a path prefix, as behind a proxy).
     pub fn url(&self, base: &str, path: &str, query: &[(&str, &str)]) -> Result<Url, HttpError> {
         let mut url = Url::parse(base).map_err(|e| HttpError::BadUrl {
-            url: base.to_string(),
+            url: redact(base),
             reason: e.to_string(),
         })?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(HttpError::BadUrl {
-                url: base.to_string(),
+                url: redact(base),
                 reason: "only http and https URLs are supported".into(),
             });
         }
@@ -248,7 +248,7 @@ impl Client {
 
     /// GETs `url` and decodes the JSON body; non-2xx answers are errors.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, url: Url) -> Result<T, HttpError> {
-        let shown = url.to_string();
+        let shown = redact(url.as_str());
         let resp = self.send(Request::get(url)).await?;
         resp.json(&shown)
     }
@@ -315,7 +315,7 @@ impl Client {
         req: &Request,
     ) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>), (HttpError, Option<Duration>)>
     {
-        let url = req.url.to_string();
+        let url = redact(req.url.as_str());
         let mut b = self.http.request(req.method.clone(), req.url.clone());
         match &self.opts.auth {
             Auth::None => {}
@@ -380,6 +380,23 @@ impl Client {
                 self.opts.max_body, self.name
             ),
         }
+    }
+}
+
+/// A URL as it may be shown (errors, logs, reports): without user name and password.
+pub fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        // Not parseable: drop anything that looks like credentials before an `@`.
+        Err(_) => match (url.find("://"), url.rfind('@')) {
+            (Some(i), Some(j)) if j > i => format!("{}{}", &url[..i + 3], &url[j + 1..]),
+            _ => url.to_string(),
+        },
     }
 }
 

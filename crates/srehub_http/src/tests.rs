@@ -260,3 +260,40 @@ fn backoff_grows_with_jitter_and_honours_retry_after() {
         Duration::from_secs(4)
     );
 }
+
+#[test]
+fn credentials_never_show_in_urls() {
+    assert_eq!(
+        redact("https://u:secret@prom.example/x?q=1"),
+        "https://prom.example/x?q=1"
+    );
+    assert_eq!(redact("http://prom:9090"), "http://prom:9090");
+    assert_eq!(redact("http://u:p@[bad"), "http://[bad");
+}
+
+#[tokio::test]
+async fn errors_show_urls_without_credentials() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let client = Client::new(
+        "prom",
+        HttpOptions {
+            retries: 0,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let url = client
+        .url(
+            &format!("http://admin:hunter2@127.0.0.1:{port}"),
+            "api",
+            &[],
+        )
+        .unwrap();
+    let e = client.send(Request::get(url)).await.unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+    let e = client.url("ftp://admin:hunter2@x", "", &[]).unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+}

@@ -30,7 +30,7 @@ impl Alertmanager {
         let url = self.url(path)?;
         let resp = self.client.send(Request::get(url.clone())).await?;
         serde_json::from_slice(&resp.body).map_err(|e| PromError::Shape {
-            url: url.to_string(),
+            url: srehub_http::redact(url.as_str()),
             reason: format!("not Alertmanager's v2 JSON: {e}"),
         })
     }

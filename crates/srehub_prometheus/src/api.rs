@@ -18,7 +18,7 @@ struct Envelope<T> {
 
 pub(crate) fn decode<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T, PromError> {
     let env: Envelope<T> = serde_json::from_slice(body).map_err(|e| PromError::Shape {
-        url: url.to_string(),
+        url: srehub_http::redact(url),
         reason: format!(
             "not the Prometheus API's JSON ({e}); starts with `{}`",
             String::from_utf8_lossy(&body[..body.len().min(80)])
@@ -27,11 +27,11 @@ pub(crate) fn decode<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T, P
     match (env.status.as_str(), env.data) {
         ("success", Some(d)) => Ok(d),
         ("success", None) => Err(PromError::Shape {
-            url: url.to_string(),
+            url: srehub_http::redact(url),
             reason: "success without data".into(),
         }),
         _ => Err(PromError::Api {
-            url: url.to_string(),
+            url: srehub_http::redact(url),
             kind: env.error_type,
             message: env.error,
         }),
@@ -42,12 +42,12 @@ pub(crate) fn decode<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T, P
 pub(crate) fn error_of(url: &str, body: &str, status: u16) -> PromError {
     match serde_json::from_str::<Envelope<serde_json::Value>>(body) {
         Ok(env) if env.status == "error" => PromError::Api {
-            url: url.to_string(),
+            url: srehub_http::redact(url),
             kind: env.error_type,
             message: env.error,
         },
         _ => PromError::Api {
-            url: url.to_string(),
+            url: srehub_http::redact(url),
             kind: format!("HTTP {status}"),
             message: body.chars().take(300).collect(),
         },
@@ -81,7 +81,7 @@ fn sample(url: &srehub_http::Url, (t, v): (f64, String)) -> Result<(i64, f64), P
         "+Inf" => f64::INFINITY,
         "-Inf" => f64::NEG_INFINITY,
         s => s.parse().map_err(|_| PromError::Shape {
-            url: url.to_string(),
+            url: srehub_http::redact(url.as_str()),
             reason: format!("sample value `{s}` is not a number"),
         })?,
     };

@@ -280,11 +280,14 @@ pub fn slo_rules(slo: &Slo, opts: &GenOptions, spec_kind: &str) -> SloRules {
             "sum_over_time(slo:sli_error:ratio_rate{base}{{{sel}}}[{period}])\n/ ignoring (sloth_window)\ncount_over_time(slo:sli_error:ratio_rate{base}{{{sel}}}[{period}])"
         )
     };
-    sli.push(record(
-        &format!("slo:sli_error:ratio_rate{period}"),
-        period_expr,
-        win_labels(period),
-    ));
+    // A period equal to an alerting window (a 1d or 3d SLO) is already recorded.
+    if !windows.contains(&period) {
+        sli.push(record(
+            &format!("slo:sli_error:ratio_rate{period}"),
+            period_expr,
+            win_labels(period),
+        ));
+    }
     let budget = slo.budget();
     let objective = Ratio100::of(slo);
     let mut info = labels.clone();
@@ -374,7 +377,9 @@ pub fn slo_rules(slo: &Slo, opts: &GenOptions, spec_kind: &str) -> SloRules {
         rules: plans.iter().map(|p| p.rule.clone()).collect(),
     });
     let mut all_windows = windows;
-    all_windows.push(period);
+    if !all_windows.contains(&period) {
+        all_windows.push(period);
+    }
     SloRules {
         sli: Group {
             name: format!("sloth-slo-sli-recordings-{}", slo.id),

@@ -35,6 +35,8 @@ pub struct SloStatus {
     pub period: String,
     /// How much of the period the measurement covers (calendar periods: the part elapsed).
     pub measured: String,
+    /// Length of the period in hours (calendar months count 30 days, weeks 7).
+    pub period_hours: f64,
     /// SLI over the period (1 − error ratio), when there was traffic.
     pub sli: Option<f64>,
     pub error_ratio: Option<f64>,
@@ -60,13 +62,16 @@ pub fn status(
     let budget = slo.budget().to_f64();
     let ok = |v: Option<f64>| v.filter(|x| x.is_finite());
     let error_ratio = ok(period_ratio);
-    let budget_remaining = error_ratio.map(|r| 1.0 - r / budget);
+    let full = slo.window.rolling_equivalent().secs() as f64 / 3600.0;
+    // A calendar period measured so far has spent the errors of its elapsed part only: the budget
+    // is that of the whole period.
+    let elapsed = (measured.secs() as f64 / 3600.0 / full).min(1.0);
+    let budget_remaining = error_ratio.map(|r| 1.0 - r / budget * elapsed);
     let burn_rates: Vec<(String, Option<f64>)> = burns
         .iter()
         .map(|(w, r)| (w.to_string(), ok(*r).map(|r| r / budget)))
         .collect();
     let pace = burn_rates.iter().find_map(|(_, b)| *b).filter(|b| *b > 0.0);
-    let full = slo.window.rolling_equivalent().secs() as f64 / 3600.0;
     let exhaustion_hours = match (budget_remaining, pace) {
         (Some(left), _) if left <= 0.0 => Some(0.0),
         (Some(left), Some(b)) => Some(left * full / b),
@@ -79,11 +84,67 @@ pub fn status(
         objective: slo.objective.to_f64(),
         period,
         measured: measured.to_string(),
+        period_hours: full,
         sli: error_ratio.map(|r| 1.0 - r),
         error_ratio,
         budget_remaining,
         burn_rates,
         exhaustion_hours,
         errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Alerting, CalendarUnit, Window};
+
+    fn slo(window: Window) -> Slo {
+        Slo {
+            file: String::new(),
+            pos: Default::default(),
+            service: "api".into(),
+            name: "availability".into(),
+            id: "api-availability".into(),
+            description: None,
+            objective: crate::ratio::Ratio::parse("99.9").unwrap(),
+            labels: Default::default(),
+            sli: Sli::Raw {
+                error_ratio: "x".into(),
+            },
+            window,
+            alerting: Alerting::None,
+        }
+    }
+
+    #[test]
+    fn a_month_measured_so_far_spends_only_its_elapsed_share() {
+        let cal = slo(Window::Calendar {
+            unit: CalendarUnit::Month,
+            time_zone: None,
+        });
+        // Day 2 of the month at 0.2 % errors: 2/30 of twice the budget is spent.
+        let s = status(
+            &cal,
+            "calendar month".into(),
+            Dur::days(2),
+            Some(0.002),
+            &[],
+            vec![],
+        );
+        let left = s.budget_remaining.unwrap();
+        assert!((left - (1.0 - 2.0 * 2.0 / 30.0)).abs() < 1e-9, "{left}");
+        let rolling = slo(Window::Rolling(Dur::days(30)));
+        let s = status(
+            &rolling,
+            "30d".into(),
+            Dur::days(30),
+            Some(0.002),
+            &[(Dur(3600), Some(0.002))],
+            vec![],
+        );
+        assert!((s.budget_remaining.unwrap() + 1.0).abs() < 1e-9);
+        assert_eq!(s.exhaustion_hours, Some(0.0));
+        assert_eq!(s.period_hours, 720.0);
     }
 }

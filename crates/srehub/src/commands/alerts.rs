@@ -22,6 +22,7 @@ pub fn run(global: &GlobalArgs, cmd: &AlertsCommand) -> anyhow::Result<ExitCode>
                     prometheus: url.clone(),
                     alertmanager: args.conn.alertmanager.clone(),
                     http: Box::new(http_options(&args.conn, "PROMETHEUS")?),
+                    alertmanager_http: Box::new(http_options(&args.conn, "ALERTMANAGER")?),
                     since: duration("--since", &args.since)?,
                     chunk: duration("--chunk", &args.chunk)?,
                     concurrency: args.concurrency.max(1),

@@ -47,11 +47,16 @@ pub fn run(global: &GlobalArgs, cmd: &SloCommand) -> anyhow::Result<ExitCode> {
                 burn_windows: args.burn_windows.clone(),
                 version: env!("CARGO_PKG_VERSION").to_string(),
             };
-            let generated = slo::generate(&req)?;
             match &args.out_dir {
-                None => {
+                None if matches!(req.format, RulesFormat::Rules) => {
                     let mut out = std::io::stdout().lock();
-                    for (i, g) in generated.iter().enumerate() {
+                    out.write_all(slo::generate_combined(&req)?.as_bytes())?;
+                    out.flush()?;
+                }
+                None => {
+                    // PrometheusRule resources: one YAML document each, as `kubectl apply` reads.
+                    let mut out = std::io::stdout().lock();
+                    for (i, g) in slo::generate(&req)?.iter().enumerate() {
                         if i > 0 {
                             writeln!(out, "---")?;
                         }
@@ -60,6 +65,7 @@ pub fn run(global: &GlobalArgs, cmd: &SloCommand) -> anyhow::Result<ExitCode> {
                     out.flush()?;
                 }
                 Some(dir) => {
+                    let generated = slo::generate(&req)?;
                     std::fs::create_dir_all(dir)
                         .with_context(|| format!("{}: cannot create", dir.display()))?;
                     for g in &generated {

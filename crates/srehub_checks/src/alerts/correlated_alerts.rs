@@ -42,10 +42,10 @@ impl Check<AlertsInput<'_>> for CorrelatedAlerts {
                 .collect::<Vec<_>>()
                 .join(", ");
             let hint = if let Some((inhibited, by)) = c.inhibit.first() {
-                let equal = if c.common_labels.is_empty() {
+                let equal = if c.equal_labels.is_empty() {
                     String::new()
                 } else {
-                    format!(", equal: [{}]", c.common_labels.join(", "))
+                    format!(", equal: [{}]", c.equal_labels.join(", "))
                 };
                 format!(
                     "inhibit `{inhibited}` while `{by}` fires: inhibit_rules: [{{source_matchers: [alertname=\"{by}\"], target_matchers: [alertname=\"{inhibited}\"]{equal}}}]"

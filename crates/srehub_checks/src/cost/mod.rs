@@ -91,7 +91,11 @@ pub fn advise(c: &ContainerUsage, s: &CostSettings) -> Advice {
             needed: s.min_points,
         };
     }
-    let cpu_request = c.cpu_usage.map(|u| ((u * 100.0).ceil() / 100.0).max(0.01));
+    // Never above an existing CPU limit (the API server rejects a request above the limit).
+    let cpu_request = c.cpu_usage.map(|u| {
+        let r = ((u * 100.0).ceil() / 100.0).max(0.01);
+        c.cpu_limit.map_or(r, |l| r.min(l))
+    });
     let memory = c.memory_peak.map(|peak| {
         let mut m = peak * s.memory_headroom;
         if c.oom_killed
@@ -193,5 +197,30 @@ pub(crate) mod testing {
             &mut out,
         );
         out.into_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_up_but_never_pass_the_cpu_limit() {
+        let mut c = testing::container();
+        c.cpu_usage = Some(0.503);
+        let Advice::Resize(r) = advise(&c, &CostSettings::default()) else {
+            panic!()
+        };
+        assert_eq!(r.cpu_request, Some(0.51));
+        c.cpu_limit = Some(0.5);
+        let Advice::Resize(r) = advise(&c, &CostSettings::default()) else {
+            panic!()
+        };
+        assert_eq!(r.cpu_request, Some(0.5));
+        c.hpa_metrics = vec!["cpu".into()];
+        assert!(matches!(
+            advise(&c, &CostSettings::default()),
+            Advice::ScaledByHpa { .. }
+        ));
     }
 }

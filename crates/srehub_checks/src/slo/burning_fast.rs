@@ -4,9 +4,10 @@ use super::{SloInput, about};
 
 srehub_core::declare_check! {
     /// ## What it checks
-    /// SLOs burning their error budget fast now, with the SRE Workbook's 30-day factors: 14.4× over 1
-    /// hour or 6× over 6 hours (page level, critical), 3× over 1 day or 1× over 3 days (ticket level,
-    /// warning).
+    /// SLOs burning their error budget fast now, at the SRE Workbook's budget shares: 2 % of the
+    /// period's budget in 1 hour or 5 % in 6 hours (page level, critical), 10 % in 1 day or in 3 days
+    /// (ticket level, warning). For a 30-day period these are burn rates of 14.4×, 6×, 3× and 1×; other
+    /// periods scale (7 days: 3.36×, 1.4×, 0.7×, 0.23×).
     ///
     /// ## Why it matters
     /// At 14.4× a 30-day budget is gone in about two days; at 1× exactly at the end of the period.
@@ -17,17 +18,26 @@ srehub_core::declare_check! {
     SLO002 BurningFast { name: "slo-burning-fast", severity: Warning, category: Reliability, group: "slo" }
 }
 
-const LEVELS: [(&str, f64, Severity); 4] = [
-    ("1h", 14.4, Severity::Critical),
-    ("6h", 6.0, Severity::Critical),
-    ("1d", 3.0, Severity::Warning),
-    ("3d", 1.0, Severity::Warning),
+/// Window, its length in hours, the share of the period's budget, severity.
+const LEVELS: [(&str, f64, f64, Severity); 4] = [
+    ("1h", 1.0, 0.02, Severity::Critical),
+    ("6h", 6.0, 0.05, Severity::Critical),
+    ("1d", 24.0, 0.10, Severity::Warning),
+    ("3d", 72.0, 0.10, Severity::Warning),
 ];
+
+/// `14.4`, `3.36`, `0.233`: three decimals at most, no trailing zeros.
+fn trim(v: f64) -> String {
+    let t = format!("{v:.3}");
+    t.trim_end_matches('0').trim_end_matches('.').to_string()
+}
 
 impl Check<SloInput<'_>> for BurningFast {
     fn run(&self, input: &SloInput<'_>, out: &mut Findings) {
         for s in input.statuses {
-            let hit = LEVELS.iter().find(|(w, factor, _)| {
+            let levels =
+                LEVELS.map(|(w, hours, share, sev)| (w, share * s.period_hours / hours, sev));
+            let hit = levels.iter().find(|(w, factor, _)| {
                 s.burn_rates
                     .iter()
                     .any(|(sw, b)| sw == w && b.is_some_and(|b| b >= *factor))
@@ -43,9 +53,10 @@ impl Check<SloInput<'_>> for BurningFast {
                     &Self::META,
                     s,
                     format!(
-                        "{} {}: burning its error budget at {b:.1}× over {w} (≥ {factor}×){}",
+                        "{} {}: burning its error budget at {b:.1}× over {w} (≥ {}×){}",
                         s.service,
                         s.name,
+                        trim(*factor),
                         s.exhaustion_hours
                             .map(|h| format!("; at this pace it is gone in {h:.0} h"))
                             .unwrap_or_default()

@@ -42,6 +42,7 @@ pub(crate) mod testing {
             objective: 99.9,
             period: "30d".into(),
             measured: "30d".into(),
+            period_hours: 720.0,
             sli: remaining.map(|r| 1.0 - (1.0 - r) * 0.001),
             error_ratio: remaining.map(|r| (1.0 - r) * 0.001),
             budget_remaining: remaining,

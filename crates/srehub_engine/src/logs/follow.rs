@@ -129,7 +129,10 @@ pub fn follow_records(
         let inp = inp.clone();
         let handle = std::thread::Builder::new()
             .name(format!("follow-{stream}"))
-            .spawn(move || read_lines(stream, &inp, raw, max_line, &tx))
+            .spawn({
+                let stop = opts.stop.clone();
+                move || read_lines(stream, &inp, raw, max_line, &tx, &stop)
+            })
             .map_err(|e| Error::Logs(format!("cannot start a reader thread: {e}")))?;
         // Standard input cannot be interrupted: its thread is left to end with the process.
         handles.push((is_stdin, handle));
@@ -139,6 +142,8 @@ pub fn follow_records(
     let mut batch = Vec::with_capacity(16);
     let mut seq = 0u64;
     let mut last_tick = Instant::now();
+    // `on_record` broke (its output failed): nothing more is delivered. A stop from `on_tick` (the
+    // user quit the view) or Ctrl-C still delivers what was already read.
     let mut stopped = false;
     'run: loop {
         if opts.stop.load(Ordering::Relaxed) {
@@ -162,19 +167,21 @@ pub fn follow_records(
         if last_tick.elapsed() >= opts.tick {
             last_tick = Instant::now();
             if on_tick().is_break() {
-                stopped = true;
                 break;
             }
         }
     }
     opts.stop.store(true, Ordering::Relaxed);
-    // Lines already read are still delivered, unless the caller asked to stop.
+    // Lines already read are still delivered (the readers stop sending once `stop` is set).
     if !stopped {
-        while let Ok(line) = rx.try_recv() {
+        'drain: while let Ok(line) = rx.try_recv() {
             seq += 1;
             parsers[line.stream].push_line(seq, &line.bytes, &mut batch);
             for rec in batch.drain(..) {
-                let _ = on_record(rec.line, line.stream, rec);
+                if on_record(rec.line, line.stream, rec).is_break() {
+                    stopped = true;
+                    break 'drain;
+                }
             }
         }
     }
@@ -189,8 +196,8 @@ pub fn follow_records(
         let parser = &mut parsers[stream];
         parser.finish(&mut batch);
         for rec in batch.drain(..) {
-            if !stopped {
-                let _ = on_record(rec.line, stream, rec);
+            if !stopped && on_record(rec.line, stream, rec).is_break() {
+                stopped = true;
             }
         }
         let end = end.unwrap_or(ReaderEnd {
@@ -214,6 +221,7 @@ fn read_lines(
     raw: Box<dyn Read + Send>,
     max_line: usize,
     tx: &mpsc::SyncSender<Line>,
+    stop: &AtomicBool,
 ) -> ReaderEnd {
     let reader = match input::open_reader(inp, raw) {
         Ok(r) => r,
@@ -237,6 +245,8 @@ fn read_lines(
                 ));
                 break;
             }
+            // Stopped: what is still unread stays unread (a big file must not be read to its end).
+            Some(Ok(_)) if stop.load(Ordering::Relaxed) => break,
             Some(Ok(l)) => {
                 let line = Line {
                     stream,

@@ -47,7 +47,7 @@ impl LokiOptions {
             },
             batch_bytes: 1 << 20,
             batch_wait: Duration::from_secs(1),
-            max_wait: Duration::from_secs(300),
+            max_wait: Duration::from_secs(30),
         }
     }
 }
@@ -202,7 +202,15 @@ async fn run(
         let due = batch.bytes >= opts.batch_bytes
             || batch.since.is_some_and(|t| t.elapsed() >= opts.batch_wait);
         if batch.entries > 0 && (due || done) {
-            send(&client, &url, &opts, std::mem::take(&mut batch), &mut stats).await;
+            send(
+                &client,
+                &url,
+                &opts,
+                std::mem::take(&mut batch),
+                &mut stats,
+                done,
+            )
+            .await;
         }
         if done {
             return stats;
@@ -216,6 +224,7 @@ async fn send(
     opts: &LokiOptions,
     batch: Batch,
     stats: &mut PushStats,
+    closing: bool,
 ) {
     let streams: Vec<Value> = batch
         .streams
@@ -251,8 +260,10 @@ async fn send(
                 stats.entries_sent += batch.entries;
                 return;
             }
+            // While running, an open breaker holds the batch (and, through the bounded queue, the
+            // input); when closing, nobody waits for Loki to come back.
             Err(HttpError::BreakerOpen { retry_after, .. })
-                if started.elapsed() + retry_after <= opts.max_wait =>
+                if !closing && started.elapsed() + retry_after <= opts.max_wait =>
             {
                 tokio::time::sleep(retry_after).await;
             }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 pub use breaker::{Breaker, BreakerState};
 pub use error::HttpError;
+pub use reqwest::header as reqwest_header;
 pub use reqwest::{Method, StatusCode, Url};
 
 /// How a request authenticates.

@@ -22,6 +22,10 @@ impl Alertmanager {
         })
     }
 
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     fn url(&self, path: &str) -> Result<Url, PromError> {
         Ok(self.client.url(&self.base, path, &[])?)
     }

@@ -96,6 +96,14 @@ pub enum Command {
   srehub cost --prometheus $PROM --cpu-price 0.031 --memory-price 0.004 -o markdown
   srehub cost --prometheus $PROM -n shop -o patch | kubectl apply --server-side --field-manager=srehub-cost -f -")]
     Cost(Box<CostArgs>),
+    /// The hub: a REST API over the engines (clusters, doctor, alerts), cached, with API keys,
+    /// metrics and health endpoints.
+    #[command(after_help = "Examples:
+  srehub serve --snapshot examples/demo-cluster                # http://127.0.0.1:8080/docs
+  srehub serve --listen 0.0.0.0:8080 --cluster prod=dumps/prod --prometheus http://prometheus:9090 \\
+    --alertmanager http://alertmanager:9093 --api-keys /etc/srehub/keys.yaml --log-format json
+  srehub serve --check-config --api-keys keys.yaml --snapshot dump/")]
+    Serve(Box<ServeArgs>),
     /// Explain a check (what it looks for, why it matters, how to fix), or list every check.
     #[command(after_help = "Examples:
   srehub explain K8S003

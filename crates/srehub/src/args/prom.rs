@@ -158,3 +158,44 @@ pub enum CostOutput {
     Html,
     Patch,
 }
+
+/// `srehub serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        env = "SREHUB_LISTEN"
+    )]
+    pub listen: String,
+    /// A cluster snapshot (files or directories of `kubectl get -o json|yaml`), served as the
+    /// cluster named after the file or directory; repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: Vec<PathBuf>,
+    /// A named cluster snapshot (`prod=dumps/prod/`), repeatable.
+    #[arg(long = "cluster", value_name = "NAME=PATH")]
+    pub clusters: Vec<String>,
+    #[command(flatten)]
+    pub conn: PromConnArgs,
+    /// API keys (YAML: `keys: [{name, sha256, scopes, namespaces}]`); without it every caller may
+    /// read everything (a warning is logged).
+    #[arg(long, value_name = "FILE", env = "SREHUB_API_KEYS_FILE")]
+    pub api_keys: Option<PathBuf>,
+    /// Requests per second per key (and twice as many in a burst).
+    #[arg(long, value_name = "N", default_value_t = 50.0)]
+    pub rate_limit: f64,
+    /// Require a key for /healthz, /readyz and /metrics too.
+    #[arg(long)]
+    pub private_health: bool,
+    /// How long a stale entry may be served while it is refreshed.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub max_stale: String,
+    /// Cache entries at most.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub cache_entries: u64,
+    /// Validate the configuration and exit (0 valid, 2 not).
+    #[arg(long)]
+    pub check_config: bool,
+}

@@ -155,9 +155,15 @@ pub fn map_selector_matches(sel: &SmallMap, labels: &SmallMap) -> bool {
 
 /// A small string map kept as a vector: resource lists hold one to three entries, and a `BTreeMap` node
 /// costs half a kilobyte each, twice per container, in a 100,000-pod snapshot.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct SmallMap(Vec<(String, String)>);
+
+/// Written as the JSON object Kubernetes uses (`{"app": "api"}`), as it is read.
+impl Serialize for SmallMap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
 
 impl<'a> IntoIterator for &'a SmallMap {
     type Item = (&'a String, &'a String);

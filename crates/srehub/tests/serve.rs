@@ -1,0 +1,88 @@
+//! `srehub serve` as a process: configuration checks, start, answer, graceful stop on SIGTERM.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use common::srehub_in;
+use srehub_test_support::{free_port, workspace_root};
+
+#[test]
+fn check_config_start_answer_and_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = workspace_root().join("examples/demo-cluster");
+    let out = srehub_in(dir.path())
+        .args(["serve", "--check-config", "--snapshot"])
+        .arg(&demo)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("configuration valid: 1 cluster(s)"));
+    std::fs::write(
+        dir.path().join("keys.yaml"),
+        "keys:\n  - name: x\n    sha256: abc\n    scopes: [clusters]\n",
+    )
+    .unwrap();
+    let out = srehub_in(dir.path())
+        .args(["serve", "--check-config", "--api-keys", "keys.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("keys[0] (x): sha256 must be 64 hex digits")
+    );
+    let out = srehub_in(dir.path())
+        .args(["serve", "--check-config", "--cluster", "prod=/nonexistent"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("cluster `prod`: /nonexistent does not exist")
+    );
+
+    let port = free_port();
+    let mut child = srehub_in(dir.path())
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--snapshot",
+        ])
+        .arg(&demo)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let answer = loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            write!(
+                s,
+                "GET /api/v1/k8s/demo-cluster/nodes?limit=1 HTTP/1.0\r\nHost: x\r\n\r\n"
+            )
+            .unwrap();
+            let mut a = String::new();
+            s.read_to_string(&mut a).unwrap();
+            break a;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not listening");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
+    assert!(answer.contains("\"next_cursor\":\"o1\""), "{answer}");
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}

@@ -1,0 +1,228 @@
+//! The read-through cache of the hub (moka, in memory): a TTL per route with ±10 % jitter so entries
+//! do not expire together, request coalescing (concurrent cold requests for one key cause one load),
+//! stale-while-revalidate within `max_stale` (a stale entry is served at once while one refresh runs
+//! in the background), and negative caching of downstream errors for a short TTL.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::error::AppError;
+use crate::metrics::Metrics;
+
+/// Cache settings.
+#[derive(Debug, Clone)]
+pub struct CacheOptions {
+    pub max_entries: u64,
+    /// How long past its TTL an entry may still be served while it is refreshed.
+    pub max_stale: Duration,
+    /// TTL of a cached downstream error.
+    pub negative_ttl: Duration,
+}
+
+impl Default for CacheOptions {
+    fn default() -> Self {
+        CacheOptions {
+            max_entries: 10_000,
+            max_stale: Duration::from_secs(300),
+            negative_ttl: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What was loaded for a key.
+#[derive(Debug)]
+pub struct Entry<V = Value> {
+    /// The data, or the error a load ended with (negative caching).
+    pub value: Result<Arc<V>, AppError>,
+    /// Per source: name, outcome, latency.
+    pub sources: Vec<SourceOutcome>,
+    pub etag: String,
+    pub fetched: Instant,
+    pub ttl: Duration,
+}
+
+/// How one source answered a load.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceOutcome {
+    pub name: String,
+    /// `ok` or `error`.
+    pub status: &'static str,
+    pub latency_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A load's result before it is stored.
+pub struct Loaded<V = Value> {
+    pub value: Result<V, AppError>,
+    pub sources: Vec<SourceOutcome>,
+}
+
+/// Values the cache holds: they name their own ETag.
+pub trait Cacheable: Send + Sync + 'static {
+    fn etag(&self) -> String;
+}
+
+impl Cacheable for Value {
+    fn etag(&self) -> String {
+        digest(&serde_json::to_vec(self).unwrap_or_default())
+    }
+}
+
+fn digest(bytes: &[u8]) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let hex: String = d.as_ref()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether an answer came from the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Hit,
+    Miss,
+    Stale,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Hit => "hit",
+            Status::Miss => "miss",
+            Status::Stale => "stale",
+        }
+    }
+}
+
+pub struct Cache<V: Cacheable = Value> {
+    inner: moka::future::Cache<String, Arc<Entry<V>>>,
+    refreshing: Arc<Mutex<HashSet<String>>>,
+    opts: CacheOptions,
+    metrics: Arc<Metrics>,
+}
+
+fn jitter(ttl: Duration) -> Duration {
+    ttl.mul_f64(0.9 + 0.2 * fastrand::f64())
+}
+
+impl<V: Cacheable> Clone for Cache<V> {
+    fn clone(&self) -> Self {
+        Cache {
+            inner: self.inner.clone(),
+            refreshing: self.refreshing.clone(),
+            opts: self.opts.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+impl<V: Cacheable> Cache<V> {
+    pub fn new(opts: CacheOptions, metrics: Arc<Metrics>) -> Cache<V> {
+        Cache {
+            inner: moka::future::Cache::builder()
+                .max_capacity(opts.max_entries)
+                // Entries carry their own TTL; this only bounds how long a dead one is kept.
+                .time_to_live(Duration::from_secs(3600) + opts.max_stale)
+                .build(),
+            refreshing: Arc::new(Mutex::new(HashSet::new())),
+            opts,
+            metrics,
+        }
+    }
+
+    pub fn entry_count(&self) -> u64 {
+        self.inner.entry_count()
+    }
+
+    async fn load<F, Fut>(&self, ttl: Duration, loader: F) -> Arc<Entry<V>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Loaded<V>>,
+    {
+        let l = loader().await;
+        let ttl = if l.value.is_err() {
+            self.opts.negative_ttl
+        } else {
+            jitter(ttl)
+        };
+        let value = l.value.map(Arc::new);
+        let etag = match &value {
+            Ok(v) => v.etag(),
+            Err(e) => digest(e.to_string().as_bytes()),
+        };
+        Arc::new(Entry {
+            value,
+            sources: l.sources,
+            etag,
+            fetched: Instant::now(),
+            ttl,
+        })
+    }
+
+    /// The entry for `key`: fresh from the cache, stale (and refreshed in the background), or loaded
+    /// now (one load for all concurrent callers of a cold key).
+    pub async fn get<F, Fut>(
+        &self,
+        route: &'static str,
+        key: String,
+        ttl: Duration,
+        loader: F,
+    ) -> (Arc<Entry<V>>, Status)
+    where
+        F: Fn() -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Loaded<V>> + Send + 'static,
+    {
+        if let Some(e) = self.inner.get(&key).await {
+            let age = e.fetched.elapsed();
+            if age < e.ttl {
+                self.metrics.cache_event("hit", route);
+                return (e, Status::Hit);
+            }
+            if age < e.ttl + self.opts.max_stale && e.value.is_ok() {
+                self.metrics.cache_event("stale", route);
+                self.refresh(key, ttl, loader);
+                return (e, Status::Stale);
+            }
+            self.inner.invalidate(&key).await;
+        }
+        self.metrics.cache_event("miss", route);
+        let this = self.clone();
+        let e = self
+            .inner
+            .get_with(key, async move { this.load(ttl, loader).await })
+            .await;
+        (e, Status::Miss)
+    }
+
+    /// One background refresh per key at a time; the old entry stays until the new one is in.
+    fn refresh<F, Fut>(&self, key: String, ttl: Duration, loader: F)
+    where
+        F: Fn() -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Loaded<V>> + Send + 'static,
+    {
+        {
+            let mut r = self.refreshing.lock().unwrap_or_else(|p| p.into_inner());
+            if !r.insert(key.clone()) {
+                return;
+            }
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            let e = this.load(ttl, loader).await;
+            // A failed refresh keeps serving the stale entry until max_stale runs out.
+            if e.value.is_ok() {
+                this.inner.insert(key.clone(), e).await;
+            }
+            this.refreshing
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&key);
+        });
+    }
+}

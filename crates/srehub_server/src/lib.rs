@@ -1,0 +1,263 @@
+//! `srehub serve`: the hub. A stateless REST API over the engines (the doctor on clusters, alert
+//! analysis on Prometheus and Alertmanager), with a read-through cache, API keys with scopes, request
+//! ids, JSON access logs, Prometheus metrics and health endpoints. Handlers call the same engine
+//! functions as the CLI; there is no analysis logic here.
+
+pub mod auth;
+pub mod cache;
+pub mod error;
+pub mod metrics;
+mod openapi;
+mod routes;
+mod select;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use srehub_http::HttpOptions;
+
+use crate::auth::Auth;
+use crate::cache::{Cache, CacheOptions};
+use crate::error::{AppError, REQUEST_ID};
+use crate::metrics::{Metrics, RequestLabels, RouteLabels};
+
+/// A cluster the hub serves: a snapshot (files or directories of `kubectl get -o json|yaml`).
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    pub name: String,
+    pub paths: Vec<PathBuf>,
+}
+
+/// TTLs per kind of route.
+#[derive(Debug, Clone)]
+pub struct Ttls {
+    pub k8s: Duration,
+    pub doctor: Duration,
+    pub alerts: Duration,
+    pub analysis: Duration,
+}
+
+impl Default for Ttls {
+    fn default() -> Self {
+        Ttls {
+            k8s: Duration::from_secs(60),
+            doctor: Duration::from_secs(120),
+            alerts: Duration::from_secs(30),
+            analysis: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Everything the hub is configured with.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub clusters: Vec<ClusterConfig>,
+    pub prometheus: Option<String>,
+    pub alertmanager: Option<String>,
+    pub http: HttpOptions,
+    pub cache: CacheOptions,
+    pub ttl: Ttls,
+    pub keys: Option<auth::KeysFile>,
+    /// Per key: requests per second and burst.
+    pub rate: (f64, f64),
+    /// `/healthz`, `/readyz` and `/metrics` without a key.
+    pub public_health: bool,
+    /// Largest request body accepted.
+    pub max_body: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            clusters: Vec::new(),
+            prometheus: None,
+            alertmanager: None,
+            http: HttpOptions::default(),
+            cache: CacheOptions::default(),
+            ttl: Ttls::default(),
+            keys: None,
+            rate: (50.0, 100.0),
+            public_health: true,
+            max_body: 64 << 10,
+        }
+    }
+}
+
+/// The shared state of all handlers.
+pub struct AppState {
+    pub config: ServeConfig,
+    pub cache: Cache,
+    /// Parsed cluster snapshots, shared by the routes of a cluster.
+    pub snapshots: Cache<srehub_model::k8s::ClusterSnapshot>,
+    pub metrics: Arc<Metrics>,
+    pub auth: Auth,
+    pub prometheus: Option<srehub_prometheus::Prometheus>,
+    pub alertmanager: Option<srehub_prometheus::Alertmanager>,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(config: ServeConfig) -> Result<Arc<AppState>, String> {
+        let metrics = Arc::new(Metrics::new());
+        let auth = Auth::new(config.keys.clone(), config.rate.0, config.rate.1)?;
+        let prometheus = config
+            .prometheus
+            .as_deref()
+            .map(|u| srehub_prometheus::Prometheus::new(u, config.http.clone()))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let alertmanager = config
+            .alertmanager
+            .as_deref()
+            .map(|u| srehub_prometheus::Alertmanager::new(u, config.http.clone()))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let mut names = std::collections::BTreeSet::new();
+        for c in &config.clusters {
+            if !names.insert(c.name.clone()) {
+                return Err(format!("cluster `{}` is configured twice", c.name));
+            }
+            for p in &c.paths {
+                if !p.exists() {
+                    return Err(format!(
+                        "cluster `{}`: {} does not exist",
+                        c.name,
+                        p.display()
+                    ));
+                }
+            }
+        }
+        Ok(Arc::new(AppState {
+            cache: Cache::new(config.cache.clone(), metrics.clone()),
+            snapshots: Cache::new(
+                CacheOptions {
+                    max_entries: 64,
+                    ..config.cache.clone()
+                },
+                metrics.clone(),
+            ),
+            metrics,
+            auth,
+            prometheus,
+            alertmanager,
+            started: Instant::now(),
+            config,
+        }))
+    }
+}
+
+/// The route template of a request (`/api/v1/k8s/{cluster}/pods`), for metrics and logs.
+fn route_of(req: &Request) -> String {
+    req.extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string())
+}
+
+/// Request id (honoured from `X-Request-Id` or made), JSON access log, metrics, auth.
+async fn around(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)));
+    let route = route_of(&req);
+    let method = req.method().to_string();
+    let public = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics")
+        && state.config.public_health
+        || matches!(route.as_str(), "/api/v1/openapi.json" | "/docs");
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| req.headers().get("x-api-key").and_then(|v| v.to_str().ok()))
+        .map(str::to_string);
+    let resp = REQUEST_ID
+        .scope(id.clone(), async {
+            let principal = if public {
+                Ok(auth::Principal::anonymous())
+            } else {
+                state.auth.check(presented.as_deref())
+            };
+            match principal {
+                Ok(p) => {
+                    let key = p.name.clone();
+                    req.extensions_mut().insert(p);
+                    (next.run(req).await, key)
+                }
+                Err(e) => (e.into_response(), String::new()),
+            }
+        })
+        .await;
+    let (mut resp, key) = resp;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    let status = resp.status().as_u16();
+    let secs = started.elapsed().as_secs_f64();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            route: route.clone(),
+            method: method.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .duration
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+        })
+        .observe(secs);
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        route = %route,
+        status,
+        latency_ms = (secs * 1000.0) as u64,
+        key = %key,
+        "request"
+    );
+    resp
+}
+
+/// The hub's router.
+pub fn router(state: Arc<AppState>) -> Router {
+    routes::routes()
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body))
+        .layer(middleware::from_fn_with_state(state.clone(), around))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then drains in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+impl cache::Cacheable for srehub_model::k8s::ClusterSnapshot {
+    fn etag(&self) -> String {
+        // Lists and reports made from a snapshot carry their own tags.
+        String::new()
+    }
+}
+
+pub(crate) fn not_found(what: &str) -> AppError {
+    AppError::NotFound(what.to_string())
+}

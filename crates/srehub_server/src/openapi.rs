@@ -1,0 +1,254 @@
+//! The OpenAPI 3.1 document (`/api/v1/openapi.json`) and a docs page, generated from the route table
+//! below, which names each route's parameters, scope and answer; a test checks that every route the
+//! router serves is in the table and the reverse.
+
+use serde_json::{Map, Value, json};
+
+pub(crate) struct Param {
+    pub name: &'static str,
+    pub location: &'static str,
+    pub description: &'static str,
+    pub required: bool,
+}
+
+pub(crate) struct RouteDoc {
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// The key scope it needs; `None` for public routes.
+    pub scope: Option<&'static str>,
+    pub params: &'static [Param],
+    /// `envelope`: data plus `sources`; `raw`: as described.
+    pub answer: &'static str,
+}
+
+const CLUSTER: Param = Param {
+    name: "cluster",
+    location: "path",
+    description: "A configured cluster name (see /api/v1/clusters)",
+    required: true,
+};
+
+pub(crate) const ROUTES: &[RouteDoc] = &[
+    RouteDoc {
+        path: "/healthz",
+        summary: "The process is alive",
+        scope: None,
+        params: &[],
+        answer: "raw",
+    },
+    RouteDoc {
+        path: "/readyz",
+        summary: "Ready: configuration valid and at least one source reachable (503 otherwise), with per-source detail",
+        scope: None,
+        params: &[],
+        answer: "raw",
+    },
+    RouteDoc {
+        path: "/metrics",
+        summary: "The hub's metrics (OpenMetrics text)",
+        scope: None,
+        params: &[],
+        answer: "raw",
+    },
+    RouteDoc {
+        path: "/docs",
+        summary: "This API, as a page",
+        scope: None,
+        params: &[],
+        answer: "raw",
+    },
+    RouteDoc {
+        path: "/api/v1/openapi.json",
+        summary: "This document",
+        scope: None,
+        params: &[],
+        answer: "raw",
+    },
+    RouteDoc {
+        path: "/api/v1/status",
+        summary: "Each connector: breaker state; version and uptime",
+        scope: Some("status"),
+        params: &[],
+        answer: "raw",
+    },
+    RouteDoc {
+        path: "/api/v1/clusters",
+        summary: "The configured clusters",
+        scope: Some("clusters"),
+        params: &[],
+        answer: "raw",
+    },
+    RouteDoc {
+        path: "/api/v1/k8s/{cluster}/{kind}",
+        summary: "Pods, nodes or events of a cluster, filtered and paged",
+        scope: Some("clusters"),
+        params: &[
+            CLUSTER,
+            Param {
+                name: "kind",
+                location: "path",
+                description: "pods, nodes or events",
+                required: true,
+            },
+            Param {
+                name: "namespace",
+                location: "query",
+                description: "Only this namespace",
+                required: false,
+            },
+            Param {
+                name: "labelSelector",
+                location: "query",
+                description: "Kubernetes label selector (app=api,tier!=db,env in (a,b),!legacy)",
+                required: false,
+            },
+            Param {
+                name: "fields",
+                location: "query",
+                description: "Comma-separated dotted paths to keep (metadata.name,status.phase)",
+                required: false,
+            },
+            Param {
+                name: "limit",
+                location: "query",
+                description: "Items per page, 1-1000 (100)",
+                required: false,
+            },
+            Param {
+                name: "cursor",
+                location: "query",
+                description: "next_cursor of the previous page",
+                required: false,
+            },
+        ],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/k8s/{cluster}/doctor",
+        summary: "The doctor's report (srehub.report/v1) of a cluster",
+        scope: Some("clusters"),
+        params: &[CLUSTER],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/alerts",
+        summary: "Alertmanager's alerts now",
+        scope: Some("alerts"),
+        params: &[],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/alerts/analysis",
+        summary: "Alert-noise analysis (srehub alerts analyze) over a window",
+        scope: Some("alerts"),
+        params: &[Param {
+            name: "since",
+            location: "query",
+            description: "Window, 5m to 90d (1d)",
+            required: false,
+        }],
+        answer: "envelope",
+    },
+];
+
+fn error_schema() -> Value {
+    json!({"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
+        "required": ["code", "message", "request_id"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}, "request_id": {"type": "string"}}}}})
+}
+
+fn sources_schema() -> Value {
+    json!({"type": "array", "items": {"type": "object", "required": ["name", "status", "latency_ms", "stale"],
+        "properties": {"name": {"type": "string"}, "status": {"type": "string", "enum": ["ok", "error"]},
+        "latency_ms": {"type": "integer"}, "stale": {"type": "boolean"}, "error": {"type": "string"}}}})
+}
+
+pub(crate) fn document() -> Value {
+    let mut paths = Map::new();
+    for r in ROUTES {
+        let params: Vec<Value> = r
+            .params
+            .iter()
+            .map(|p| {
+                json!({"name": p.name, "in": p.location, "required": p.required,
+                "description": p.description, "schema": {"type": "string"}})
+            })
+            .collect();
+        let ok = if r.answer == "envelope" {
+            json!({"description": "Data and per-source status", "headers": {
+                "ETag": {"schema": {"type": "string"}}, "Cache-Control": {"schema": {"type": "string"}},
+                "X-Cache": {"schema": {"type": "string", "enum": ["hit", "miss", "stale"]}}},
+                "content": {"application/json": {"schema": {"type": "object", "required": ["sources"],
+                "properties": {"sources": sources_schema()}, "additionalProperties": true}}}})
+        } else {
+            json!({"description": "OK"})
+        };
+        let mut responses = json!({"200": ok});
+        for (code, what) in [
+            ("400", "A bad parameter (named in the message)"),
+            ("401", "No or an unknown API key"),
+            ("403", "The key lacks the scope"),
+            ("404", "No such cluster, resource or connector"),
+            ("429", "The key's rate limit"),
+            ("503", "Breaker open (Retry-After) or source unavailable"),
+            ("504", "Downstream timeout"),
+        ] {
+            if r.scope.is_none() && matches!(code, "401" | "403" | "429") {
+                continue;
+            }
+            responses[code] = json!({"description": what,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
+        if r.answer == "envelope" {
+            responses["304"] = json!({"description": "Not modified (If-None-Match)"});
+        }
+        let mut op = json!({"summary": r.summary, "parameters": params, "responses": responses});
+        match r.scope {
+            Some(scope) => {
+                op["security"] = json!([{"bearer": []}, {"apiKey": []}]);
+                op["x-srehub-scope"] = json!(scope);
+            }
+            None => op["security"] = json!([]),
+        }
+        paths.insert(r.path.to_string(), json!({"get": op}));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "srehub hub API", "version": env!("CARGO_PKG_VERSION"),
+            "description": "One REST API over the srehub engines. Every data route answers with per-source status; errors share one shape."},
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": error_schema()},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+            }
+        }
+    })
+}
+
+pub(crate) fn docs_page() -> String {
+    let mut rows = String::new();
+    for r in ROUTES {
+        let params: Vec<String> = r
+            .params
+            .iter()
+            .map(|p| format!("<code>{}</code> ({}) {}", p.name, p.location, p.description))
+            .collect();
+        rows.push_str(&format!(
+            "<tr><td><code>GET {}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            r.path.replace('<', "&lt;"),
+            r.summary,
+            r.scope.unwrap_or("public"),
+            params.join("<br>")
+        ));
+    }
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>srehub hub API</title>\
+         <style>body{{font:14px system-ui,sans-serif;margin:24px}}td,th{{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;text-align:left}}</style></head>\
+         <body><h1>srehub hub API {}</h1><p>Machine-readable: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (OpenAPI 3.1). \
+         Keys: <code>Authorization: Bearer KEY</code> or <code>X-API-Key</code>.</p>\
+         <table><tr><th>Route</th><th>What</th><th>Scope</th><th>Parameters</th></tr>{rows}</table></body></html>",
+        env!("CARGO_PKG_VERSION")
+    )
+}

@@ -1,0 +1,544 @@
+//! The routes. Every list and analysis goes through the cache and answers with its data plus, per
+//! source, `{name, status, latency_ms, stale, error}`; a failing source still gives 200 with what
+//! could be had, or the error shape when nothing could.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use srehub_model::k8s::ClusterSnapshot;
+
+use crate::auth::Principal;
+use crate::cache::{Entry, Loaded, SourceOutcome, Status};
+use crate::error::AppError;
+use crate::select::{Selector, page, project};
+use crate::{AppState, not_found};
+
+type St = State<Arc<AppState>>;
+
+pub(crate) fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/docs", get(docs))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/status", get(status))
+        .route("/api/v1/clusters", get(clusters))
+        .route("/api/v1/k8s/{cluster}/{kind}", get(k8s_list))
+        .route("/api/v1/k8s/{cluster}/doctor", get(doctor))
+        .route("/api/v1/alerts", get(alerts))
+        .route("/api/v1/alerts/analysis", get(alerts_analysis))
+}
+
+async fn healthz() -> impl IntoResponse {
+    axum::Json(json!({"status": "ok"}))
+}
+
+/// Ready when the configuration loaded (it did, or the process would not run) and at least one source
+/// answers: a cluster snapshot that reads, or Prometheus or Alertmanager.
+async fn readyz(State(s): St) -> Response {
+    let mut sources = Vec::new();
+    for c in &s.config.clusters {
+        let t = Instant::now();
+        let r = snapshot(&s, &c.name).await;
+        sources.push(
+            json!({"name": format!("cluster/{}", c.name), "ok": r.is_ok(),
+            "latency_ms": t.elapsed().as_millis() as u64, "error": r.err().map(|e| e.to_string())}),
+        );
+    }
+    if let Some(p) = &s.prometheus {
+        let st = p.client().breaker_state();
+        sources.push(json!({"name": "prometheus", "ok": st != srehub_http::BreakerState::Open, "breaker": st}));
+    }
+    if let Some(a) = &s.alertmanager {
+        let st = a.client().breaker_state();
+        sources.push(json!({"name": "alertmanager", "ok": st != srehub_http::BreakerState::Open, "breaker": st}));
+    }
+    let ready = sources.iter().any(|x| x["ok"] == true);
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        axum::Json(json!({
+            "ready": ready,
+            "sources": sources,
+            "cache": {"backend": "memory", "entries": s.cache.entry_count()},
+        })),
+    )
+        .into_response()
+}
+
+async fn metrics(State(s): St) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.metrics.encode(),
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    axum::Json(crate::openapi::document())
+}
+
+async fn docs() -> Html<String> {
+    Html(crate::openapi::docs_page())
+}
+
+/// Each connector: breaker state, latency of its last call, last error.
+async fn status(State(s): St, Extension(p): Extension<Principal>) -> Result<Response, AppError> {
+    p.require("status")?;
+    let mut connectors = Vec::new();
+    for (name, client) in [
+        ("prometheus", s.prometheus.as_ref().map(|p| p.client())),
+        ("alertmanager", s.alertmanager.as_ref().map(|a| a.client())),
+    ] {
+        if let Some(c) = client {
+            let st = c.breaker_state();
+            s.metrics
+                .breaker
+                .get_or_create(&crate::metrics::ConnectorLabels {
+                    connector: name.into(),
+                })
+                .set(st.gauge());
+            connectors.push(json!({"name": name, "breaker": st}));
+        }
+    }
+    for c in &s.config.clusters {
+        connectors.push(
+            json!({"name": format!("cluster/{}", c.name), "kind": "snapshot",
+            "paths": c.paths}),
+        );
+    }
+    Ok(axum::Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "uptime_s": s.started.elapsed().as_secs(),
+        "connectors": connectors,
+    }))
+    .into_response())
+}
+
+async fn clusters(State(s): St, Extension(p): Extension<Principal>) -> Result<Response, AppError> {
+    p.require("clusters")?;
+    let items: Vec<Value> = s
+        .config
+        .clusters
+        .iter()
+        .map(|c| json!({"name": c.name, "source": "snapshot"}))
+        .collect();
+    Ok(axum::Json(json!({"items": items})).into_response())
+}
+
+/// The parsed snapshot of a cluster, shared by its routes (one read for all).
+async fn snapshot(s: &Arc<AppState>, cluster: &str) -> Result<Arc<ClusterSnapshot>, AppError> {
+    let c = s
+        .config
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster)
+        .ok_or_else(|| not_found(&format!("no cluster named `{cluster}`")))?;
+    let paths = c.paths.clone();
+    let name = format!("cluster/{cluster}");
+    let metrics = s.metrics.clone();
+    let (entry, _) = s
+        .snapshots
+        .get(
+            "snapshot",
+            format!("snapshot:{cluster}"),
+            s.config.ttl.k8s,
+            move || {
+                let (paths, name, metrics) = (paths.clone(), name.clone(), metrics.clone());
+                async move {
+                    let t = Instant::now();
+                    let source = srehub_engine::doctor::Source::Snapshot(paths);
+                    let r =
+                        srehub_engine::doctor::gather(&source, &[], &mut std::io::empty()).await;
+                    metrics.downstream_call(&name, r.is_ok(), t.elapsed().as_secs_f64());
+                    Loaded {
+                        sources: vec![SourceOutcome {
+                            name,
+                            status: if r.is_ok() { "ok" } else { "error" },
+                            latency_ms: t.elapsed().as_millis() as u64,
+                            error: r.as_ref().err().map(ToString::to_string),
+                        }],
+                        value: r
+                            .map(|(snap, _)| snap)
+                            .map_err(|e| AppError::Unavailable(e.to_string())),
+                    }
+                }
+            },
+        )
+        .await;
+    entry.value.clone()
+}
+
+/// A cluster's list of pods, nodes or events as JSON, cached per cluster and kind.
+async fn list_entry(
+    s: &Arc<AppState>,
+    cluster: &str,
+    kind: &'static str,
+) -> Result<(Arc<Entry>, Status), AppError> {
+    let snap = snapshot(s, cluster).await?;
+    let name = format!("cluster/{cluster}");
+    Ok(s.cache
+        .get(
+            "k8s",
+            format!("k8s:{cluster}:{kind}"),
+            s.config.ttl.k8s,
+            move || {
+                let (snap, name) = (snap.clone(), name.clone());
+                async move {
+                    let t = Instant::now();
+                    let value = match kind {
+                        "pods" => serde_json::to_value(&snap.pods),
+                        "nodes" => serde_json::to_value(&snap.nodes),
+                        _ => serde_json::to_value(&snap.events),
+                    }
+                    .map_err(|e| AppError::Internal(e.to_string()));
+                    Loaded {
+                        sources: vec![SourceOutcome {
+                            name,
+                            status: "ok",
+                            latency_ms: t.elapsed().as_millis() as u64,
+                            error: None,
+                        }],
+                        value,
+                    }
+                }
+            },
+        )
+        .await)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    namespace: Option<String>,
+    #[serde(rename = "labelSelector")]
+    label_selector: Option<String>,
+    fields: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn limit_of(v: &Option<String>) -> Result<usize, AppError> {
+    match v {
+        None => Ok(100),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| {
+                AppError::bad("limit", format!("`{l}` is not a number between 1 and 1000"))
+            }),
+    }
+}
+
+/// Serves an entry: 304 when the client has it, else the envelope with cache headers.
+fn answer(
+    entry: &Entry,
+    status: Status,
+    headers: &HeaderMap,
+    body: impl FnOnce(&Value) -> Result<Value, AppError>,
+) -> Result<Response, AppError> {
+    let data = match &entry.value {
+        Ok(v) => v,
+        Err(e) => return Err(e.clone()),
+    };
+    let remaining = entry.ttl.saturating_sub(entry.fetched.elapsed()).as_secs();
+    let stale = status == Status::Stale;
+    let etag = entry.etag.clone();
+    let hdrs = |r: &mut Response| {
+        let h = r.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&format!("private, max-age={remaining}")) {
+            h.insert(header::CACHE_CONTROL, v);
+        }
+        h.insert("x-cache", HeaderValue::from_static(status.as_str()));
+    };
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        hdrs(&mut r);
+        return Ok(r);
+    }
+    let mut v = body(data)?;
+    let sources: Vec<Value> = entry
+        .sources
+        .iter()
+        .map(|s| {
+            let mut o = serde_json::to_value(s).unwrap_or(Value::Null);
+            o["stale"] = Value::Bool(stale);
+            o
+        })
+        .collect();
+    v["sources"] = Value::Array(sources);
+    let mut r = axum::Json(v).into_response();
+    hdrs(&mut r);
+    Ok(r)
+}
+
+async fn k8s_list(
+    State(s): St,
+    Extension(p): Extension<Principal>,
+    Path((cluster, kind)): Path<(String, String)>,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    p.require("clusters")?;
+    let Query(q) = q.map_err(|e| AppError::bad("query", e.body_text()))?;
+    let field = match kind.as_str() {
+        "pods" => "pods",
+        "nodes" => "nodes",
+        "events" => "events",
+        other => {
+            return Err(not_found(&format!(
+                "no resource `{other}` (pods, nodes, events)"
+            )));
+        }
+    };
+    if let Some(ns) = &q.namespace
+        && !p.may_read_namespace(ns)
+    {
+        return Err(AppError::Forbidden(format!("clusters (namespace {ns})")));
+    }
+    let selector = q
+        .label_selector
+        .as_deref()
+        .map(Selector::parse)
+        .transpose()?;
+    let limit = limit_of(&q.limit)?;
+    let fields: Option<Vec<String>> = q.fields.as_deref().map(|f| {
+        f.split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    });
+    let (entry, st) = list_entry(&s, &cluster, field).await?;
+    answer(&entry, st, &headers, |list| {
+        let all = list.as_array().cloned().unwrap_or_default();
+        let visible: Vec<&Value> = all
+            .iter()
+            .filter(|i| {
+                let ns = i["metadata"]["namespace"].as_str().unwrap_or("");
+                q.namespace.as_deref().is_none_or(|want| ns == want)
+                    && (field == "nodes" || p.may_read_namespace(ns))
+            })
+            .filter(|i| {
+                selector.as_ref().is_none_or(|sel| {
+                    let labels: BTreeMap<String, String> =
+                        serde_json::from_value(i["metadata"]["labels"].clone()).unwrap_or_default();
+                    sel.matches(&labels)
+                })
+            })
+            .collect();
+        let (a, b, next) = page(visible.len(), q.cursor.as_deref(), limit)?;
+        let items: Vec<Value> = visible[a..b]
+            .iter()
+            .map(|i| match &fields {
+                Some(f) => project(i, f),
+                None => (*i).clone(),
+            })
+            .collect();
+        Ok(json!({"items": items, "total": visible.len(), "next_cursor": next}))
+    })
+}
+
+async fn doctor(
+    State(s): St,
+    Extension(p): Extension<Principal>,
+    Path(cluster): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    p.require("clusters")?;
+    let snap = snapshot(&s, &cluster).await?;
+    let key = format!("doctor:{cluster}");
+    let name = format!("cluster/{cluster}");
+    let (entry, st) = s
+        .cache
+        .get("doctor", key, s.config.ttl.doctor, move || {
+            let (snap, name, cluster) = (snap.clone(), name.clone(), cluster.clone());
+            async move {
+                let t = Instant::now();
+                let req = srehub_engine::doctor::Request {
+                    source: srehub_engine::doctor::Source::Snapshot(vec![]),
+                    groups: vec![],
+                    now: None,
+                };
+                let r = srehub_engine::doctor::analyze(
+                    &snap,
+                    &req,
+                    &srehub_config::Settings::default(),
+                    &cluster,
+                );
+                Loaded {
+                    sources: vec![SourceOutcome {
+                        name,
+                        status: if r.is_ok() { "ok" } else { "error" },
+                        latency_ms: t.elapsed().as_millis() as u64,
+                        error: r.as_ref().err().map(ToString::to_string),
+                    }],
+                    value: r
+                        .map_err(|e| AppError::Internal(e.to_string()))
+                        .and_then(|rep| {
+                            serde_json::to_value(rep).map_err(|e| AppError::Internal(e.to_string()))
+                        }),
+                }
+            }
+        })
+        .await;
+    answer(&entry, st, &headers, |v| Ok(json!({"report": v})))
+}
+
+async fn alerts(
+    State(s): St,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    p.require("alerts")?;
+    let Some(am) = s.alertmanager.clone() else {
+        return Err(not_found("no Alertmanager configured (--alertmanager)"));
+    };
+    let metrics = s.metrics.clone();
+    let (entry, st) = s
+        .cache
+        .get("alerts", "alerts".into(), s.config.ttl.alerts, move || {
+            let (am, metrics) = (am.clone(), metrics.clone());
+            async move {
+                let t = Instant::now();
+                let r = am.alerts().await;
+                metrics.downstream_call("alertmanager", r.is_ok(), t.elapsed().as_secs_f64());
+                Loaded {
+                    sources: vec![SourceOutcome {
+                        name: "alertmanager".into(),
+                        status: if r.is_ok() { "ok" } else { "error" },
+                        latency_ms: t.elapsed().as_millis() as u64,
+                        error: r.as_ref().err().map(ToString::to_string),
+                    }],
+                    value: r.map_err(|e| prom_error(&e)).and_then(|a| {
+                        serde_json::to_value(a).map_err(|e| AppError::Internal(e.to_string()))
+                    }),
+                }
+            }
+        })
+        .await;
+    answer(&entry, st, &headers, |v| Ok(json!({"items": v})))
+}
+
+fn prom_error(e: &srehub_prometheus::PromError) -> AppError {
+    match e {
+        srehub_prometheus::PromError::Http(h) => AppError::from_http(h),
+        other => AppError::Downstream(other.to_string()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnalysisQuery {
+    since: Option<String>,
+}
+
+async fn alerts_analysis(
+    State(s): St,
+    Extension(p): Extension<Principal>,
+    q: Result<Query<AnalysisQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    p.require("alerts")?;
+    let Query(q) = q.map_err(|e| AppError::bad("query", e.body_text()))?;
+    let Some(prom) = s.config.prometheus.clone() else {
+        return Err(not_found("no Prometheus configured (--prometheus)"));
+    };
+    let since_text = q.since.unwrap_or_else(|| "1d".into());
+    let since = parse_duration(&since_text)
+        .filter(|d| d.as_secs() >= 300 && d.as_secs() <= 90 * 86_400)
+        .ok_or_else(|| {
+            AppError::bad(
+                "since",
+                format!("`{since_text}` is not a duration between 5m and 90d"),
+            )
+        })?;
+    let http = s.config.http.clone();
+    let am = s.config.alertmanager.clone();
+    let (entry, st) = s
+        .cache
+        .get(
+            "alerts_analysis",
+            format!("analysis:{since_text}"),
+            s.config.ttl.analysis,
+            move || {
+                let (prom, http, am) = (prom.clone(), http.clone(), am.clone());
+                async move {
+                    let t = Instant::now();
+                    let req = srehub_engine::alerts::AnalyzeRequest {
+                        source: srehub_engine::alerts::HistorySource::Live {
+                            prometheus: prom,
+                            alertmanager: am,
+                            http: Box::new(http.clone()),
+                            alertmanager_http: Box::new(http),
+                            since,
+                            chunk: Duration::from_secs(6 * 3600),
+                            concurrency: 4,
+                        },
+                        rule_files: vec![],
+                        save_history: None,
+                        analysis_json: None,
+                        options: Default::default(),
+                        checks: Default::default(),
+                    };
+                    let r =
+                        srehub_engine::alerts::analyze(&req, &srehub_config::Settings::default())
+                            .await;
+                    Loaded {
+                        sources: vec![SourceOutcome {
+                            name: "prometheus".into(),
+                            status: if r.is_ok() { "ok" } else { "error" },
+                            latency_ms: t.elapsed().as_millis() as u64,
+                            error: r.as_ref().err().map(ToString::to_string),
+                        }],
+                        value: r
+                            .map_err(|e| match e {
+                                srehub_engine::Error::Downstream(m) => AppError::Downstream(m),
+                                other => AppError::Internal(other.to_string()),
+                            })
+                            .and_then(|rep| {
+                                serde_json::to_value(rep)
+                                    .map_err(|e| AppError::Internal(e.to_string()))
+                            }),
+                    }
+                }
+            },
+        )
+        .await;
+    answer(&entry, st, &headers, |v| Ok(json!({"report": v})))
+}
+
+fn parse_duration(s: &str) -> Option<Duration> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = n.parse().ok()?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return None,
+    };
+    Some(Duration::from_secs(n.checked_mul(mult)?))
+}

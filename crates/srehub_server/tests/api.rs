@@ -1,0 +1,470 @@
+//! The hub over real HTTP on 127.0.0.1: the bundled demo cluster snapshot as a cluster, a real
+//! Alertmanager (Debian's package) and an unreachable one.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use srehub_http::{Client, HttpError, HttpOptions, Request};
+use srehub_server::{AppState, ClusterConfig, ServeConfig};
+use srehub_test_support::workspace_root;
+
+struct Hub {
+    url: String,
+    state: Arc<AppState>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start(cfg: ServeConfig) -> Hub {
+    let state = AppState::new(cfg).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let s = state.clone();
+    tokio::spawn(async move {
+        srehub_server::serve(listener, s, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    Hub {
+        url,
+        state,
+        _stop: tx,
+    }
+}
+
+fn demo() -> ServeConfig {
+    ServeConfig {
+        clusters: vec![ClusterConfig {
+            name: "demo".into(),
+            paths: vec![workspace_root().join("examples/demo-cluster")],
+        }],
+        ..ServeConfig::default()
+    }
+}
+
+fn client() -> Client {
+    Client::new(
+        "test",
+        HttpOptions {
+            retries: 0,
+            env_proxy: false,
+            breaker_failures: 1000,
+            max_concurrency: 256,
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+async fn get(
+    c: &Client,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest_headers::Headers, Value) {
+    let mut req = Request::get(url.parse().unwrap());
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    match c.send(req).await {
+        Ok(r) => (
+            r.status.as_u16(),
+            reqwest_headers::of(&r.headers),
+            serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+        ),
+        Err(HttpError::Status { status, body, .. }) => (
+            status,
+            Default::default(),
+            serde_json::from_str(&body).unwrap_or(Value::Null),
+        ),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+mod reqwest_headers {
+    pub type Headers = std::collections::BTreeMap<String, String>;
+    pub fn of(h: &srehub_http::reqwest_header::HeaderMap) -> Headers {
+        h.iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clusters_lists_doctor_caching_and_errors() {
+    let hub = start(demo()).await;
+    let c = client();
+    let (code, _, v) = get(&c, &format!("{}/healthz", hub.url), &[]).await;
+    assert_eq!((code, v["status"].as_str()), (200, Some("ok")));
+    let (_, _, v) = get(&c, &format!("{}/api/v1/clusters", hub.url), &[]).await;
+    assert_eq!(v["items"][0]["name"], "demo");
+
+    // Paging through every pod: the pages add up to the total, without repeats.
+    let mut names = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (code, h, v) = get(
+            &c,
+            &format!("{}/api/v1/k8s/demo/pods?limit=40&fields=metadata.name,metadata.namespace&cursor={cursor}", hub.url),
+            &[("x-request-id", "req-123")],
+        )
+        .await;
+        assert_eq!(code, 200);
+        assert_eq!(h["x-request-id"], "req-123");
+        assert_eq!(v["sources"][0]["name"], "cluster/demo");
+        assert_eq!(v["sources"][0]["stale"], false);
+        for i in v["items"].as_array().unwrap() {
+            assert_eq!(
+                i.as_object().unwrap().len(),
+                1,
+                "only metadata is kept: {i}"
+            );
+            names.push(format!(
+                "{}/{}",
+                i["metadata"]["namespace"], i["metadata"]["name"]
+            ));
+        }
+        match v["next_cursor"].as_str() {
+            Some(n) => cursor = n.to_string(),
+            None => {
+                assert_eq!(v["total"].as_u64().unwrap() as usize, names.len());
+                break;
+            }
+        }
+    }
+    assert!(names.len() > 100);
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len());
+
+    // Filters.
+    let (_, _, v) = get(
+        &c,
+        &format!(
+            "{}/api/v1/k8s/demo/pods?namespace=kube-system&limit=1000",
+            hub.url
+        ),
+        &[],
+    )
+    .await;
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["metadata"]["namespace"] == "kube-system")
+    );
+    let (_, _, v) = get(
+        &c,
+        &format!(
+            "{}/api/v1/k8s/demo/pods?labelSelector=component%3Detcd",
+            hub.url
+        ),
+        &[],
+    )
+    .await;
+    assert!(v["total"].as_u64().unwrap() >= 1);
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["metadata"]["labels"]["component"] == "etcd")
+    );
+
+    // Caching: the second answer is a hit with the same ETag, and If-None-Match gives 304.
+    let url = format!("{}/api/v1/k8s/demo/nodes", hub.url);
+    let (_, h1, _) = get(&c, &url, &[]).await;
+    let (_, h2, _) = get(&c, &url, &[]).await;
+    assert_eq!(h2["x-cache"], "hit");
+    assert_eq!(h1["etag"], h2["etag"]);
+    assert!(h2["cache-control"].starts_with("private, max-age="));
+    let (code, _, _) = get(&c, &url, &[("if-none-match", &h2["etag"])]).await;
+    assert_eq!(code, 304);
+
+    // The doctor's report.
+    let (code, _, v) = get(&c, &format!("{}/api/v1/k8s/demo/doctor", hub.url), &[]).await;
+    assert_eq!(code, 200);
+    assert_eq!(v["report"]["schema"], "srehub.report/v1");
+    assert!(v["report"]["summary"]["critical"].as_u64().unwrap() > 0);
+
+    // Errors: one shape, the parameter named, a request id.
+    let (code, _, v) = get(
+        &c,
+        &format!("{}/api/v1/k8s/demo/pods?limit=0", hub.url),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert_eq!(v["error"]["code"], "bad_request");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("parameter `limit`")
+    );
+    assert_eq!(v["error"]["request_id"].as_str().unwrap().len(), 32);
+    for (path, param) in [
+        ("pods?labelSelector=app%20in%20x", "labelSelector"),
+        ("pods?cursor=zzz", "cursor"),
+        ("pods?color=blue", "query"),
+    ] {
+        let (code, _, v) = get(&c, &format!("{}/api/v1/k8s/demo/{path}", hub.url), &[]).await;
+        assert_eq!(code, 400, "{path}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("parameter `{param}`")),
+            "{v}"
+        );
+    }
+    let (code, _, v) = get(&c, &format!("{}/api/v1/k8s/nope/pods", hub.url), &[]).await;
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (code, _, _) = get(&c, &format!("{}/api/v1/k8s/demo/secrets", hub.url), &[]).await;
+    assert_eq!(code, 404);
+
+    // Metrics of it all.
+    let r = c
+        .send(Request::get(
+            format!("{}/metrics", hub.url).parse().unwrap(),
+        ))
+        .await
+        .unwrap();
+    let text = String::from_utf8(r.body).unwrap();
+    assert!(text.contains(r#"srehub_api_requests_total{route="/api/v1/k8s/{cluster}/{kind}",method="GET",status="200"}"#), "{text}");
+    assert!(text.contains(r#"srehub_cache_hits_total{cache="memory",route="k8s"}"#));
+    assert!(text.contains("srehub_api_request_duration_seconds_bucket"));
+    assert!(text.contains("srehub_build_info"));
+    // The snapshot was read once for all of this.
+    assert!(
+        text.contains(
+            r#"srehub_downstream_requests_total{connector="cluster/demo",outcome="ok"} 1"#
+        ),
+        "{text}"
+    );
+    let _ = hub.state;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_cold_requests_cause_one_load() {
+    let hub = start(demo()).await;
+    let c = client();
+    let url = format!("{}/api/v1/k8s/demo/doctor", hub.url);
+    let all = futures_join(1000, |_| {
+        let (c, url) = (c.clone(), url.clone());
+        async move { get(&c, &url, &[]).await.0 }
+    })
+    .await;
+    assert!(all.iter().all(|c| *c == 200));
+    let text = String::from_utf8(
+        c.send(Request::get(
+            format!("{}/metrics", hub.url).parse().unwrap(),
+        ))
+        .await
+        .unwrap()
+        .body,
+    )
+    .unwrap();
+    assert!(
+        text.contains(
+            r#"srehub_downstream_requests_total{connector="cluster/demo",outcome="ok"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"srehub_cache_misses_total{cache="memory",route="doctor"}"#));
+}
+
+async fn futures_join<F, Fut>(n: usize, f: F) -> Vec<u16>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = u16> + Send + 'static,
+{
+    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(f(i))).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_scopes_and_rate_limits() {
+    let mut cfg = demo();
+    cfg.keys = Some(srehub_server::auth::KeysFile {
+        keys: vec![srehub_server::auth::KeyConfig {
+            name: "grafana".into(),
+            // sha256("s3cret")
+            sha256: "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0".into(),
+            scopes: vec!["clusters".into()],
+            namespaces: Some(vec!["kube-system".into()]),
+        }],
+    });
+    cfg.rate = (1.0, 5.0);
+    let hub = start(cfg).await;
+    let c = client();
+    let pods = format!("{}/api/v1/k8s/demo/pods?limit=1000", hub.url);
+    let (code, _, v) = get(&c, &pods, &[]).await;
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (code, _, _) = get(&c, &pods, &[("authorization", "Bearer wrong")]).await;
+    assert_eq!(code, 401);
+    let (code, _, v) = get(&c, &pods, &[("authorization", "Bearer s3cret")]).await;
+    assert_eq!(code, 200);
+    // Only its namespace is visible.
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["metadata"]["namespace"] == "kube-system")
+    );
+    let (code, _, _) = get(
+        &c,
+        &format!("{pods}&namespace=default"),
+        &[("x-api-key", "s3cret")],
+    )
+    .await;
+    assert_eq!(code, 403);
+    let (code, _, v) = get(
+        &c,
+        &format!("{}/api/v1/status", hub.url),
+        &[("x-api-key", "s3cret")],
+    )
+    .await;
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    // Health and docs stay public.
+    assert_eq!(get(&c, &format!("{}/readyz", hub.url), &[]).await.0, 200);
+    assert_eq!(
+        get(&c, &format!("{}/api/v1/openapi.json", hub.url), &[])
+            .await
+            .0,
+        200
+    );
+    // Burst of 5 a key: the sixth request at once is refused with Retry-After.
+    let mut codes = Vec::new();
+    for _ in 0..8 {
+        codes.push(
+            get(
+                &c,
+                &format!("{}/api/v1/clusters", hub.url),
+                &[("x-api-key", "s3cret")],
+            )
+            .await
+            .0,
+        );
+    }
+    assert!(codes.contains(&429), "{codes:?}");
+    // The key never shows in answers or metrics.
+    let text = String::from_utf8(
+        c.send(Request::get(
+            format!("{}/metrics", hub.url).parse().unwrap(),
+        ))
+        .await
+        .unwrap()
+        .body,
+    )
+    .unwrap();
+    assert!(!text.contains("s3cret"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_lists_every_route() {
+    let hub = start(demo()).await;
+    let (_, _, doc) = get(&client(), &format!("{}/api/v1/openapi.json", hub.url), &[]).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/v1/status",
+        "/api/v1/clusters",
+        "/api/v1/k8s/{cluster}/{kind}",
+        "/api/v1/k8s/{cluster}/doctor",
+        "/api/v1/alerts",
+        "/api/v1/alerts/analysis",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path}");
+    }
+    assert_eq!(
+        doc["paths"]["/api/v1/k8s/{cluster}/{kind}"]["get"]["x-srehub-scope"],
+        "clusters"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alertmanager_live_then_unreachable_with_negative_caching() {
+    let Some(am) = srehub_test_support::prom::alertmanager() else {
+        return;
+    };
+    let mut cfg = demo();
+    cfg.alertmanager = Some(am.url.clone());
+    cfg.http.env_proxy = false;
+    cfg.http.retries = 0;
+    cfg.ttl.alerts = Duration::from_millis(300);
+    let hub = start(cfg).await;
+    let c = client();
+    let url = format!("{}/api/v1/alerts", hub.url);
+    let (code, h, v) = get(&c, &url, &[]).await;
+    assert_eq!((code, h["x-cache"].as_str()), (200, "miss"));
+    assert_eq!(v["items"], serde_json::json!([]));
+    assert_eq!(v["sources"][0]["name"], "alertmanager");
+    // Past its TTL: the stale entry is served at once while it is refreshed.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (_, h, v) = get(&c, &url, &[]).await;
+    assert_eq!(h["x-cache"], "stale");
+    assert_eq!(v["sources"][0]["stale"], true);
+
+    // An unreachable Alertmanager: a clear 502, and the error is cached briefly (one downstream call).
+    let port = srehub_test_support::free_port();
+    let mut cfg = demo();
+    cfg.alertmanager = Some(format!("http://127.0.0.1:{port}"));
+    cfg.http.env_proxy = false;
+    cfg.http.retries = 0;
+    let hub = start(cfg).await;
+    let url = format!("{}/api/v1/alerts", hub.url);
+    for _ in 0..3 {
+        let (code, _, v) = get(&c, &url, &[]).await;
+        assert_eq!(
+            (code, v["error"]["code"].as_str()),
+            (502, Some("downstream_error")),
+            "{v}"
+        );
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("alertmanager: cannot connect")
+        );
+    }
+    let text = String::from_utf8(
+        c.send(Request::get(
+            format!("{}/metrics", hub.url).parse().unwrap(),
+        ))
+        .await
+        .unwrap()
+        .body,
+    )
+    .unwrap();
+    assert!(
+        text.contains(
+            r#"srehub_downstream_requests_total{connector="alertmanager",outcome="error"} 1"#
+        ),
+        "{text}"
+    );
+    // Ready still: the cluster snapshot answers.
+    assert_eq!(get(&c, &format!("{}/readyz", hub.url), &[]).await.0, 200);
+}

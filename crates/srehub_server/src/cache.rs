@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,11 +47,11 @@ pub struct Entry<V = Value> {
 }
 
 /// How one source answered a load.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SourceOutcome {
     pub name: String,
     /// `ok` or `error`.
-    pub status: &'static str,
+    pub status: String,
     pub latency_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -62,15 +63,43 @@ pub struct Loaded<V = Value> {
     pub sources: Vec<SourceOutcome>,
 }
 
-/// Values the cache holds: they name their own ETag.
-pub trait Cacheable: Send + Sync + 'static {
+/// Values the cache holds: they name their own ETag, and those that can be shared between
+/// replicas (through Redis) say how they are written.
+pub trait Cacheable: Send + Sync + 'static + Sized {
     fn etag(&self) -> String;
+    fn to_shared(&self) -> Option<Value> {
+        None
+    }
+    fn from_shared(_: Value) -> Option<Self> {
+        None
+    }
 }
 
 impl Cacheable for Value {
     fn etag(&self) -> String {
         digest(&serde_json::to_vec(self).unwrap_or_default())
     }
+    fn to_shared(&self) -> Option<Value> {
+        Some(self.clone())
+    }
+    fn from_shared(v: Value) -> Option<Self> {
+        Some(v)
+    }
+}
+
+/// An entry as Redis holds it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Shared {
+    value: Value,
+    sources: Vec<SourceOutcome>,
+    etag: String,
+    /// When it was loaded (unix ms) and for how long it is fresh.
+    loaded_ms: i64,
+    ttl_ms: u64,
+}
+
+fn unix_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
 }
 
 fn digest(bytes: &[u8]) -> String {
@@ -105,6 +134,8 @@ pub struct Cache<V: Cacheable = Value> {
     refreshing: Arc<Mutex<HashSet<String>>>,
     opts: CacheOptions,
     metrics: Arc<Metrics>,
+    /// The shared tier (Redis), when configured.
+    shared: Option<Arc<crate::redis_tier::RedisTier>>,
 }
 
 fn jitter(ttl: Duration) -> Duration {
@@ -118,6 +149,7 @@ impl<V: Cacheable> Clone for Cache<V> {
             refreshing: self.refreshing.clone(),
             opts: self.opts.clone(),
             metrics: self.metrics.clone(),
+            shared: self.shared.clone(),
         }
     }
 }
@@ -133,7 +165,61 @@ impl<V: Cacheable> Cache<V> {
             refreshing: Arc::new(Mutex::new(HashSet::new())),
             opts,
             metrics,
+            shared: None,
         }
+    }
+
+    /// Shares entries between replicas through Redis.
+    pub fn with_shared(mut self, tier: Arc<crate::redis_tier::RedisTier>) -> Cache<V> {
+        self.shared = Some(tier);
+        self
+    }
+
+    pub fn shared(&self) -> Option<&crate::redis_tier::RedisTier> {
+        self.shared.as_deref()
+    }
+
+    /// A fresh entry another replica stored, if Redis has one.
+    async fn read_shared(&self, key: &str) -> Option<Arc<Entry<V>>> {
+        let tier = self.shared.as_ref()?;
+        let bytes = tier.get(key).await?;
+        let s: Shared = serde_json::from_slice(&bytes).ok()?;
+        let age = u64::try_from(unix_ms() - s.loaded_ms).ok()?;
+        let ttl = Duration::from_millis(s.ttl_ms);
+        let age = Duration::from_millis(age);
+        if age >= ttl {
+            return None;
+        }
+        Some(Arc::new(Entry {
+            value: Ok(Arc::new(V::from_shared(s.value)?)),
+            sources: s.sources,
+            etag: s.etag,
+            fetched: Instant::now().checked_sub(age)?,
+            ttl,
+        }))
+    }
+
+    /// Stores a loaded entry for the other replicas (in the background).
+    fn write_shared(&self, key: &str, e: &Entry<V>) {
+        let (Some(tier), Ok(v)) = (self.shared.clone(), &e.value) else {
+            return;
+        };
+        let Some(value) = v.to_shared() else {
+            return;
+        };
+        let s = Shared {
+            value,
+            sources: e.sources.clone(),
+            etag: e.etag.clone(),
+            loaded_ms: unix_ms() - i64::try_from(e.fetched.elapsed().as_millis()).unwrap_or(0),
+            ttl_ms: u64::try_from(e.ttl.as_millis()).unwrap_or(u64::MAX),
+        };
+        let Ok(bytes) = serde_json::to_vec(&s) else {
+            return;
+        };
+        let keep = e.ttl + self.opts.max_stale;
+        let key = key.to_string();
+        tokio::spawn(async move { tier.set(&key, bytes, keep).await });
     }
 
     pub fn entry_count(&self) -> u64 {
@@ -191,13 +277,29 @@ impl<V: Cacheable> Cache<V> {
             }
             self.inner.invalidate(&key).await;
         }
-        self.metrics.cache_event("miss", route);
         let this = self.clone();
+        let shared_hit = Arc::new(AtomicBool::new(false));
+        let flag = shared_hit.clone();
+        let k = key.clone();
         let e = self
             .inner
-            .get_with(key, async move { this.load(ttl, loader).await })
+            .get_with(key, async move {
+                if let Some(e) = this.read_shared(&k).await {
+                    flag.store(true, Ordering::Relaxed);
+                    return e;
+                }
+                let e = this.load(ttl, loader).await;
+                this.write_shared(&k, &e);
+                e
+            })
             .await;
-        (e, Status::Miss)
+        if shared_hit.load(Ordering::Relaxed) {
+            self.metrics.cache_event_in("redis", "hit", route);
+            (e, Status::Hit)
+        } else {
+            self.metrics.cache_event("miss", route);
+            (e, Status::Miss)
+        }
     }
 
     /// One background refresh per key at a time; the old entry stays until the new one is in.
@@ -217,6 +319,7 @@ impl<V: Cacheable> Cache<V> {
             let e = this.load(ttl, loader).await;
             // A failed refresh keeps serving the stale entry until max_stale runs out.
             if e.value.is_ok() {
+                this.write_shared(&key, &e);
                 this.inner.insert(key.clone(), e).await;
             }
             this.refreshing

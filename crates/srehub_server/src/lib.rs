@@ -8,6 +8,7 @@ pub mod cache;
 pub mod error;
 pub mod metrics;
 mod openapi;
+pub mod redis_tier;
 mod routes;
 mod select;
 
@@ -64,6 +65,8 @@ pub struct ServeConfig {
     pub cache: CacheOptions,
     pub ttl: Ttls,
     pub keys: Option<auth::KeysFile>,
+    /// Share the cache between replicas through Redis.
+    pub redis_url: Option<String>,
     /// Per key: requests per second and burst.
     pub rate: (f64, f64),
     /// `/healthz`, `/readyz` and `/metrics` without a key.
@@ -82,6 +85,7 @@ impl Default for ServeConfig {
             cache: CacheOptions::default(),
             ttl: Ttls::default(),
             keys: None,
+            redis_url: None,
             rate: (50.0, 100.0),
             public_health: true,
             max_body: 64 << 10,
@@ -133,8 +137,12 @@ impl AppState {
                 }
             }
         }
+        let mut cache = Cache::new(config.cache.clone(), metrics.clone());
+        if let Some(url) = &config.redis_url {
+            cache = cache.with_shared(Arc::new(redis_tier::RedisTier::new(url)?));
+        }
         Ok(Arc::new(AppState {
-            cache: Cache::new(config.cache.clone(), metrics.clone()),
+            cache,
             snapshots: Cache::new(
                 CacheOptions {
                     max_entries: 64,

@@ -58,6 +58,13 @@ pub struct Metrics {
     pub downstream: Family<DownstreamLabels, Counter>,
     pub downstream_duration: Family<DownstreamLabels, Histogram>,
     pub breaker: Family<ConnectorLabels, Gauge>,
+    /// 1 while a cache backend answers (`redis`).
+    pub backend_up: Family<BackendLabels, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BackendLabels {
+    pub backend: String,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -79,6 +86,7 @@ impl Metrics {
             downstream: Family::default(),
             downstream_duration: Family::new_with_constructor(|| Histogram::new(latency_buckets())),
             breaker: Family::default(),
+            backend_up: Family::default(),
         };
         r.register(
             "api_requests",
@@ -121,6 +129,11 @@ impl Metrics {
             m.breaker.clone(),
         );
         r.register(
+            "cache_backend_up",
+            "1 while the shared cache backend answers",
+            m.backend_up.clone(),
+        );
+        r.register(
             "build",
             "srehub build information",
             Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
@@ -130,8 +143,12 @@ impl Metrics {
     }
 
     pub fn cache_event(&self, kind: &str, route: &str) {
+        self.cache_event_in("memory", kind, route);
+    }
+
+    pub fn cache_event_in(&self, cache: &str, kind: &str, route: &str) {
         let l = CacheLabels {
-            cache: "memory".into(),
+            cache: cache.into(),
             route: route.into(),
         };
         match kind {

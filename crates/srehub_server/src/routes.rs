@@ -67,12 +67,27 @@ async fn readyz(State(s): St) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    // Redis being down does not make the hub unready: it serves from memory, and says so.
+    let cache = match s.cache.shared() {
+        Some(r) => {
+            let up = r.ping().await;
+            s.metrics
+                .backend_up
+                .get_or_create(&crate::metrics::BackendLabels {
+                    backend: "redis".into(),
+                })
+                .set(i64::from(up));
+            json!({"backend": "redis", "redis_up": up,
+                "fallback": if up { "none" } else { "memory" }, "entries": s.cache.entry_count()})
+        }
+        None => json!({"backend": "memory", "entries": s.cache.entry_count()}),
+    };
     (
         code,
         axum::Json(json!({
             "ready": ready,
             "sources": sources,
-            "cache": {"backend": "memory", "entries": s.cache.entry_count()},
+            "cache": cache,
         })),
     )
         .into_response()
@@ -168,7 +183,7 @@ async fn snapshot(s: &Arc<AppState>, cluster: &str) -> Result<Arc<ClusterSnapsho
                     Loaded {
                         sources: vec![SourceOutcome {
                             name,
-                            status: if r.is_ok() { "ok" } else { "error" },
+                            status: if r.is_ok() { "ok" } else { "error" }.into(),
                             latency_ms: t.elapsed().as_millis() as u64,
                             error: r.as_ref().err().map(ToString::to_string),
                         }],
@@ -183,35 +198,42 @@ async fn snapshot(s: &Arc<AppState>, cluster: &str) -> Result<Arc<ClusterSnapsho
     entry.value.clone()
 }
 
-/// A cluster's list of pods, nodes or events as JSON, cached per cluster and kind.
+/// A cluster's list of pods, nodes or events as JSON, cached per cluster and kind; the snapshot is
+/// read only when the list is not cached here or in the shared tier.
 async fn list_entry(
     s: &Arc<AppState>,
     cluster: &str,
     kind: &'static str,
 ) -> Result<(Arc<Entry>, Status), AppError> {
-    let snap = snapshot(s, cluster).await?;
+    if !s.config.clusters.iter().any(|c| c.name == cluster) {
+        return Err(not_found(&format!("no cluster named `{cluster}`")));
+    }
     let name = format!("cluster/{cluster}");
+    let state = s.clone();
+    let cl = cluster.to_string();
     Ok(s.cache
         .get(
             "k8s",
             format!("k8s:{cluster}:{kind}"),
             s.config.ttl.k8s,
             move || {
-                let (snap, name) = (snap.clone(), name.clone());
+                let (state, cl, name) = (state.clone(), cl.clone(), name.clone());
                 async move {
                     let t = Instant::now();
-                    let value = match kind {
-                        "pods" => serde_json::to_value(&snap.pods),
-                        "nodes" => serde_json::to_value(&snap.nodes),
-                        _ => serde_json::to_value(&snap.events),
-                    }
-                    .map_err(|e| AppError::Internal(e.to_string()));
+                    let value = snapshot(&state, &cl).await.and_then(|snap| {
+                        match kind {
+                            "pods" => serde_json::to_value(&snap.pods),
+                            "nodes" => serde_json::to_value(&snap.nodes),
+                            _ => serde_json::to_value(&snap.events),
+                        }
+                        .map_err(|e| AppError::Internal(e.to_string()))
+                    });
                     Loaded {
                         sources: vec![SourceOutcome {
                             name,
-                            status: "ok",
+                            status: if value.is_ok() { "ok" } else { "error" }.into(),
                             latency_ms: t.elapsed().as_millis() as u64,
-                            error: None,
+                            error: value.as_ref().err().map(ToString::to_string),
                         }],
                         value,
                     }
@@ -367,13 +389,16 @@ async fn doctor(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     p.require("clusters")?;
-    let snap = snapshot(&s, &cluster).await?;
+    if !s.config.clusters.iter().any(|c| c.name == cluster) {
+        return Err(not_found(&format!("no cluster named `{cluster}`")));
+    }
     let key = format!("doctor:{cluster}");
     let name = format!("cluster/{cluster}");
+    let state = s.clone();
     let (entry, st) = s
         .cache
         .get("doctor", key, s.config.ttl.doctor, move || {
-            let (snap, name, cluster) = (snap.clone(), name.clone(), cluster.clone());
+            let (state, name, cluster) = (state.clone(), name.clone(), cluster.clone());
             async move {
                 let t = Instant::now();
                 let req = srehub_engine::doctor::Request {
@@ -381,24 +406,26 @@ async fn doctor(
                     groups: vec![],
                     now: None,
                 };
-                let r = srehub_engine::doctor::analyze(
-                    &snap,
-                    &req,
-                    &srehub_config::Settings::default(),
-                    &cluster,
-                );
+                let r = match snapshot(&state, &cluster).await {
+                    Ok(snap) => srehub_engine::doctor::analyze(
+                        &snap,
+                        &req,
+                        &srehub_config::Settings::default(),
+                        &cluster,
+                    )
+                    .map_err(|e| AppError::Internal(e.to_string())),
+                    Err(e) => Err(e),
+                };
                 Loaded {
                     sources: vec![SourceOutcome {
                         name,
-                        status: if r.is_ok() { "ok" } else { "error" },
+                        status: if r.is_ok() { "ok" } else { "error" }.into(),
                         latency_ms: t.elapsed().as_millis() as u64,
                         error: r.as_ref().err().map(ToString::to_string),
                     }],
-                    value: r
-                        .map_err(|e| AppError::Internal(e.to_string()))
-                        .and_then(|rep| {
-                            serde_json::to_value(rep).map_err(|e| AppError::Internal(e.to_string()))
-                        }),
+                    value: r.and_then(|rep| {
+                        serde_json::to_value(rep).map_err(|e| AppError::Internal(e.to_string()))
+                    }),
                 }
             }
         })
@@ -427,7 +454,7 @@ async fn alerts(
                 Loaded {
                     sources: vec![SourceOutcome {
                         name: "alertmanager".into(),
-                        status: if r.is_ok() { "ok" } else { "error" },
+                        status: if r.is_ok() { "ok" } else { "error" }.into(),
                         latency_ms: t.elapsed().as_millis() as u64,
                         error: r.as_ref().err().map(ToString::to_string),
                     }],
@@ -508,7 +535,7 @@ async fn alerts_analysis(
                     Loaded {
                         sources: vec![SourceOutcome {
                             name: "prometheus".into(),
-                            status: if r.is_ok() { "ok" } else { "error" },
+                            status: if r.is_ok() { "ok" } else { "error" }.into(),
                             latency_ms: t.elapsed().as_millis() as u64,
                             error: r.as_ref().err().map(ToString::to_string),
                         }],

@@ -468,3 +468,81 @@ async fn alertmanager_live_then_unreachable_with_negative_caching() {
     // Ready still: the cluster snapshot answers.
     assert_eq!(get(&c, &format!("{}/readyz", hub.url), &[]).await.0, 200);
 }
+
+async fn downstream_count(c: &Client, hub: &Hub, connector: &str) -> u64 {
+    let text = String::from_utf8(
+        c.send(Request::get(
+            format!("{}/metrics", hub.url).parse().unwrap(),
+        ))
+        .await
+        .unwrap()
+        .body,
+    )
+    .unwrap();
+    let prefix =
+        format!("srehub_downstream_requests_total{{connector=\"{connector}\",outcome=\"ok\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_redis_and_survive_its_death() {
+    // A real redis-server (Debian's package).
+    let Some(redis) = srehub_test_support::prom::redis(None) else {
+        return;
+    };
+    let port: u16 = redis.url.rsplit(':').next().unwrap().parse().unwrap();
+    let cfg = || {
+        let mut c = demo();
+        c.redis_url = Some(redis.url.clone());
+        c
+    };
+    let (a, b) = (start(cfg()).await, start(cfg()).await);
+    let c = client();
+    // Replica A loads; replica B answers from Redis without reading the cluster itself.
+    let (code, h, va) = get(&c, &format!("{}/api/v1/k8s/demo/nodes", a.url), &[]).await;
+    assert_eq!((code, h["x-cache"].as_str()), (200, "miss"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (code, h, vb) = get(&c, &format!("{}/api/v1/k8s/demo/nodes", b.url), &[]).await;
+    assert_eq!((code, h["x-cache"].as_str()), (200, "hit"));
+    assert_eq!(va["items"], vb["items"]);
+    assert_eq!(downstream_count(&c, &b, "cluster/demo").await, 0);
+    let (_, _, r) = get(&c, &format!("{}/readyz", b.url), &[]).await;
+    assert_eq!(r["cache"]["redis_up"], true, "{r}");
+
+    // Redis dies: B keeps answering from memory and says so.
+    drop(redis);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (code, _, v) = get(&c, &format!("{}/api/v1/k8s/demo/pods?limit=5", b.url), &[]).await;
+    assert_eq!(code, 200);
+    assert_eq!(v["items"].as_array().unwrap().len(), 5);
+    let (code, _, r) = get(&c, &format!("{}/readyz", b.url), &[]).await;
+    assert_eq!(code, 200);
+    assert_eq!(r["cache"]["redis_up"], false);
+    assert_eq!(r["cache"]["fallback"], "memory");
+    let text = String::from_utf8(
+        c.send(Request::get(format!("{}/metrics", b.url).parse().unwrap()))
+            .await
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert!(
+        text.contains(r#"srehub_cache_backend_up{backend="redis"} 0"#),
+        "{text}"
+    );
+
+    // It comes back on the same port: the hub reconnects.
+    let _again = srehub_test_support::prom::redis(Some(port)).unwrap();
+    let mut up = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let (_, _, r) = get(&c, &format!("{}/readyz", b.url), &[]).await;
+        if r["cache"]["redis_up"] == true {
+            up = true;
+            break;
+        }
+    }
+    assert!(up, "the hub did not reconnect to Redis");
+}

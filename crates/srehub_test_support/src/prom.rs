@@ -197,3 +197,53 @@ pub fn victoria_metrics(text: &str) -> Option<Server> {
     assert_eq!(get_status(port, "/internal/force_flush"), Some(200));
     Some(s)
 }
+
+/// Starts a real `redis-server` on `port` (a free one when `None`), without persistence. `None` when
+/// it is not installed outside CI.
+pub fn redis(port: Option<u16>) -> Option<Server> {
+    let bin = require_binary(&["redis-server"], &[])?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = port.unwrap_or_else(free_port);
+    let args = vec![
+        "--port".into(),
+        port.to_string(),
+        "--bind".into(),
+        "127.0.0.1".into(),
+        "--save".into(),
+        String::new(),
+        "--appendonly".into(),
+        "no".into(),
+        "--dir".into(),
+        dir.path().display().to_string(),
+    ];
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let child = Command::new(bin)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+            if s.write_all(b"PING\r\n").is_ok() {
+                let mut buf = [0u8; 7];
+                if s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n" {
+                    break;
+                }
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "redis-server not ready"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Server {
+        url: format!("redis://127.0.0.1:{port}"),
+        child,
+        dir,
+    })
+}

@@ -195,6 +195,10 @@ pub struct ServeArgs {
     /// Cache entries at most.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub cache_entries: u64,
+    /// Share the cache between replicas through Redis (`redis://redis:6379/0`); memory alone when
+    /// it is down.
+    #[arg(long, value_name = "URL", env = "SREHUB_REDIS_URL")]
+    pub redis_url: Option<String>,
     /// Validate the configuration and exit (0 valid, 2 not).
     #[arg(long)]
     pub check_config: bool,

@@ -69,6 +69,7 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
             ..Default::default()
         },
         keys,
+        redis_url: args.redis_url.clone(),
         rate: (args.rate_limit, args.rate_limit * 2.0),
         public_health: !args.private_health,
         ..Default::default()
@@ -80,7 +81,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let state = AppState::new(cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.check_config {
         println!(
-            "configuration valid: {} cluster(s), prometheus {}, alertmanager {}, {} API key(s)",
+            "configuration valid: {} cluster(s), prometheus {}, alertmanager {}, cache {}, {} API key(s)",
             state.config.clusters.len(),
             state
                 .config
@@ -92,6 +93,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 .alertmanager
                 .as_deref()
                 .map_or("off".into(), srehub_http::redact),
+            state
+                .config
+                .redis_url
+                .as_deref()
+                .map_or("memory".into(), |u| format!("memory + {}", srehub_http::redact(u))),
             state.config.keys.as_ref().map_or(0, |k| k.keys.len())
         );
         return Ok(ExitCode::Clean);

@@ -97,7 +97,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 .config
                 .redis_url
                 .as_deref()
-                .map_or("memory".into(), |u| format!("memory + {}", srehub_http::redact(u))),
+                .map_or("memory".into(), |u| format!(
+                    "memory + {}",
+                    srehub_http::redact(u)
+                )),
             state.config.keys.as_ref().map_or(0, |k| k.keys.len())
         );
         return Ok(ExitCode::Clean);

@@ -70,6 +70,19 @@ fn history() -> (String, i64) {
             line("BackupSlow", "", d * 1440 + 120 + m);
         }
     }
+    // HighLatency became active a minute before each of its firing episodes.
+    om.push_str("# TYPE ALERTS_FOR_STATE gauge\n");
+    for k in 0..33 {
+        for m in 0..3 {
+            writeln!(
+                om,
+                "ALERTS_FOR_STATE{{alertname=\"HighLatency\",service=\"api\"}} {} {}",
+                day0 + (k * 300 - 1) * 60,
+                day0 + (k * 300 + m) * 60
+            )
+            .unwrap();
+        }
+    }
     om.push_str("# TYPE http_requests_total counter\n");
     for m in 0..10 {
         writeln!(
@@ -168,6 +181,10 @@ fn a_week_of_alerts_is_explained() {
             .unwrap()
             .clone()
     };
+    assert_eq!(
+        f("ALR003", "HighLatency")["message"],
+        "`HighLatency`: 33 of 33 episodes resolved by themselves within 10 min (its condition held a median of 1 min before firing)"
+    );
     assert_eq!(
         f("ALR003", "HighLatency")["hint"],
         "for: 5m (now 1m) would have suppressed 33 of those 33; 0 other episode(s) would have fired 4 min later"

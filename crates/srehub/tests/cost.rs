@@ -186,10 +186,19 @@ fn right_sizing_from_real_prometheus() {
             .find(|x| x.0 == code && x.1 == res)
             .unwrap_or_else(|| panic!("{code} {res}: {f:#?}"))
     };
+    // Two pods of about 2,880 one-minute samples each (the window's edge may cut one or two).
+    let over = &find("COST001", "Deployment/api").2;
+    let (head, samples) = over.rsplit_once("; from ").unwrap();
     assert_eq!(
-        find("COST001", "Deployment/api").2,
+        head,
         "CPU request 1 for 200m used, memory request 1Gi for 344Mi needed: api wasted over 2 replica(s): 1.60 cores and 1.33 GiB (about 39 per month)"
     );
+    let n: u64 = samples
+        .strip_suffix(" usage samples")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((5750..=5762).contains(&n), "{n}");
     assert_eq!(
         find("COST003", "StatefulSet/worker").2,
         "worker/worker was OOM-killed (memory limit 256Mi, peak seen 249Mi); set memory to 320Mi"

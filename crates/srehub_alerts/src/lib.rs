@@ -85,6 +85,10 @@ pub struct RuleStats {
     pub median_episode_ms: i64,
     pub self_resolving: u32,
     pub flapping_instances: u32,
+    /// Median time from becoming active (pending) to firing, from `ALERTS_FOR_STATE`, when known.
+    pub median_pending_ms: Option<i64>,
+    /// The label set with the most episodes, and how many.
+    pub noisiest_instance: Option<(Labels, u32)>,
     /// 0–100: share of episodes that lasted longer than the self-resolve limit and were not part of
     /// flapping. Low scores with many episodes are the rules to review first.
     pub score: u8,
@@ -263,9 +267,40 @@ pub fn analyze(h: &AlertHistory, opts: &Options) -> Analysis {
         }
     }
 
+    // When each active alert became active, by label set (ALERTS_FOR_STATE's value, in seconds).
+    let mut active_since: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
+    for s in &h.for_state {
+        let (_, l) = instance_labels(&s.labels);
+        active_since
+            .entry(l)
+            .or_default()
+            .extend_from_slice(&s.samples);
+    }
+    for v in active_since.values_mut() {
+        v.sort_by_key(|p| p.0);
+    }
     let mut rules: Vec<RuleStats> = per_rule
         .iter()
-        .map(|(name, insts)| rule_stats(name, insts, rule_info.get(name).map(|r| r.0), opts))
+        .map(|(name, insts)| {
+            let mut st = rule_stats(name, insts, rule_info.get(name).map(|r| r.0), opts);
+            let mut pend: Vec<i64> = insts
+                .iter()
+                .filter_map(|i| active_since.get(&i.labels).map(|s| (i, s)))
+                .flat_map(|(i, s)| {
+                    i.episodes.iter().filter_map(move |e| {
+                        // The sample at the episode's first firing evaluation.
+                        let k = s.partition_point(|p| p.0 < e.start_ms);
+                        let (t, v) = *s.get(k)?;
+                        (t - e.start_ms <= interval && v.is_finite())
+                            .then(|| e.start_ms - (v * 1000.0) as i64)
+                            .filter(|d| *d >= 0)
+                    })
+                })
+                .collect();
+            pend.sort_unstable();
+            st.median_pending_ms = pend.get(pend.len() / 2).copied();
+            st
+        })
         .collect();
     rules.sort_by(|a, b| {
         b.episodes
@@ -532,6 +567,11 @@ fn rule_stats(
         median_episode_ms: durations.get(durations.len() / 2).copied().unwrap_or(0),
         self_resolving,
         flapping_instances,
+        median_pending_ms: None,
+        noisiest_instance: insts
+            .iter()
+            .max_by_key(|i| (i.episodes.len(), std::cmp::Reverse(i.labels.clone())))
+            .map(|i| (i.labels.clone(), i.episodes.len() as u32)),
         score,
         for_advice,
         keep_firing_for_s,

@@ -83,6 +83,18 @@ fn history() -> AlertHistory {
             (0..7).flat_map(|d| (0..20).map(move |m| d * 1440 + 120 + m)),
         ),
     ];
+    // HighLatency became active one minute before each firing episode.
+    let mut for_state = series("HighLatency", &[("service", "api")], 0..0);
+    for_state
+        .labels
+        .insert("__name__".into(), "ALERTS_FOR_STATE".into());
+    for_state.labels.remove("alertstate");
+    for_state.samples = (0..33)
+        .flat_map(|k| {
+            let active = (T0 + k * 300 * MIN - MIN) as f64 / 1000.0;
+            (0..3).map(move |m| (T0 + (k * 300 + m) * MIN, active))
+        })
+        .collect();
     let mut pending = series("SlowQueries", &[], 100..104);
     pending.labels.insert("alertstate".into(), "pending".into());
     AlertHistory {
@@ -90,6 +102,7 @@ fn history() -> AlertHistory {
         end_ms: T0 + week * MIN,
         firing,
         pending: vec![pending],
+        for_state: vec![for_state],
         rules: Some(vec![RuleGroup {
             name: "app".into(),
             file: "/etc/prometheus/rules/app.yml".into(),
@@ -137,6 +150,8 @@ fn noisy_flapping_correlated_daily_dead_and_unlabeled_alerts_are_found() {
     assert_eq!(a.rules[0].alertname, "HighLatency", "noisiest first");
     assert_eq!((noisy.episodes, noisy.self_resolving), (33, 33));
     assert_eq!(noisy.median_episode_ms, 3 * MIN);
+    assert_eq!(noisy.median_pending_ms, Some(MIN));
+    assert_eq!(noisy.noisiest_instance.as_ref().unwrap().1, 33);
     assert_eq!(noisy.score, 0);
     let f = noisy.for_advice.unwrap();
     // for: 1m now; 5m would have needed 3+ more minutes than these 3-minute episodes lasted.

@@ -72,7 +72,7 @@ pub async fn fetch(
         .checked_sub(jiff::SignedDuration::try_from(since).unwrap_or(jiff::SignedDuration::ZERO))
         .unwrap_or(now);
     let mut notes = Vec::new();
-    let (firing, pending) = futures::try_join!(
+    let (firing, pending, for_state) = futures::try_join!(
         prom.raw_samples(
             r#"ALERTS{alertstate="firing"}"#,
             start,
@@ -87,6 +87,7 @@ pub async fn fetch(
             chunk,
             concurrency
         ),
+        prom.raw_samples("ALERTS_FOR_STATE", start, now, chunk, concurrency),
     )
     .map_err(unreachable)?;
     let rules = match prom.rules().await {
@@ -124,6 +125,7 @@ pub async fn fetch(
             end_ms: now.as_millisecond(),
             firing,
             pending,
+            for_state,
             rules,
             metric_names,
             alertmanager,

@@ -148,6 +148,9 @@ pub struct AlertHistory {
     /// `ALERTS{alertstate="pending"}` series.
     #[serde(default)]
     pub pending: Vec<Series>,
+    /// `ALERTS_FOR_STATE` series: while an alert is active, the unix time (seconds) it became active.
+    #[serde(default)]
+    pub for_state: Vec<Series>,
     /// Alerting rules (from `/api/v1/rules` or rule files); `None` when not known.
     #[serde(default)]
     pub rules: Option<Vec<RuleGroup>>,

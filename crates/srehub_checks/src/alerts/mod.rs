@@ -166,6 +166,7 @@ pub(crate) mod testing {
                 end_ms: T0 + days * 1440 * MIN,
                 firing,
                 pending: vec![],
+                for_state: vec![],
                 rules: Some(vec![RuleGroup {
                     name: "g".into(),
                     file: "rules.yml".into(),

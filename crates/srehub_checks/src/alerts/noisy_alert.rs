@@ -35,14 +35,26 @@ impl Check<AlertsInput<'_>> for NoisyAlert {
                         &Self::META,
                         &r.alertname,
                         format!(
-                            "`{}` fired {} times in {:.0} days ({} instance(s), {} firing in total, median episode {}); signal-to-noise score {}/100",
+                            "`{}` fired {} times in {:.0} days ({} instance(s), {} firing in total, median episode {}); signal-to-noise score {}/100{}",
                             r.alertname,
                             r.episodes,
                             input.days(),
                             r.instances,
                             human_ms(r.firing_ms),
                             human_ms(r.median_episode_ms),
-                            r.score
+                            r.score,
+                            match &r.noisiest_instance {
+                                Some((labels, n)) if r.instances > 1 => format!(
+                                    "; noisiest: {{{}}} with {n}",
+                                    labels
+                                        .iter()
+                                        .filter(|(k, _)| *k != "alertname")
+                                        .map(|(k, v)| format!("{k}=\"{v}\""))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                                _ => String::new(),
+                            }
                         ),
                     )
                     .hint(if r.score < 50 {

@@ -31,11 +31,17 @@ impl Check<AlertsInput<'_>> for SelfResolvingAlert {
                 &Self::META,
                 &r.alertname,
                 format!(
-                    "`{}`: {} of {} episodes resolved by themselves within {}",
+                    "`{}`: {} of {} episodes resolved by themselves within {}{}",
                     r.alertname,
                     r.self_resolving,
                     r.episodes,
-                    human_ms(input.settings.self_resolve_ms)
+                    human_ms(input.settings.self_resolve_ms),
+                    r.median_pending_ms
+                        .map(|p| format!(
+                            " (its condition held a median of {} before firing)",
+                            human_ms(p)
+                        ))
+                        .unwrap_or_default()
                 ),
             );
             if let Some(a) = r.for_advice {

@@ -87,7 +87,7 @@ impl Check<CostInput<'_>> for OverProvisioned {
                     money
                         .map(|m| format!(" (about {m:.0} per month)"))
                         .unwrap_or_default()
-                ),
+                ) + &format!("; from {} usage samples", c.points),
             ));
         }
     }
@@ -110,7 +110,7 @@ mod tests {
         let f = run(&OverProvisioned, &m);
         assert_eq!(
             f[0].message,
-            "CPU request 1 for 200m used, memory request 1Gi for 345Mi needed: api wasted over 2 replica(s): 1.60 cores and 1.33 GiB"
+            "CPU request 1 for 200m used, memory request 1Gi for 345Mi needed: api wasted over 2 replica(s): 1.60 cores and 1.33 GiB; from 1000 usage samples"
         );
         m.prices = Some(Prices {
             cpu_core_hour: 0.03,
@@ -120,7 +120,7 @@ mod tests {
         assert!(
             run(&OverProvisioned, &m)[0]
                 .message
-                .ends_with("(about 39 per month)"),
+                .ends_with("(about 39 per month); from 1000 usage samples"),
             "{}",
             run(&OverProvisioned, &m)[0].message
         );

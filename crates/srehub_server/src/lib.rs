@@ -28,11 +28,39 @@ use crate::cache::{Cache, CacheOptions};
 use crate::error::{AppError, REQUEST_ID};
 use crate::metrics::{Metrics, RequestLabels, RouteLabels};
 
-/// A cluster the hub serves: a snapshot (files or directories of `kubectl get -o json|yaml`).
+/// A cluster the hub serves: a snapshot (files or directories of `kubectl get -o json|yaml`), or a live
+/// API server (a kubeconfig context) when `live` is set.
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {
     pub name: String,
     pub paths: Vec<PathBuf>,
+    pub live: Option<srehub_kube::live::LiveOptions>,
+}
+
+impl ClusterConfig {
+    pub fn snapshot(name: &str, paths: Vec<PathBuf>) -> ClusterConfig {
+        ClusterConfig {
+            name: name.to_string(),
+            paths,
+            live: None,
+        }
+    }
+
+    /// The doctor engine's source for this cluster.
+    pub fn source(&self) -> srehub_engine::doctor::Source {
+        match &self.live {
+            Some(o) => srehub_engine::doctor::Source::Live(o.clone()),
+            None => srehub_engine::doctor::Source::Snapshot(self.paths.clone()),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        if self.live.is_some() {
+            "live"
+        } else {
+            "snapshot"
+        }
+    }
 }
 
 /// TTLs per kind of route.
@@ -127,7 +155,7 @@ impl AppState {
             if !names.insert(c.name.clone()) {
                 return Err(format!("cluster `{}` is configured twice", c.name));
             }
-            for p in &c.paths {
+            for p in c.paths.iter().filter(|_| c.live.is_none()) {
                 if !p.exists() {
                     return Err(format!(
                         "cluster `{}`: {} does not exist",

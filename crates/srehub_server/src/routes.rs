@@ -150,7 +150,7 @@ async fn clusters(State(s): St, Extension(p): Extension<Principal>) -> Result<Re
         .config
         .clusters
         .iter()
-        .map(|c| json!({"name": c.name, "source": "snapshot"}))
+        .map(|c| json!({"name": c.name, "source": c.kind()}))
         .collect();
     Ok(axum::Json(json!({"items": items})).into_response())
 }
@@ -163,7 +163,7 @@ async fn snapshot(s: &Arc<AppState>, cluster: &str) -> Result<Arc<ClusterSnapsho
         .iter()
         .find(|c| c.name == cluster)
         .ok_or_else(|| not_found(&format!("no cluster named `{cluster}`")))?;
-    let paths = c.paths.clone();
+    let source = c.source();
     let name = format!("cluster/{cluster}");
     let metrics = s.metrics.clone();
     let (entry, _) = s
@@ -173,10 +173,9 @@ async fn snapshot(s: &Arc<AppState>, cluster: &str) -> Result<Arc<ClusterSnapsho
             format!("snapshot:{cluster}"),
             s.config.ttl.k8s,
             move || {
-                let (paths, name, metrics) = (paths.clone(), name.clone(), metrics.clone());
+                let (source, name, metrics) = (source.clone(), name.clone(), metrics.clone());
                 async move {
                     let t = Instant::now();
-                    let source = srehub_engine::doctor::Source::Snapshot(paths);
                     let r =
                         srehub_engine::doctor::gather(&source, &[], &mut std::io::empty()).await;
                     metrics.downstream_call(&name, r.is_ok(), t.elapsed().as_secs_f64());

@@ -39,10 +39,10 @@ async fn start(cfg: ServeConfig) -> Hub {
 
 fn demo() -> ServeConfig {
     ServeConfig {
-        clusters: vec![ClusterConfig {
-            name: "demo".into(),
-            paths: vec![workspace_root().join("examples/demo-cluster")],
-        }],
+        clusters: vec![ClusterConfig::snapshot(
+            "demo",
+            vec![workspace_root().join("examples/demo-cluster")],
+        )],
         ..ServeConfig::default()
     }
 }
@@ -545,4 +545,85 @@ async fn replicas_share_redis_and_survive_its_death() {
         }
     }
     assert!(up, "the hub did not reconnect to Redis");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_cluster_and_a_dead_one_side_by_side() {
+    // The Kubernetes API is a local fake serving the demo cluster's recorded objects (no API server
+    // can run here); the dead cluster's kubeconfig points at a closed port.
+    let files: Vec<_> = std::fs::read_dir(workspace_root().join("examples/demo-cluster"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    let fake = srehub_test_support::fake_kube::FakeKube::start(
+        srehub_test_support::fake_kube::FakeKube::objects_from_files(&files),
+        Default::default(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dead_cfg = dir.path().join("dead");
+    let port = srehub_test_support::free_port();
+    std::fs::write(
+        &dead_cfg,
+        std::fs::read_to_string(&fake.kubeconfig)
+            .unwrap()
+            .replace(&fake.url(), &format!("http://127.0.0.1:{port}")),
+    )
+    .unwrap();
+    let live = |name: &str, kubeconfig: std::path::PathBuf| ClusterConfig {
+        name: name.into(),
+        paths: vec![],
+        live: Some(srehub_kube::live::LiveOptions {
+            kubeconfig: Some(kubeconfig),
+            context: None,
+            namespace: None,
+            timeout: Duration::from_secs(2),
+            retries: 0,
+            page_size: 50,
+            concurrency: 2,
+        }),
+    };
+    let cfg = ServeConfig {
+        clusters: vec![
+            live("prod", fake.kubeconfig.clone()),
+            live("dead", dead_cfg),
+        ],
+        ..ServeConfig::default()
+    };
+    let hub = start(cfg).await;
+    let c = client();
+    let (code, _, v) = get(
+        &c,
+        &format!("{}/api/v1/k8s/prod/nodes?fields=metadata.name", hub.url),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["total"], 24);
+    let (_, _, snap) = get(&c, &format!("{}/api/v1/k8s/prod/doctor", hub.url), &[]).await;
+    assert_eq!(snap["report"]["schema"], "srehub.report/v1");
+    // The dead one fails on its own, clearly, and the hub stays ready.
+    let (code, _, v) = get(&c, &format!("{}/api/v1/k8s/dead/pods", hub.url), &[]).await;
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (503, Some("unavailable")),
+        "{v}"
+    );
+    let (code, _, r) = get(&c, &format!("{}/readyz", hub.url), &[]).await;
+    assert_eq!(code, 200);
+    let by_name = |n: &str| {
+        r["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == n)
+            .unwrap()["ok"]
+            .clone()
+    };
+    assert_eq!(
+        (by_name("cluster/prod"), by_name("cluster/dead")),
+        (Value::Bool(true), Value::Bool(false))
+    );
+    let (_, _, v) = get(&c, &format!("{}/api/v1/clusters", hub.url), &[]).await;
+    assert_eq!(v["items"][0]["source"], "live");
 }

@@ -177,6 +177,13 @@ pub struct ServeArgs {
     /// A named cluster snapshot (`prod=dumps/prod/`), repeatable.
     #[arg(long = "cluster", value_name = "NAME=PATH")]
     pub clusters: Vec<String>,
+    /// A live cluster: a kubeconfig context, served under its name; repeatable.
+    #[arg(long = "context", value_name = "CONTEXT")]
+    pub contexts: Vec<String>,
+    /// The kubeconfig of --context (default `$KUBECONFIG`, `~/.kube/config`); with no --context, its
+    /// current context is served as `default` unless snapshots are given.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
     #[command(flatten)]
     pub conn: PromConnArgs,
     /// API keys (YAML: `keys: [{name, sha256, scopes, namespaces}]`); without it every caller may

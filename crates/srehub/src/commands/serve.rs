@@ -22,19 +22,36 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
                     p.display()
                 )
             })?;
-        clusters.push(ClusterConfig {
-            name: name.to_string(),
-            paths: vec![p.clone()],
-        });
+        clusters.push(ClusterConfig::snapshot(name, vec![p.clone()]));
     }
     for c in &args.clusters {
         let (name, path) = c
             .split_once('=')
             .filter(|(n, p)| !n.is_empty() && !p.is_empty())
             .with_context(|| format!("--cluster `{c}`: expected NAME=PATH"))?;
+        clusters.push(ClusterConfig::snapshot(name, vec![path.into()]));
+    }
+    let live = |context: Option<String>| srehub_kube::live::LiveOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context,
+        namespace: None,
+        timeout: Duration::from_secs(15),
+        retries: 2,
+        page_size: 500,
+        concurrency: 4,
+    };
+    for ctx in &args.contexts {
         clusters.push(ClusterConfig {
-            name: name.to_string(),
-            paths: vec![path.into()],
+            name: ctx.clone(),
+            paths: Vec::new(),
+            live: Some(live(Some(ctx.clone()))),
+        });
+    }
+    if args.contexts.is_empty() && args.kubeconfig.is_some() {
+        clusters.push(ClusterConfig {
+            name: "default".into(),
+            paths: Vec::new(),
+            live: Some(live(None)),
         });
     }
     let keys = match &args.api_keys {

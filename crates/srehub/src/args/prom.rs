@@ -180,10 +180,13 @@ pub struct ServeArgs {
     /// A live cluster: a kubeconfig context, served under its name; repeatable.
     #[arg(long = "context", value_name = "CONTEXT")]
     pub contexts: Vec<String>,
-    /// The kubeconfig of --context (default `$KUBECONFIG`, `~/.kube/config`); with no --context, its
-    /// current context is served as `default` unless snapshots are given.
+    /// The kubeconfig of --context and --local-cluster (default `$KUBECONFIG`, `~/.kube/config`).
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
+    /// Serve the cluster of the kubeconfig's current context, or inside a pod the cluster it runs in
+    /// (its service account), under this name.
+    #[arg(long, value_name = "NAME")]
+    pub local_cluster: Option<String>,
     #[command(flatten)]
     pub conn: PromConnArgs,
     /// API keys (YAML: `keys: [{name, sha256, scopes, namespaces}]`); without it every caller may

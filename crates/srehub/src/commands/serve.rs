@@ -47,9 +47,9 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
             live: Some(live(Some(ctx.clone()))),
         });
     }
-    if args.contexts.is_empty() && args.kubeconfig.is_some() {
+    if let Some(name) = &args.local_cluster {
         clusters.push(ClusterConfig {
-            name: "default".into(),
+            name: name.clone(),
             paths: Vec::new(),
             live: Some(live(None)),
         });

@@ -353,7 +353,7 @@ async fn k8s_list(
     });
     let (entry, st) = list_entry(&s, &cluster, field).await?;
     answer(&entry, st, &headers, |list| {
-        let all = list.as_array().cloned().unwrap_or_default();
+        let all: &[Value] = list.as_array().map_or(&[], Vec::as_slice);
         let visible: Vec<&Value> = all
             .iter()
             .filter(|i| {

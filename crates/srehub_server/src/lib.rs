@@ -70,6 +70,7 @@ pub struct Ttls {
     pub doctor: Duration,
     pub alerts: Duration,
     pub analysis: Duration,
+    pub registry: Duration,
 }
 
 impl Default for Ttls {
@@ -79,6 +80,7 @@ impl Default for Ttls {
             doctor: Duration::from_secs(120),
             alerts: Duration::from_secs(30),
             analysis: Duration::from_secs(300),
+            registry: Duration::from_secs(300),
         }
     }
 }
@@ -89,7 +91,12 @@ pub struct ServeConfig {
     pub clusters: Vec<ClusterConfig>,
     pub prometheus: Option<String>,
     pub alertmanager: Option<String>,
+    /// An OCI registry (the distribution API).
+    pub registry: Option<String>,
+    /// Timeouts, retries, breaker, TLS of every connector (without credentials).
     pub http: HttpOptions,
+    /// Credentials per connector (`prometheus`, `alertmanager`, `registry`): each gets only its own.
+    pub credentials: std::collections::BTreeMap<String, srehub_http::Auth>,
     pub cache: CacheOptions,
     pub ttl: Ttls,
     pub keys: Option<auth::KeysFile>,
@@ -109,7 +116,9 @@ impl Default for ServeConfig {
             clusters: Vec::new(),
             prometheus: None,
             alertmanager: None,
+            registry: None,
             http: HttpOptions::default(),
+            credentials: Default::default(),
             cache: CacheOptions::default(),
             ttl: Ttls::default(),
             keys: None,
@@ -117,6 +126,16 @@ impl Default for ServeConfig {
             rate: (50.0, 100.0),
             public_health: true,
             max_body: 64 << 10,
+        }
+    }
+}
+
+impl ServeConfig {
+    /// The HTTP options of one connector, with its own credentials only.
+    pub fn http_for(&self, connector: &str) -> HttpOptions {
+        HttpOptions {
+            auth: self.credentials.get(connector).cloned().unwrap_or_default(),
+            ..self.http.clone()
         }
     }
 }
@@ -131,6 +150,7 @@ pub struct AppState {
     pub auth: Auth,
     pub prometheus: Option<srehub_prometheus::Prometheus>,
     pub alertmanager: Option<srehub_prometheus::Alertmanager>,
+    pub registry: Option<srehub_registry::Registry>,
     pub started: Instant,
 }
 
@@ -141,13 +161,19 @@ impl AppState {
         let prometheus = config
             .prometheus
             .as_deref()
-            .map(|u| srehub_prometheus::Prometheus::new(u, config.http.clone()))
+            .map(|u| srehub_prometheus::Prometheus::new(u, config.http_for("prometheus")))
             .transpose()
             .map_err(|e| e.to_string())?;
         let alertmanager = config
             .alertmanager
             .as_deref()
-            .map(|u| srehub_prometheus::Alertmanager::new(u, config.http.clone()))
+            .map(|u| srehub_prometheus::Alertmanager::new(u, config.http_for("alertmanager")))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let registry = config
+            .registry
+            .as_deref()
+            .map(|u| srehub_registry::Registry::new(u, config.http_for("registry")))
             .transpose()
             .map_err(|e| e.to_string())?;
         let mut names = std::collections::BTreeSet::new();
@@ -182,6 +208,7 @@ impl AppState {
             auth,
             prometheus,
             alertmanager,
+            registry,
             started: Instant::now(),
             config,
         }))

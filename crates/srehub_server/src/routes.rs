@@ -35,6 +35,8 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/k8s/{cluster}/doctor", get(doctor))
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/alerts/analysis", get(alerts_analysis))
+        .route("/api/v1/registry/repos", get(registry_repos))
+        .route("/api/v1/registry/images/{*path}", get(registry_image))
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -500,7 +502,10 @@ async fn alerts_analysis(
                 format!("`{since_text}` is not a duration between 5m and 90d"),
             )
         })?;
-    let http = s.config.http.clone();
+    let (http, am_http) = (
+        s.config.http_for("prometheus"),
+        s.config.http_for("alertmanager"),
+    );
     let am = s.config.alertmanager.clone();
     let (entry, st) = s
         .cache
@@ -509,15 +514,16 @@ async fn alerts_analysis(
             format!("analysis:{since_text}"),
             s.config.ttl.analysis,
             move || {
-                let (prom, http, am) = (prom.clone(), http.clone(), am.clone());
+                let (prom, http, am, am_http) =
+                    (prom.clone(), http.clone(), am.clone(), am_http.clone());
                 async move {
                     let t = Instant::now();
                     let req = srehub_engine::alerts::AnalyzeRequest {
                         source: srehub_engine::alerts::HistorySource::Live {
                             prometheus: prom,
                             alertmanager: am,
-                            http: Box::new(http.clone()),
-                            alertmanager_http: Box::new(http),
+                            http: Box::new(http),
+                            alertmanager_http: Box::new(am_http),
                             since,
                             chunk: Duration::from_secs(6 * 3600),
                             concurrency: 4,
@@ -567,4 +573,99 @@ fn parse_duration(s: &str) -> Option<Duration> {
         _ => return None,
     };
     Some(Duration::from_secs(n.checked_mul(mult)?))
+}
+
+fn registry_error(e: &srehub_registry::RegistryError) -> AppError {
+    match e {
+        e if e.is_not_found() => AppError::NotFound(e.to_string()),
+        srehub_registry::RegistryError::Http(h) => AppError::from_http(h),
+        other => AppError::Downstream(other.to_string()),
+    }
+}
+
+/// Runs a registry call as a cache load.
+async fn registry_load<T: serde::Serialize>(
+    metrics: &crate::metrics::Metrics,
+    call: impl std::future::Future<Output = Result<T, srehub_registry::RegistryError>>,
+) -> Loaded {
+    let t = Instant::now();
+    let r = call.await;
+    metrics.downstream_call("registry", r.is_ok(), t.elapsed().as_secs_f64());
+    Loaded {
+        sources: vec![SourceOutcome {
+            name: "registry".into(),
+            status: if r.is_ok() { "ok" } else { "error" }.into(),
+            latency_ms: t.elapsed().as_millis() as u64,
+            error: r.as_ref().err().map(ToString::to_string),
+        }],
+        value: r
+            .map_err(|e| registry_error(&e))
+            .and_then(|v| serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))),
+    }
+}
+
+async fn registry_repos(
+    State(s): St,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    p.require("registry")?;
+    let Some(reg) = s.registry.clone() else {
+        return Err(not_found("no registry configured (--registry)"));
+    };
+    let metrics = s.metrics.clone();
+    let (entry, st) = s
+        .cache
+        .get(
+            "registry_repos",
+            "registry:repos".into(),
+            s.config.ttl.registry,
+            move || {
+                let (reg, metrics) = (reg.clone(), metrics.clone());
+                async move { registry_load(&metrics, reg.catalog(100, 100_000)).await }
+            },
+        )
+        .await;
+    answer(&entry, st, &headers, |v| Ok(json!({"items": v})))
+}
+
+/// `/api/v1/registry/images/{name}/tags`: the tags of an image with what each points at.
+async fn registry_image(
+    State(s): St,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    p.require("registry")?;
+    let Some(reg) = s.registry.clone() else {
+        return Err(not_found("no registry configured (--registry)"));
+    };
+    let Some(name) = path.strip_suffix("/tags").filter(|n| !n.is_empty()) else {
+        return Err(not_found("expected /api/v1/registry/images/{name}/tags"));
+    };
+    if !name.bytes().all(|b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/')
+    }) {
+        return Err(AppError::bad(
+            "name",
+            format!("`{name}` is not a repository name"),
+        ));
+    }
+    let metrics = s.metrics.clone();
+    let name = name.to_string();
+    let (entry, st) = s
+        .cache
+        .get(
+            "registry_tags",
+            format!("registry:tags:{name}"),
+            s.config.ttl.registry,
+            move || {
+                let (reg, metrics, name) = (reg.clone(), metrics.clone(), name.clone());
+                async move {
+                    registry_load(&metrics, async { reg.tag_infos(&name, 1000, 4).await }).await
+                }
+            },
+        )
+        .await;
+    answer(&entry, st, &headers, |v| Ok(json!({"items": v})))
 }

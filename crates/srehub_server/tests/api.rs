@@ -627,3 +627,166 @@ async fn a_live_cluster_and_a_dead_one_side_by_side() {
     let (_, _, v) = get(&c, &format!("{}/api/v1/clusters", hub.url), &[]).await;
     assert_eq!(v["items"][0]["source"], "live");
 }
+
+fn sha256(b: &[u8]) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, b);
+    format!(
+        "sha256:{}",
+        d.as_ref()
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    )
+}
+
+async fn send(
+    c: &Client,
+    method: srehub_http::Method,
+    url: &str,
+    ct: &str,
+    body: Vec<u8>,
+) -> srehub_http::HttpResponse {
+    c.send(Request {
+        method,
+        url: url.parse().unwrap(),
+        headers: vec![("content-type".into(), ct.into())],
+        body: Some(body),
+        retry: false,
+    })
+    .await
+    .unwrap()
+}
+
+/// Pushes a one-layer image with plain distribution API calls; returns its manifest digest.
+async fn push(c: &Client, registry: &str, name: &str, tag: &str, layer: &[u8]) -> String {
+    let put_blob = async |bytes: &[u8]| {
+        let start = send(
+            c,
+            srehub_http::Method::POST,
+            &format!("{registry}/v2/{name}/blobs/uploads/"),
+            "application/octet-stream",
+            vec![],
+        )
+        .await;
+        let loc = start
+            .headers
+            .get("location")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let loc = if loc.starts_with("http") {
+            loc
+        } else {
+            format!("{registry}{loc}")
+        };
+        let sep = if loc.contains('?') { '&' } else { '?' };
+        send(
+            c,
+            srehub_http::Method::PUT,
+            &format!("{loc}{sep}digest={}", sha256(bytes)),
+            "application/octet-stream",
+            bytes.to_vec(),
+        )
+        .await;
+        (sha256(bytes), bytes.len())
+    };
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let (cd, cs) = put_blob(config).await;
+    let (ld, ls) = put_blob(layer).await;
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": ld, "size": ls}],
+    });
+    let body = serde_json::to_vec(&manifest).unwrap();
+    let r = send(
+        c,
+        srehub_http::Method::PUT,
+        &format!("{registry}/v2/{name}/manifests/{tag}"),
+        "application/vnd.oci.image.manifest.v1+json",
+        body.clone(),
+    )
+    .await;
+    assert_eq!(
+        r.headers
+            .get("docker-content-digest")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        sha256(&body)
+    );
+    sha256(&body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_and_tags_of_a_real_registry() {
+    // Debian's docker-registry (the CNCF distribution registry) with filesystem storage.
+    let Some(reg) = srehub_test_support::prom::docker_registry() else {
+        return;
+    };
+    let c = client();
+    let v1 = push(&c, &reg.url, "team/api", "v1", b"layer one").await;
+    let v2 = push(&c, &reg.url, "team/api", "v2", b"layer two, longer").await;
+    push(&c, &reg.url, "web", "latest", b"web layer").await;
+    // The source pages through the catalog one name at a time.
+    let direct = srehub_registry::Registry::new(
+        &reg.url,
+        HttpOptions {
+            env_proxy: false,
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(direct.catalog(1, 100).await.unwrap(), ["team/api", "web"]);
+    assert_eq!(direct.tags("team/api", 1, 100).await.unwrap(), ["v1", "v2"]);
+
+    let mut cfg = demo();
+    cfg.registry = Some(reg.url.clone());
+    cfg.http.env_proxy = false;
+    let hub = start(cfg).await;
+    let (code, _, v) = get(&c, &format!("{}/api/v1/registry/repos", hub.url), &[]).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["items"], serde_json::json!(["team/api", "web"]));
+    let (code, _, v) = get(
+        &c,
+        &format!("{}/api/v1/registry/images/team/api/tags", hub.url),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        (items[0]["tag"].as_str(), items[0]["digest"].as_str()),
+        (Some("v1"), Some(v1.as_str()))
+    );
+    assert_eq!(items[1]["digest"], v2);
+    assert_eq!(items[1]["layers"], 1);
+    // The config (78 bytes) and the layer.
+    assert_eq!(items[1]["size"], 78 + b"layer two, longer".len());
+    assert_eq!(
+        items[1]["media_type"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    let (code, _, v) = get(
+        &c,
+        &format!("{}/api/v1/registry/images/nope/tags", hub.url),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{v}"
+    );
+    let (code, _, _) = get(
+        &c,
+        &format!("{}/api/v1/registry/images/Bad%20Name/tags", hub.url),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 400);
+}

@@ -247,3 +247,29 @@ pub fn redis(port: Option<u16>) -> Option<Server> {
         dir,
     })
 }
+
+/// Starts Debian's `docker-registry` (the CNCF distribution registry) on a free port with filesystem
+/// storage in a temporary directory. `None` when it is not installed outside CI.
+pub fn docker_registry() -> Option<Server> {
+    let bin = require_binary(&["docker-registry", "registry"], &[])?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let cfg = dir.path().join("config.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let mut s = spawn(
+        &bin,
+        &["serve".to_string(), cfg.display().to_string()],
+        &dir,
+        port,
+        "/v2/",
+    );
+    s.dir = dir;
+    Some(s)
+}

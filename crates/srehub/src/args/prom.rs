@@ -189,6 +189,10 @@ pub struct ServeArgs {
     pub local_cluster: Option<String>,
     #[command(flatten)]
     pub conn: PromConnArgs,
+    /// An OCI registry (the distribution API: `https://registry.example`); credentials from
+    /// SREHUB_REGISTRY_TOKEN or SREHUB_REGISTRY_USER and SREHUB_REGISTRY_PASSWORD.
+    #[arg(long, value_name = "URL", env = "SREHUB_REGISTRY_URL")]
+    pub registry: Option<String>,
     /// API keys (YAML: `keys: [{name, sha256, scopes, namespaces}]`); without it every caller may
     /// read everything (a warning is logged).
     #[arg(long, value_name = "FILE", env = "SREHUB_API_KEYS_FILE")]

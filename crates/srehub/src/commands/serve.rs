@@ -72,14 +72,25 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
         anyhow::bail!("--rate-limit must be positive");
     }
     let http = http_options(&args.conn, "PROMETHEUS")?;
+    let mut credentials = std::collections::BTreeMap::new();
+    for (name, env) in [
+        ("prometheus", "PROMETHEUS"),
+        ("alertmanager", "ALERTMANAGER"),
+        ("registry", "REGISTRY"),
+    ] {
+        credentials.insert(name.to_string(), http_options(&args.conn, env)?.auth);
+    }
     Ok(ServeConfig {
         clusters,
         prometheus: args.conn.prometheus.clone(),
         alertmanager: args.conn.alertmanager.clone(),
+        registry: args.registry.clone(),
         http: srehub_http::HttpOptions {
             timeout: http.timeout.min(Duration::from_secs(20)),
+            auth: srehub_http::Auth::None,
             ..http
         },
+        credentials,
         cache: srehub_server::cache::CacheOptions {
             max_entries: args.cache_entries.max(100),
             max_stale: duration("--max-stale", &args.max_stale)?,

@@ -1,0 +1,230 @@
+//! The OCI distribution API (any registry: the CNCF distribution registry, Harbor, Artifactory's
+//! Docker repositories, GHCR, ...): the catalog and tag lists, paged with `n` and the `Link` header's
+//! `last`, and manifests (OCI and Docker v2, indexes included) with their digest and sizes.
+
+use futures::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use srehub_http::{Client, HttpError, HttpOptions, Request, Url};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error("{url}: unexpected answer: {reason}")]
+    Shape { url: String, reason: String },
+}
+
+impl RegistryError {
+    /// The registry says the repository or tag does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, RegistryError::Http(e) if e.status() == Some(404))
+    }
+}
+
+/// Media types asked for when reading manifests.
+const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
+
+/// A tag and what it points at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagInfo {
+    pub tag: String,
+    /// `sha256:…` of the manifest, when the registry says.
+    pub digest: Option<String>,
+    pub media_type: Option<String>,
+    /// Bytes of the config and layers (single-platform manifests).
+    pub size: Option<u64>,
+    pub layers: Option<u32>,
+    /// Platforms of an index.
+    pub platforms: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Registry {
+    client: Client,
+    base: String,
+}
+
+#[derive(Deserialize)]
+struct Catalog {
+    repositories: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct Tags {
+    tags: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Manifest {
+    media_type: Option<String>,
+    config: Option<Descriptor>,
+    #[serde(default)]
+    layers: Vec<Descriptor>,
+    #[serde(default)]
+    manifests: Vec<IndexEntry>,
+}
+
+#[derive(Deserialize)]
+struct Descriptor {
+    size: u64,
+}
+
+#[derive(Deserialize)]
+struct IndexEntry {
+    platform: Option<Platform>,
+}
+
+#[derive(Deserialize)]
+struct Platform {
+    os: String,
+    architecture: String,
+    variant: Option<String>,
+}
+
+/// `</v2/_catalog?last=b&n=2>; rel="next"` → the URL of the next page.
+fn next_link(base: &Url, headers: &srehub_http::reqwest_header::HeaderMap) -> Option<Url> {
+    let link = headers.get("link")?.to_str().ok()?;
+    let part = link.split(',').find(|p| p.contains("rel=\"next\""))?;
+    let target = part
+        .split(';')
+        .next()?
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
+    base.join(target).ok()
+}
+
+impl Registry {
+    pub fn new(base: &str, opts: HttpOptions) -> Result<Registry, RegistryError> {
+        let client = Client::new("registry", opts)?;
+        client.url(base, "v2/", &[])?;
+        Ok(Registry {
+            client,
+            base: base.to_string(),
+        })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn shape(url: &Url, reason: impl Into<String>) -> RegistryError {
+        RegistryError::Shape {
+            url: srehub_http::redact(url.as_str()),
+            reason: reason.into(),
+        }
+    }
+
+    /// Follows `Link: rel="next"` pages of `first`, collecting at most `max` names.
+    async fn paged<T: serde::de::DeserializeOwned>(
+        &self,
+        first: Url,
+        max: usize,
+        items: impl Fn(T) -> Vec<String>,
+    ) -> Result<Vec<String>, RegistryError> {
+        let mut out = Vec::new();
+        let mut url = Some(first);
+        let mut pages = 0;
+        while let Some(u) = url.take() {
+            pages += 1;
+            if pages > 10_000 {
+                return Err(Self::shape(
+                    &u,
+                    "more than 10,000 pages: the registry's paging loops",
+                ));
+            }
+            let resp = self.client.send(Request::get(u.clone())).await?;
+            let page: T = serde_json::from_slice(&resp.body)
+                .map_err(|e| Self::shape(&u, format!("not the distribution API's JSON: {e}")))?;
+            out.extend(items(page));
+            if out.len() >= max {
+                out.truncate(max);
+                break;
+            }
+            url = next_link(&u, &resp.headers);
+        }
+        Ok(out)
+    }
+
+    /// Repository names (`/v2/_catalog`), `page` at a time.
+    pub async fn catalog(&self, page: u32, max: usize) -> Result<Vec<String>, RegistryError> {
+        let url = self
+            .client
+            .url(&self.base, "v2/_catalog", &[("n", &page.to_string())])?;
+        self.paged(url, max, |c: Catalog| c.repositories.unwrap_or_default())
+            .await
+    }
+
+    /// Tags of a repository (`/v2/{name}/tags/list`).
+    pub async fn tags(
+        &self,
+        name: &str,
+        page: u32,
+        max: usize,
+    ) -> Result<Vec<String>, RegistryError> {
+        let url = self.client.url(
+            &self.base,
+            &format!("v2/{name}/tags/list"),
+            &[("n", &page.to_string())],
+        )?;
+        self.paged(url, max, |t: Tags| t.tags.unwrap_or_default())
+            .await
+    }
+
+    /// What a tag (or digest) points at.
+    pub async fn manifest(&self, name: &str, reference: &str) -> Result<TagInfo, RegistryError> {
+        let url = self
+            .client
+            .url(&self.base, &format!("v2/{name}/manifests/{reference}"), &[])?;
+        let resp = self
+            .client
+            .send(Request::get(url.clone()).header("accept", ACCEPT))
+            .await?;
+        let m: Manifest = serde_json::from_slice(&resp.body)
+            .map_err(|e| Self::shape(&url, format!("not a manifest: {e}")))?;
+        let header = |k: &str| {
+            resp.headers
+                .get(k)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let single = m.manifests.is_empty();
+        Ok(TagInfo {
+            tag: reference.to_string(),
+            digest: header("docker-content-digest"),
+            media_type: m.media_type.or_else(|| header("content-type")),
+            size: single.then(|| {
+                m.config.as_ref().map_or(0, |c| c.size)
+                    + m.layers.iter().map(|l| l.size).sum::<u64>()
+            }),
+            layers: single.then_some(m.layers.len() as u32),
+            platforms: m
+                .manifests
+                .iter()
+                .filter_map(|e| e.platform.as_ref())
+                .map(|p| match &p.variant {
+                    Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
+                    None => format!("{}/{}", p.os, p.architecture),
+                })
+                .collect(),
+        })
+    }
+
+    /// Tags with what they point at, `concurrency` manifests at a time.
+    pub async fn tag_infos(
+        &self,
+        name: &str,
+        max: usize,
+        concurrency: usize,
+    ) -> Result<Vec<TagInfo>, RegistryError> {
+        let tags = self.tags(name, 100, max).await?;
+        let results: Vec<Result<TagInfo, RegistryError>> = futures::stream::iter(tags)
+            .map(|t| async move { self.manifest(name, &t).await })
+            .buffered(concurrency.max(1))
+            .collect()
+            .await;
+        results.into_iter().collect()
+    }
+}

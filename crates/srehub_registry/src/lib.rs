@@ -37,6 +37,9 @@ pub struct TagInfo {
     pub layers: Option<u32>,
     /// Platforms of an index.
     pub platforms: Vec<String>,
+    /// Why the manifest could not be read (the tag was deleted meanwhile, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -93,7 +96,12 @@ fn next_link(base: &Url, headers: &srehub_http::reqwest_header::HeaderMap) -> Op
         .trim()
         .trim_start_matches('<')
         .trim_end_matches('>');
-    base.join(target).ok()
+    // Only pages of the same registry (credentials go with every request).
+    base.join(target).ok().filter(|u| {
+        u.scheme() == base.scheme()
+            && u.host_str() == base.host_str()
+            && u.port_or_known_default() == base.port_or_known_default()
+    })
 }
 
 impl Registry {
@@ -209,6 +217,7 @@ impl Registry {
                     None => format!("{}/{}", p.os, p.architecture),
                 })
                 .collect(),
+            error: None,
         })
     }
 
@@ -221,7 +230,21 @@ impl Registry {
     ) -> Result<Vec<TagInfo>, RegistryError> {
         let tags = self.tags(name, 100, max).await?;
         let results: Vec<Result<TagInfo, RegistryError>> = futures::stream::iter(tags)
-            .map(|t| async move { self.manifest(name, &t).await })
+            .map(|t| async move {
+                match self.manifest(name, &t).await {
+                    // One tag failing (deleted since the list) does not sink the others.
+                    Err(e) if e.is_not_found() => Ok(TagInfo {
+                        tag: t,
+                        digest: None,
+                        media_type: None,
+                        size: None,
+                        layers: None,
+                        platforms: vec![],
+                        error: Some(e.to_string()),
+                    }),
+                    other => other,
+                }
+            })
             .buffered(concurrency.max(1))
             .collect()
             .await;

@@ -57,6 +57,17 @@ impl Principal {
         }
     }
 
+    /// Refuses keys limited to some namespaces on routes that span the whole cluster or every
+    /// namespace (the doctor's report, alerts).
+    pub fn require_all_namespaces(&self, route: &str) -> Result<(), AppError> {
+        match &self.namespaces {
+            None => Ok(()),
+            Some(_) => Err(AppError::Forbidden(format!(
+                "{route} (this key is limited to some namespaces and the answer covers all of them)"
+            ))),
+        }
+    }
+
     pub fn may_read_namespace(&self, ns: &str) -> bool {
         self.namespaces
             .as_ref()
@@ -91,12 +102,16 @@ impl Auth {
     /// `None` keys: authentication off (every caller may read everything).
     pub fn new(keys: Option<KeysFile>, rate: f64, burst: f64) -> Result<Auth, String> {
         let mut out = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
         for (i, k) in keys
             .map(|f| f.keys)
             .unwrap_or_default()
             .into_iter()
             .enumerate()
         {
+            if !names.insert(k.name.clone()) {
+                return Err(format!("keys[{i}]: the name `{}` is used twice", k.name));
+            }
             let hash = unhex(&k.sha256)
                 .ok_or_else(|| format!("keys[{i}] ({}): sha256 must be 64 hex digits", k.name))?;
             if let Some(bad) = k.scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
@@ -118,7 +133,7 @@ impl Auth {
         Ok(Auth {
             keys: out,
             rate,
-            burst,
+            burst: burst.max(1.0),
             buckets: Mutex::new(HashMap::new()),
         })
     }

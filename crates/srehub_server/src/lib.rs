@@ -193,7 +193,26 @@ impl AppState {
         }
         let mut cache = Cache::new(config.cache.clone(), metrics.clone());
         if let Some(url) = &config.redis_url {
-            cache = cache.with_shared(Arc::new(redis_tier::RedisTier::new(url)?));
+            // Hubs share entries only when they serve the same sources with the same version.
+            let mut id = format!("{}|", env!("CARGO_PKG_VERSION"));
+            for c in &config.clusters {
+                id.push_str(&format!(
+                    "{}={:?}{:?};",
+                    c.name,
+                    c.paths,
+                    c.live.as_ref().map(|l| (&l.kubeconfig, &l.context))
+                ));
+            }
+            id.push_str(&format!(
+                "{:?}{:?}{:?}",
+                config.prometheus, config.alertmanager, config.registry
+            ));
+            let d = ring::digest::digest(&ring::digest::SHA256, id.as_bytes());
+            let hex: String = d.as_ref()[..6].iter().map(|b| format!("{b:02x}")).collect();
+            cache = cache.with_shared(Arc::new(redis_tier::RedisTier::new(
+                url,
+                &format!("srehub:cache:{hex}:"),
+            )?));
         }
         Ok(Arc::new(AppState {
             cache,
@@ -233,7 +252,12 @@ async fn around(State(state): State<Arc<AppState>>, mut req: Request, next: Next
         .map(str::to_string)
         .unwrap_or_else(|| format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)));
     let route = route_of(&req);
-    let method = req.method().to_string();
+    // A known set only: a client inventing methods must not grow the metrics.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_string();
     let public = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics")
         && state.config.public_health
         || matches!(route.as_str(), "/api/v1/openapi.json" | "/docs");

@@ -29,7 +29,8 @@ impl std::fmt::Debug for RedisTier {
 }
 
 impl RedisTier {
-    pub fn new(url: &str) -> Result<RedisTier, String> {
+    /// `prefix` separates hubs that serve different sources (or versions) on one Redis.
+    pub fn new(url: &str, prefix: &str) -> Result<RedisTier, String> {
         let client = redis::Client::open(url)
             .map_err(|e| format!("cache.redis_url `{}`: {e}", srehub_http::redact(url)))?;
         Ok(RedisTier {
@@ -37,7 +38,7 @@ impl RedisTier {
             conn: tokio::sync::Mutex::new(None),
             last_attempt: Mutex::new(None),
             up: AtomicBool::new(false),
-            prefix: "srehub:cache:".into(),
+            prefix: prefix.to_string(),
         })
     }
 

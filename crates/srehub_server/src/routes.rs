@@ -46,15 +46,23 @@ async fn healthz() -> impl IntoResponse {
 /// Ready when the configuration loaded (it did, or the process would not run) and at least one source
 /// answers: a cluster snapshot that reads, or Prometheus or Alertmanager.
 async fn readyz(State(s): St) -> Response {
-    let mut sources = Vec::new();
-    for c in &s.config.clusters {
-        let t = Instant::now();
-        let r = snapshot(&s, &c.name).await;
-        sources.push(
-            json!({"name": format!("cluster/{}", c.name), "ok": r.is_ok(),
-            "latency_ms": t.elapsed().as_millis() as u64, "error": r.err().map(|e| e.to_string())}),
-        );
-    }
+    // Every cluster at once, each given 2 s (a probe must answer quickly; a slow load goes on for the
+    // routes that need it). Only the kind of failure is shown: this route is public.
+    let checks = s.config.clusters.iter().map(|c| {
+        let s = s.clone();
+        async move {
+            let t = Instant::now();
+            let r = tokio::time::timeout(Duration::from_secs(2), snapshot(&s, &c.name)).await;
+            let (ok, error) = match r {
+                Ok(Ok(_)) => (true, None),
+                Ok(Err(e)) => (false, Some(e.code())),
+                Err(_) => (false, Some("timeout")),
+            };
+            json!({"name": format!("cluster/{}", c.name), "ok": ok,
+                "latency_ms": t.elapsed().as_millis() as u64, "error": error})
+        }
+    });
+    let mut sources = futures::future::join_all(checks).await;
     if let Some(p) = &s.prometheus {
         let st = p.client().breaker_state();
         sources.push(json!({"name": "prometheus", "ok": st != srehub_http::BreakerState::Open, "breaker": st}));
@@ -291,6 +299,10 @@ fn answer(
             h.insert(header::CACHE_CONTROL, v);
         }
         h.insert("x-cache", HeaderValue::from_static(status.as_str()));
+        h.insert(
+            header::VARY,
+            HeaderValue::from_static("Authorization, X-API-Key"),
+        );
     };
     if headers
         .get(header::IF_NONE_MATCH)
@@ -390,6 +402,7 @@ async fn doctor(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     p.require("clusters")?;
+    p.require_all_namespaces("the doctor's report")?;
     if !s.config.clusters.iter().any(|c| c.name == cluster) {
         return Err(not_found(&format!("no cluster named `{cluster}`")));
     }
@@ -440,6 +453,7 @@ async fn alerts(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     p.require("alerts")?;
+    p.require_all_namespaces("alerts")?;
     let Some(am) = s.alertmanager.clone() else {
         return Err(not_found("no Alertmanager configured (--alertmanager)"));
     };
@@ -489,6 +503,7 @@ async fn alerts_analysis(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     p.require("alerts")?;
+    p.require_all_namespaces("the alert analysis")?;
     let Query(q) = q.map_err(|e| AppError::bad("query", e.body_text()))?;
     let Some(prom) = s.config.prometheus.clone() else {
         return Err(not_found("no Prometheus configured (--prometheus)"));
@@ -511,7 +526,7 @@ async fn alerts_analysis(
         .cache
         .get(
             "alerts_analysis",
-            format!("analysis:{since_text}"),
+            format!("analysis:{}", since.as_secs()),
             s.config.ttl.analysis,
             move || {
                 let (prom, http, am, am_http) =
@@ -643,9 +658,17 @@ async fn registry_image(
     let Some(name) = path.strip_suffix("/tags").filter(|n| !n.is_empty()) else {
         return Err(not_found("expected /api/v1/registry/images/{name}/tags"));
     };
-    if !name.bytes().all(|b| {
-        b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/')
-    }) {
+    // The OCI name grammar: lowercase components of letters and digits joined by `.`, `_` or `-`,
+    // separated by `/` (no empty, `.` or `..` components).
+    let component_ok = |c: &str| {
+        !c.is_empty()
+            && c.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            })
+            && c.as_bytes()[0].is_ascii_alphanumeric()
+            && c.as_bytes()[c.len() - 1].is_ascii_alphanumeric()
+    };
+    if name.len() > 255 || !name.split('/').all(component_ok) {
         return Err(AppError::bad(
             "name",
             format!("`{name}` is not a repository name"),

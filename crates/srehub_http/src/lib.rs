@@ -16,6 +16,12 @@ pub use error::HttpError;
 pub use reqwest::header as reqwest_header;
 pub use reqwest::{Method, StatusCode, Url};
 
+tokio::task_local! {
+    /// The W3C trace context of the work in progress (`00-<trace id>-<span id>-<flags>`): set by the
+    /// hub around each request, sent on every downstream call made within it.
+    pub static TRACEPARENT: String;
+}
+
 /// How a request authenticates.
 #[derive(Clone, Default)]
 pub enum Auth {
@@ -325,6 +331,9 @@ impl Client {
         }
         for (k, v) in &req.headers {
             b = b.header(k.as_str(), v.as_str());
+        }
+        if let Ok(tp) = TRACEPARENT.try_with(Clone::clone) {
+            b = b.header("traceparent", tp);
         }
         if let Some(body) = &req.body {
             b = b.body(body.clone());

@@ -66,6 +66,15 @@ async fn server() -> (String, Arc<Counters>) {
             }),
         )
         .route(
+            "/trace",
+            get(|h: HeaderMap| async move {
+                h.get("traceparent")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("none")
+                    .to_string()
+            }),
+        )
+        .route(
             "/auth",
             get(|h: HeaderMap| async move {
                 match h.get("authorization").and_then(|v| v.to_str().ok()) {
@@ -296,4 +305,19 @@ async fn errors_show_urls_without_credentials() {
     assert!(!e.to_string().contains("hunter2"), "{e}");
     let e = client.url("ftp://admin:hunter2@x", "", &[]).unwrap_err();
     assert!(!e.to_string().contains("hunter2"), "{e}");
+}
+
+#[tokio::test]
+async fn the_trace_context_goes_downstream() {
+    let (base, _) = server().await;
+    let client = Client::new("test", opts()).unwrap();
+    let url = client.url(&base, "trace", &[]).unwrap();
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string();
+    let got = TRACEPARENT
+        .scope(tp.clone(), client.send(Request::get(url.clone())))
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8(got.body).unwrap(), tp);
+    let none = client.send(Request::get(url)).await.unwrap();
+    assert_eq!(String::from_utf8(none.body).unwrap(), "none");
 }

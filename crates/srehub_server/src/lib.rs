@@ -268,26 +268,54 @@ async fn around(State(state): State<Arc<AppState>>, mut req: Request, next: Next
         .and_then(|v| v.strip_prefix("Bearer "))
         .or_else(|| req.headers().get("x-api-key").and_then(|v| v.to_str().ok()))
         .map(str::to_string);
-    let resp = REQUEST_ID
-        .scope(id.clone(), async {
-            let principal = if public {
-                Ok(auth::Principal::anonymous())
-            } else {
-                state.auth.check(presented.as_deref())
-            };
-            match principal {
-                Ok(p) => {
-                    let key = p.name.clone();
-                    req.extensions_mut().insert(p);
-                    (next.run(req).await, key)
-                }
-                Err(e) => (e.into_response(), String::new()),
-            }
+    // W3C trace context: continue the caller's trace (a new span of it), or start one.
+    let hex = |n: usize| -> String {
+        (0..n)
+            .map(|_| char::from(b"0123456789abcdef"[fastrand::usize(..16)]))
+            .collect()
+    };
+    let trace_id = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let parts: Vec<&str> = v.split('-').collect();
+            (parts.len() == 4
+                && parts[0].len() == 2
+                && parts[1].len() == 32
+                && parts[2].len() == 16
+                && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
+                && parts[1] != "00000000000000000000000000000000")
+                .then(|| parts[1].to_ascii_lowercase())
         })
+        .unwrap_or_else(|| hex(32));
+    let traceparent = format!("00-{trace_id}-{}-01", hex(16));
+    let resp = srehub_http::TRACEPARENT
+        .scope(
+            traceparent.clone(),
+            REQUEST_ID.scope(id.clone(), async {
+                let principal = if public {
+                    Ok(auth::Principal::anonymous())
+                } else {
+                    state.auth.check(presented.as_deref())
+                };
+                match principal {
+                    Ok(p) => {
+                        let key = p.name.clone();
+                        req.extensions_mut().insert(p);
+                        (next.run(req).await, key)
+                    }
+                    Err(e) => (e.into_response(), String::new()),
+                }
+            }),
+        )
         .await;
     let (mut resp, key) = resp;
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&traceparent) {
+        resp.headers_mut().insert("traceparent", v);
     }
     let status = resp.status().as_u16();
     let secs = started.elapsed().as_secs_f64();
@@ -309,6 +337,7 @@ async fn around(State(state): State<Arc<AppState>>, mut req: Request, next: Next
         .observe(secs);
     tracing::info!(
         request_id = %id,
+        trace_id = %trace_id,
         method = %method,
         route = %route,
         status,

@@ -115,6 +115,10 @@ async fn clusters_lists_doctor_caching_and_errors() {
         .await;
         assert_eq!(code, 200);
         assert_eq!(h["x-request-id"], "req-123");
+        assert!(
+            h["traceparent"].starts_with("00-") && h["traceparent"].len() == 55,
+            "{h:?}"
+        );
         assert_eq!(v["sources"][0]["name"], "cluster/demo");
         assert_eq!(v["sources"][0]["stale"], false);
         for i in v["items"].as_array().unwrap() {
@@ -141,6 +145,22 @@ async fn clusters_lists_doctor_caching_and_errors() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), names.len());
+
+    // A caller's trace is continued (same trace id, a new span).
+    let (_, h, _) = get(
+        &c,
+        &format!("{}/healthz", hub.url),
+        &[(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )],
+    )
+    .await;
+    assert!(
+        h["traceparent"].starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{h:?}"
+    );
+    assert!(!h["traceparent"].contains("00f067aa0ba902b7"));
 
     // Filters.
     let (_, _, v) = get(

@@ -69,7 +69,11 @@ pub(super) fn merge_token(a: &str, b: &str) -> String {
     if a == WILDCARD {
         return a.to_string();
     }
-    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let mut common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    // Equal bytes may end inside a character both share the first bytes of (found by fuzzing).
+    while !a.is_char_boundary(common) {
+        common -= 1;
+    }
     let prefix = &a[..common];
     if let Some(cut) = prefix.rfind(['=', ':'])
         && cut > 0
@@ -146,4 +150,17 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 pub(super) fn recycle<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
     v.clear();
     v.into_iter().map(|_| "").collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_tokens_that_differ_inside_a_character_does_not_panic() {
+        // U+FEFF and U+FEFE share their first two bytes.
+        assert_eq!(merge_token("k=a\u{feff}", "k=a\u{fefe}"), "k=<*>");
+        assert_eq!(merge_token("\u{feff}", "\u{fefe}"), "<*>");
+        assert_eq!(merge_token("user=root", "user=guest"), "user=<*>");
+    }
 }

@@ -6,6 +6,7 @@
 //! renderers in [`render`].
 
 mod check;
+pub mod duration;
 mod error;
 mod exit;
 mod finding;

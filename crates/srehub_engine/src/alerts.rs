@@ -194,12 +194,14 @@ pub fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<RuleGroup>, Error> {
                     }
                 };
                 let duration = match r.for_.as_deref() {
-                    Some(d) => prom_duration_secs(d).ok_or_else(|| {
-                        Error::Alerts(format!(
-                            "{}: rule `{name}`: for: `{d}` is not a duration",
-                            p.display()
-                        ))
-                    })?,
+                    Some(d) => srehub_core::duration::parse(d)
+                        .map(|d| d.as_secs_f64())
+                        .ok_or_else(|| {
+                            Error::Alerts(format!(
+                                "{}: rule `{name}`: for: `{d}` is not a duration",
+                                p.display()
+                            ))
+                        })?,
                     None => 0.0,
                 };
                 rules.push(Rule {
@@ -221,35 +223,6 @@ pub fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<RuleGroup>, Error> {
         }
     }
     Ok(out)
-}
-
-/// A Prometheus duration (`0s`, `500ms`, `1h30m`, `2w`, `1y`) in seconds.
-fn prom_duration_secs(s: &str) -> Option<f64> {
-    let s = s.trim();
-    if s == "0" {
-        return Some(0.0);
-    }
-    let mut total = 0.0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let n: f64 = rest.get(..digits)?.parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let mult = match &rest[..unit_len] {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            "d" => 86_400.0,
-            "w" => 604_800.0,
-            "y" => 31_536_000.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += n * mult;
-    }
-    (!s.is_empty()).then_some(total)
 }
 
 /// The analysis as a report.
@@ -400,19 +373,4 @@ pub async fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<Report
             .collect(),
     });
     Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prometheus_durations() {
-        assert_eq!(prom_duration_secs("0s"), Some(0.0));
-        assert_eq!(prom_duration_secs("500ms"), Some(0.5));
-        assert_eq!(prom_duration_secs("1h30m"), Some(5400.0));
-        assert_eq!(prom_duration_secs("2w"), Some(1_209_600.0));
-        assert_eq!(prom_duration_secs("5 minutes"), None);
-        assert_eq!(prom_duration_secs(""), None);
-    }
 }

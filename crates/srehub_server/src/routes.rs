@@ -509,7 +509,7 @@ async fn alerts_analysis(
         return Err(not_found("no Prometheus configured (--prometheus)"));
     };
     let since_text = q.since.unwrap_or_else(|| "1d".into());
-    let since = parse_duration(&since_text)
+    let since = srehub_core::duration::parse(&since_text)
         .filter(|d| d.as_secs() >= 300 && d.as_secs() <= 90 * 86_400)
         .ok_or_else(|| {
             AppError::bad(
@@ -574,20 +574,6 @@ async fn alerts_analysis(
         )
         .await;
     answer(&entry, st, &headers, |v| Ok(json!({"report": v})))
-}
-
-fn parse_duration(s: &str) -> Option<Duration> {
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: u64 = n.parse().ok()?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => return None,
-    };
-    Some(Duration::from_secs(n.checked_mul(mult)?))
 }
 
 fn registry_error(e: &srehub_registry::RegistryError) -> AppError {

@@ -83,8 +83,8 @@ fn ms(d: Duration) -> i64 {
 
 /// `30s`, `5m`, `14d`.
 pub fn duration(flag: &str, v: &str) -> anyhow::Result<Duration> {
-    srehub_slo::spec::Dur::parse(v)
-        .map(|d| Duration::from_secs(d.secs()))
+    srehub_core::duration::parse(v)
+        .filter(|d| !d.is_zero())
         .with_context(|| format!("{flag} `{v}`: expected a duration such as 30s, 5m, 6h or 14d"))
 }
 

@@ -180,34 +180,10 @@ impl Dur {
         self.0
     }
 
-    /// Parses `30s`, `5m`, `1h`, `1d`, `1w`, `28d` (one unit; Prometheus also accepts `1h30m`).
+    /// Parses a Prometheus duration of whole seconds, above zero (`30s`, `5m`, `1h30m`, `28d`).
     pub fn parse(s: &str) -> Option<Dur> {
-        let s = s.trim();
-        let mut total = 0u64;
-        let mut rest = s;
-        if rest.is_empty() {
-            return None;
-        }
-        while !rest.is_empty() {
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if digits == 0 {
-                return None;
-            }
-            let n: u64 = rest[..digits].parse().ok()?;
-            rest = &rest[digits..];
-            let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-            let mult = match &rest[..unit_len] {
-                "s" => 1,
-                "m" => 60,
-                "h" => 3600,
-                "d" => 86_400,
-                "w" => 7 * 86_400,
-                _ => return None,
-            };
-            rest = &rest[unit_len..];
-            total = total.checked_add(n.checked_mul(mult)?)?;
-        }
-        (total > 0).then_some(Dur(total))
+        let d = srehub_core::duration::parse(s)?;
+        (d.subsec_nanos() == 0 && d.as_secs() > 0).then(|| Dur(d.as_secs()))
     }
 
     /// As a ratio of hours (for factors).

@@ -183,7 +183,7 @@ impl Dur {
     /// Parses a Prometheus duration of whole seconds, above zero (`30s`, `5m`, `1h30m`, `28d`).
     pub fn parse(s: &str) -> Option<Dur> {
         let d = srehub_core::duration::parse(s)?;
-        (d.subsec_nanos() == 0 && d.as_secs() > 0).then(|| Dur(d.as_secs()))
+        (d.subsec_nanos() == 0 && d.as_secs() > 0).then_some(Dur(d.as_secs()))
     }
 
     /// As a ratio of hours (for factors).

@@ -57,6 +57,22 @@ pub struct SourceOutcome {
     pub error: Option<String>,
 }
 
+impl SourceOutcome {
+    /// How a call to `name` started at `started` ended.
+    pub fn timed<T, E: std::fmt::Display>(
+        name: impl Into<String>,
+        started: Instant,
+        r: &Result<T, E>,
+    ) -> SourceOutcome {
+        SourceOutcome {
+            name: name.into(),
+            status: if r.is_ok() { "ok" } else { "error" }.into(),
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            error: r.as_ref().err().map(ToString::to_string),
+        }
+    }
+}
+
 /// A load's result before it is stored.
 pub struct Loaded<V = Value> {
     pub value: Result<V, AppError>,

@@ -190,12 +190,7 @@ async fn snapshot(s: &Arc<AppState>, cluster: &str) -> Result<Arc<ClusterSnapsho
                         srehub_engine::doctor::gather(&source, &[], &mut std::io::empty()).await;
                     metrics.downstream_call(&name, r.is_ok(), t.elapsed().as_secs_f64());
                     Loaded {
-                        sources: vec![SourceOutcome {
-                            name,
-                            status: if r.is_ok() { "ok" } else { "error" }.into(),
-                            latency_ms: t.elapsed().as_millis() as u64,
-                            error: r.as_ref().err().map(ToString::to_string),
-                        }],
+                        sources: vec![SourceOutcome::timed(name, t, &r)],
                         value: r
                             .map(|(snap, _)| snap)
                             .map_err(|e| AppError::Unavailable(e.to_string())),
@@ -238,12 +233,7 @@ async fn list_entry(
                         .map_err(|e| AppError::Internal(e.to_string()))
                     });
                     Loaded {
-                        sources: vec![SourceOutcome {
-                            name,
-                            status: if value.is_ok() { "ok" } else { "error" }.into(),
-                            latency_ms: t.elapsed().as_millis() as u64,
-                            error: value.as_ref().err().map(ToString::to_string),
-                        }],
+                        sources: vec![SourceOutcome::timed(name, t, &value)],
                         value,
                     }
                 }
@@ -431,12 +421,7 @@ async fn doctor(
                     Err(e) => Err(e),
                 };
                 Loaded {
-                    sources: vec![SourceOutcome {
-                        name,
-                        status: if r.is_ok() { "ok" } else { "error" }.into(),
-                        latency_ms: t.elapsed().as_millis() as u64,
-                        error: r.as_ref().err().map(ToString::to_string),
-                    }],
+                    sources: vec![SourceOutcome::timed(name, t, &r)],
                     value: r.and_then(|rep| {
                         serde_json::to_value(rep).map_err(|e| AppError::Internal(e.to_string()))
                     }),
@@ -467,12 +452,7 @@ async fn alerts(
                 let r = am.alerts().await;
                 metrics.downstream_call("alertmanager", r.is_ok(), t.elapsed().as_secs_f64());
                 Loaded {
-                    sources: vec![SourceOutcome {
-                        name: "alertmanager".into(),
-                        status: if r.is_ok() { "ok" } else { "error" }.into(),
-                        latency_ms: t.elapsed().as_millis() as u64,
-                        error: r.as_ref().err().map(ToString::to_string),
-                    }],
+                    sources: vec![SourceOutcome::timed("alertmanager", t, &r)],
                     value: r.map_err(|e| prom_error(&e)).and_then(|a| {
                         serde_json::to_value(a).map_err(|e| AppError::Internal(e.to_string()))
                     }),
@@ -553,12 +533,7 @@ async fn alerts_analysis(
                         srehub_engine::alerts::analyze(&req, &srehub_config::Settings::default())
                             .await;
                     Loaded {
-                        sources: vec![SourceOutcome {
-                            name: "prometheus".into(),
-                            status: if r.is_ok() { "ok" } else { "error" }.into(),
-                            latency_ms: t.elapsed().as_millis() as u64,
-                            error: r.as_ref().err().map(ToString::to_string),
-                        }],
+                        sources: vec![SourceOutcome::timed("prometheus", t, &r)],
                         value: r
                             .map_err(|e| match e {
                                 srehub_engine::Error::Downstream(m) => AppError::Downstream(m),
@@ -593,12 +568,7 @@ async fn registry_load<T: serde::Serialize>(
     let r = call.await;
     metrics.downstream_call("registry", r.is_ok(), t.elapsed().as_secs_f64());
     Loaded {
-        sources: vec![SourceOutcome {
-            name: "registry".into(),
-            status: if r.is_ok() { "ok" } else { "error" }.into(),
-            latency_ms: t.elapsed().as_millis() as u64,
-            error: r.as_ref().err().map(ToString::to_string),
-        }],
+        sources: vec![SourceOutcome::timed("registry", t, &r)],
         value: r
             .map_err(|e| registry_error(&e))
             .and_then(|v| serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))),

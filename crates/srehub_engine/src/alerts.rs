@@ -47,11 +47,7 @@ pub struct AnalyzeRequest {
 }
 
 fn unreachable(e: PromError) -> Error {
-    if e.is_unreachable() {
-        Error::Downstream(e.to_string())
-    } else {
-        Error::Alerts(e.to_string())
-    }
+    Error::from_prom(&e, Error::Alerts)
 }
 
 /// Fetches the history from Prometheus (and Alertmanager).

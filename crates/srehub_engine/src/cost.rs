@@ -34,11 +34,7 @@ pub struct CostRequest {
 }
 
 fn err(e: PromError) -> Error {
-    if e.is_unreachable() {
-        Error::Downstream(e.to_string())
-    } else {
-        Error::Cost(e.to_string())
-    }
+    Error::from_prom(&e, Error::Cost)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]

@@ -49,6 +49,16 @@ impl From<srehub_kube::Error> for Error {
 }
 
 impl Error {
+    /// A Prometheus or Alertmanager failure: unreachable (exit 3) or, through `refused`, a bad
+    /// answer or query of the calling tool (exit 2).
+    pub fn from_prom(e: &srehub_prometheus::PromError, refused: fn(String) -> Error) -> Error {
+        if e.is_unreachable() {
+            Error::Downstream(e.to_string())
+        } else {
+            refused(e.to_string())
+        }
+    }
+
     /// `2` for bad input or configuration, `3` for an unreachable source.
     pub fn exit_code(&self) -> ExitCode {
         match self {

@@ -253,13 +253,7 @@ async fn clusters_lists_doctor_caching_and_errors() {
     assert_eq!(code, 404);
 
     // Metrics of it all.
-    let r = c
-        .send(Request::get(
-            format!("{}/metrics", hub.url).parse().unwrap(),
-        ))
-        .await
-        .unwrap();
-    let text = String::from_utf8(r.body).unwrap();
+    let text = metrics_text(&c, &hub).await;
     assert!(text.contains(r#"srehub_api_requests_total{route="/api/v1/k8s/{cluster}/{kind}",method="GET",status="200"}"#), "{text}");
     assert!(text.contains(r#"srehub_cache_hits_total{cache="memory",route="k8s"}"#));
     assert!(text.contains("srehub_api_request_duration_seconds_bucket"));
@@ -285,15 +279,7 @@ async fn a_thousand_cold_requests_cause_one_load() {
     })
     .await;
     assert!(all.iter().all(|c| *c == 200));
-    let text = String::from_utf8(
-        c.send(Request::get(
-            format!("{}/metrics", hub.url).parse().unwrap(),
-        ))
-        .await
-        .unwrap()
-        .body,
-    )
-    .unwrap();
+    let text = metrics_text(&c, &hub).await;
     assert!(
         text.contains(
             r#"srehub_downstream_requests_total{connector="cluster/demo",outcome="ok"} 1"#
@@ -389,15 +375,7 @@ async fn keys_scopes_and_rate_limits() {
     }
     assert!(codes.contains(&429), "{codes:?}");
     // The key never shows in answers or metrics.
-    let text = String::from_utf8(
-        c.send(Request::get(
-            format!("{}/metrics", hub.url).parse().unwrap(),
-        ))
-        .await
-        .unwrap()
-        .body,
-    )
-    .unwrap();
+    let text = metrics_text(&c, &hub).await;
     assert!(!text.contains("s3cret"));
 }
 
@@ -470,15 +448,7 @@ async fn alertmanager_live_then_unreachable_with_negative_caching() {
                 .contains("alertmanager: cannot connect")
         );
     }
-    let text = String::from_utf8(
-        c.send(Request::get(
-            format!("{}/metrics", hub.url).parse().unwrap(),
-        ))
-        .await
-        .unwrap()
-        .body,
-    )
-    .unwrap();
+    let text = metrics_text(&c, &hub).await;
     assert!(
         text.contains(
             r#"srehub_downstream_requests_total{connector="alertmanager",outcome="error"} 1"#
@@ -489,16 +459,19 @@ async fn alertmanager_live_then_unreachable_with_negative_caching() {
     assert_eq!(get(&c, &format!("{}/readyz", hub.url), &[]).await.0, 200);
 }
 
-async fn downstream_count(c: &Client, hub: &Hub, connector: &str) -> u64 {
-    let text = String::from_utf8(
-        c.send(Request::get(
+/// The hub's `/metrics` text.
+async fn metrics_text(c: &Client, hub: &Hub) -> String {
+    let r = c
+        .send(Request::get(
             format!("{}/metrics", hub.url).parse().unwrap(),
         ))
         .await
-        .unwrap()
-        .body,
-    )
-    .unwrap();
+        .unwrap();
+    String::from_utf8(r.body).unwrap()
+}
+
+async fn downstream_count(c: &Client, hub: &Hub, connector: &str) -> u64 {
+    let text = metrics_text(c, hub).await;
     let prefix =
         format!("srehub_downstream_requests_total{{connector=\"{connector}\",outcome=\"ok\"}} ");
     text.lines()
@@ -541,13 +514,7 @@ async fn replicas_share_redis_and_survive_its_death() {
     assert_eq!(code, 200);
     assert_eq!(r["cache"]["redis_up"], false);
     assert_eq!(r["cache"]["fallback"], "memory");
-    let text = String::from_utf8(
-        c.send(Request::get(format!("{}/metrics", b.url).parse().unwrap()))
-            .await
-            .unwrap()
-            .body,
-    )
-    .unwrap();
+    let text = metrics_text(&c, &b).await;
     assert!(
         text.contains(r#"srehub_cache_backend_up{backend="redis"} 0"#),
         "{text}"

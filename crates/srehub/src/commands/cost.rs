@@ -5,7 +5,7 @@ use std::io::Write;
 use srehub_core::ExitCode;
 use srehub_engine::cost::CostRequest;
 
-use super::alerts::{duration, http_options};
+use super::conn::{duration, http_options};
 use crate::args::{CostArgs, CostOutput, FormatArg, GlobalArgs, ReportArgs};
 
 pub fn run(global: &GlobalArgs, args: &CostArgs) -> anyhow::Result<ExitCode> {

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod config;
+mod conn;
 mod cost;
 mod doctor;
 mod explain;

@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use srehub_core::ExitCode;
 use srehub_server::{AppState, ClusterConfig, ServeConfig};
 
-use super::alerts::{duration, http_options};
+use super::conn::{duration, http_options};
 use crate::args::ServeArgs;
 
 fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {

@@ -22,7 +22,7 @@ pub fn run(global: &GlobalArgs, cmd: &SloCommand) -> anyhow::Result<ExitCode> {
             let req = slo::ReportRequest {
                 paths: args.specs.clone(),
                 prometheus: url.clone(),
-                http: super::alerts::http_options(&args.conn, "PROMETHEUS")?,
+                http: super::conn::http_options(&args.conn, "PROMETHEUS")?,
                 concurrency: args.concurrency,
             };
             let rt = tokio::runtime::Builder::new_current_thread()

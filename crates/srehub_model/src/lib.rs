@@ -5,6 +5,7 @@ pub mod ci;
 pub mod dockerfile;
 pub mod helm;
 pub mod k8s;
+pub mod load;
 pub mod manifest;
 pub mod metrics;
 pub mod terraform;

@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod context;
+mod load_view;
 mod logging;
 mod metrics_server;
 mod output;
@@ -18,15 +19,16 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match args::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            // --help and --version print to stdout and exit 0; usage errors exit 2.
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
-    };
+    let cli =
+        match args::Cli::try_parse_from(args::rewrite_rate_flag(std::env::args_os().collect())) {
+            Ok(cli) => cli,
+            Err(e) => {
+                // --help and --version print to stdout and exit 0; usage errors exit 2.
+                let code = if e.use_stderr() { 2 } else { 0 };
+                let _ = e.print();
+                return ExitCode::from(code);
+            }
+        };
     match commands::run(cli) {
         Ok(code) => code.into(),
         Err(e) => {

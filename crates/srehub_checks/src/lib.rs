@@ -10,6 +10,7 @@ pub mod cost;
 pub mod dockerfile;
 pub mod helm;
 pub mod k8s;
+pub mod load;
 pub mod logs;
 pub mod manifest;
 pub mod slo;
@@ -31,6 +32,7 @@ pub fn all_checks() -> Vec<&'static CheckMeta> {
         .chain(alerts::CHECKS.iter().map(|c| c.meta()))
         .chain(slo::CHECKS.iter().map(|c| c.meta()))
         .chain(cost::CHECKS.iter().map(|c| c.meta()))
+        .chain(load::CHECKS.iter().map(|c| c.meta()))
         .collect()
 }
 

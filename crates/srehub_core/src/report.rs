@@ -73,6 +73,8 @@ pub enum ChartKind {
     StackedBars,
     /// A grid: one row per series, one cell per x position, shaded by value.
     Heatmap,
+    /// One line per series (latency percentiles over time).
+    Lines,
 }
 
 /// One named series of a chart.

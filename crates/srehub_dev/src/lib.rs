@@ -32,6 +32,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
         "alerts",
         "slo",
         "cost",
+        "load",
     ]) {
         let Some(list) = by_group.get(group) else {
             continue;
@@ -66,7 +67,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
             sev = m.severity,
             cat = m.category,
             tool = tool_of(m.group),
-            more = if matches!(m.group, "logs" | "alerts" | "slo" | "cost") {
+            more = if matches!(m.group, "logs" | "alerts" | "slo" | "cost" | "load") {
                 String::new()
             } else if matches!(m.group, "dockerfile" | "terraform" | "ci" | "helm") {
                 ", an `exemptions:` entry with a `path` glob, or a `# srehub:ignore CODE` comment on the line or the line above".to_string()
@@ -99,6 +100,7 @@ fn tool_of(group: &str) -> String {
         "alerts" => "srehub alerts analyze".to_string(),
         "slo" => "srehub slo report".to_string(),
         "cost" => "srehub cost".to_string(),
+        "load" => "srehub load".to_string(),
         "audit" => "srehub doctor audit, srehub lint (manifests)".to_string(),
         g => format!("srehub doctor {g}"),
     }

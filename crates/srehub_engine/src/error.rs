@@ -28,6 +28,9 @@ pub enum Error {
     /// `srehub cost` was given a bad option, or Prometheus refused a query.
     #[error("{0}")]
     Cost(String),
+    /// `srehub load` was given a bad option, scenario, data or histogram file.
+    #[error(transparent)]
+    Load(#[from] srehub_load::Error),
     /// A Prometheus-compatible server or Alertmanager could not be reached (after retries).
     #[error("{0}")]
     Downstream(String),

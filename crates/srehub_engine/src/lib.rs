@@ -7,6 +7,7 @@ pub mod cost;
 pub mod doctor;
 mod error;
 pub mod lint;
+pub mod load;
 pub mod logs;
 pub mod slo;
 

@@ -7,11 +7,14 @@
 use std::path::PathBuf;
 
 pub mod client;
+pub mod compare;
+pub mod metrics;
 pub mod plan;
 pub mod runner;
 pub mod scenario;
 pub mod schedule;
 pub mod stats;
+pub mod summary;
 pub mod threshold;
 
 /// Errors of planning a run, reading its inputs, or merging saved runs.

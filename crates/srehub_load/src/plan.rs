@@ -311,7 +311,11 @@ pub fn build_with(
             .name
             .clone()
             .unwrap_or_else(|| format!("request-{}", i + 1));
-        let what = format!("request `{name}`");
+        let what = if scenario.is_none() {
+            "the URL".to_string()
+        } else {
+            format!("request `{name}`")
+        };
         let raw_url = match (&spec.url, &spec.path) {
             (Some(u), None) => u.clone(),
             (None, Some(p)) => {

@@ -227,8 +227,12 @@ async fn worker(id: u64, plan: &LoadPlan, live: &Live, pacer: &Pacer, dialer: &D
             }
             Next::Go { index, due } => (index, due),
         };
+        // A request whose due time is still ahead is sent on time: any wake-up lag of the timer is
+        // the client's, not the server's, so its latency counts from the actual send. One picked up
+        // after its due time waited for a busy connection: its latency counts from the due time.
+        let on_time = due.is_none_or(|d| d > Instant::now());
         if let Some(due) = due
-            && due > Instant::now()
+            && on_time
         {
             tokio::select! {
                 _ = tokio::time::sleep_until(due.into()) => {}
@@ -236,7 +240,7 @@ async fn worker(id: u64, plan: &LoadPlan, live: &Live, pacer: &Pacer, dialer: &D
             }
         }
         let sent = Instant::now();
-        let late = due.is_some_and(|d| sent > d + LATE_AFTER);
+        let late = !on_time && due.is_some_and(|d| sent > d + LATE_AFTER);
         let request = usize::from(plan.cycle[(index % plan.cycle.len() as u64) as usize]);
         let req_deadline = sent + plan.timeout;
         let run_deadline = pacer.deadline;
@@ -280,7 +284,7 @@ async fn worker(id: u64, plan: &LoadPlan, live: &Live, pacer: &Pacer, dialer: &D
         live.requests.fetch_add(1, Ordering::Relaxed);
         live.errors.fetch_add(u64::from(failed), Ordering::Relaxed);
         live.bytes_received.fetch_add(received, Ordering::Relaxed);
-        let from = due.unwrap_or(sent);
+        let from = if on_time { sent } else { due.unwrap_or(sent) };
         buf.push(
             Sample {
                 second: u32::try_from((end - pacer.start).as_secs()).unwrap_or(u32::MAX),

@@ -309,6 +309,27 @@ impl Aggregate {
         ))
     }
 
+    /// Answered requests by latency, in about `n` log-spaced buckets from the fastest to the slowest:
+    /// `(upper bound in ms, count)`.
+    pub fn distribution(&self, n: usize) -> Vec<(f64, u64)> {
+        let h = &self.corrected;
+        if h.is_empty() || n == 0 {
+            return Vec::new();
+        }
+        let (lo, hi) = (h.min().max(1) as f64, h.max().max(1) as f64);
+        let ratio = (hi / lo).max(1.0 + 1e-9);
+        let bounds: Vec<f64> = (1..=n)
+            .map(|k| lo * ratio.powf(k as f64 / n as f64))
+            .collect();
+        let mut counts = vec![0u64; n];
+        for v in h.iter_recorded() {
+            let x = h.highest_equivalent(v.value_iterated_to()) as f64;
+            let i = bounds.partition_point(|b| *b < x).min(n - 1);
+            counts[i] += v.count_at_value();
+        }
+        bounds.into_iter().map(|b| b / 1000.0).zip(counts).collect()
+    }
+
     /// Adds another aggregate whose second 0 is `offset` seconds after this one's.
     pub fn merge(&mut self, other: &Aggregate, offset: u32) -> Result<(), Error> {
         self.requests += other.requests;
@@ -713,6 +734,19 @@ pub(crate) mod tests {
         assert_eq!((r.timeline[0].requests, r.timeline[0].errors), (2, 1));
         assert_eq!((r.timeline[1].requests, r.timeline[1].errors), (2, 1));
         assert_eq!(r.bytes_received, 400);
+    }
+
+    #[test]
+    fn the_distribution_counts_every_answer_once() {
+        let mut a = Aggregate::new(false, vec!["x".into()]);
+        let samples: Vec<Sample> = (1..=500)
+            .map(|i| sample(0, Outcome::Status(200), f64::from(i) * 0.7))
+            .collect();
+        a.absorb(&samples);
+        let d = a.distribution(20);
+        assert_eq!(d.len(), 20);
+        assert_eq!(d.iter().map(|(_, n)| n).sum::<u64>(), 500);
+        assert!(d.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The load generator against real in-process HTTP servers on 127.0.0.1:0 that count what they
 //! receive. No assertion is on speed: counts, classification and the shape of the measurements.
 
+#![allow(clippy::unwrap_used)]
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,10 +18,12 @@ use srehub_load::runner::{Live, run};
 use srehub_model::load::{LoadModel, LoadResult};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+type Received = (Method, String, Version, HeaderMap, Bytes);
+
 #[derive(Default)]
 struct Seen {
     count: AtomicU64,
-    requests: Mutex<Vec<(Method, String, Version, HeaderMap, Bytes)>>,
+    requests: Mutex<Vec<Received>>,
 }
 
 async fn record(
@@ -138,8 +142,7 @@ async fn methods_headers_bodies_and_auth_arrive_as_sent() {
     })
     .await;
     assert_eq!(r.requests, 3);
-    let reqs = seen.requests.lock().unwrap();
-    for (m, path, v, h, body) in reqs.iter() {
+    for (m, path, v, h, body) in seen.requests.lock().unwrap().iter() {
         assert_eq!(m, Method::PUT);
         assert_eq!(path, "/put?x=1");
         assert_eq!(*v, Version::HTTP_11);
@@ -150,7 +153,6 @@ async fn methods_headers_bodies_and_auth_arrive_as_sent() {
         assert_eq!(h["host"], addr.to_string().as_str());
         assert_eq!(&body[..], b"{\"a\":1}");
     }
-    drop(reqs);
     let r = load(LoadOptions {
         requests: Some(1),
         bearer: Some("tok".into()),

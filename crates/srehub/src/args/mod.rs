@@ -1,6 +1,8 @@
 //! The command line, as data (clap derive).
 
+mod load;
 mod prom;
+pub use load::*;
 pub use prom::*;
 
 use std::path::PathBuf;
@@ -96,6 +98,15 @@ pub enum Command {
   srehub cost --prometheus $PROM --cpu-price 0.031 --memory-price 0.004 -o markdown
   srehub cost --prometheus $PROM -n shop -o patch | kubectl apply --server-side --field-manager=srehub-cost -f -")]
     Cost(Box<CostArgs>),
+    /// HTTP load: closed (connections) or open (rate) model with honest latency, scenarios, stages,
+    /// thresholds for CI, and runs merged across workers.
+    #[command(after_help = "Examples:
+  srehub load http://127.0.0.1:8080/ -c 50 -z 30s
+  srehub load http://127.0.0.1:8080/api -q 500 -z 1m --threshold 'p99<200ms' --threshold 'error_rate<1%'
+  srehub load --scenario checkout.yaml -o html > report.html
+  srehub load http://127.0.0.1:8080/ -z 1m --save-histogram w1.json && srehub load merge w*.json
+  srehub load compare before.json after.json")]
+    Load(Box<LoadCmd>),
     /// The hub: a REST API over the engines (clusters, doctor, alerts), cached, with API keys,
     /// metrics and health endpoints.
     #[command(after_help = "Examples:

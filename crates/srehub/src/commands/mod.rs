@@ -7,6 +7,7 @@ mod cost;
 mod doctor;
 mod explain;
 mod lint;
+mod load;
 mod logs;
 mod serve;
 mod slo;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Slo(cmd) => slo::run(&cli.global, &cmd),
         Command::Alerts(cmd) => alerts::run(&cli.global, &cmd),
         Command::Cost(args) => cost::run(&cli.global, &args),
+        Command::Load(cmd) => load::run(&cli.global, &cmd),
         Command::Serve(args) => serve::run(&args),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),

@@ -112,6 +112,84 @@ fn series_colour(name: &str, i: usize) -> &'static str {
     }
 }
 
+/// A line chart (one polyline per series over the x positions) as inline SVG.
+fn lines(c: &Chart) -> String {
+    const W: f64 = 1000.0;
+    const H: f64 = 200.0;
+    const LEFT: f64 = 48.0;
+    const BOTTOM: f64 = 22.0;
+    let n = c.x.len();
+    let max = c
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let mut svg = String::with_capacity(256 + n * c.series.len() * 16);
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="none" role="img" aria-label="{title}">"#,
+        w = W + LEFT,
+        h = H + BOTTOM,
+        title = esc(&c.title)
+    );
+    for (frac, label) in [(1.0, max), (0.5, max / 2.0)] {
+        let y = H - frac * (H - 8.0);
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#e3e6ea"/><text x="{tx}" y="{ty:.1}" class="axis" text-anchor="end">{label}</text>"##,
+            x2 = W + LEFT,
+            tx = LEFT - 4.0,
+            ty = y + 4.0,
+            label = compact(label)
+        );
+    }
+    let step = if n > 1 { W / (n - 1) as f64 } else { 0.0 };
+    for (k, s) in c.series.iter().enumerate() {
+        let mut points = String::with_capacity(n * 14);
+        for (i, v) in s.values.iter().enumerate().take(n) {
+            let v = if v.is_finite() { *v } else { 0.0 };
+            let _ = write!(
+                points,
+                "{:.1},{:.1} ",
+                LEFT + i as f64 * step,
+                H - v / max * (H - 8.0)
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<polyline fill="none" stroke-width="1.5" stroke="{}" points="{}"><title>{}</title></polyline>"#,
+            series_colour(&s.name, k),
+            points.trim_end(),
+            esc(&s.name)
+        );
+    }
+    let picks: &[usize] = match n {
+        0 => &[],
+        1 => &[0],
+        _ => &[0, n / 2, n - 1],
+    };
+    for &i in picks {
+        let anchor = if i == 0 {
+            "start"
+        } else if i == n - 1 {
+            "end"
+        } else {
+            "middle"
+        };
+        let _ = write!(
+            svg,
+            r#"<text x="{x:.1}" y="{y}" class="axis" text-anchor="{anchor}">{}</text>"#,
+            esc(&c.x[i]),
+            x = LEFT + i as f64 * step,
+            y = H + 16.0
+        );
+    }
+    svg.push_str("</svg>");
+    chart_box(c, &svg)
+}
+
 /// A stacked-bar chart (one bar per x position) as inline SVG, with a legend and a tooltip per bar.
 fn stacked_bars(c: &Chart) -> String {
     const W: f64 = 1000.0;
@@ -194,6 +272,11 @@ fn stacked_bars(c: &Chart) -> String {
         );
     }
     svg.push_str("</svg>");
+    chart_box(c, &svg)
+}
+
+/// A chart's section: title, legend, axis note and the SVG.
+fn chart_box(c: &Chart, svg: &str) -> String {
     let mut html = format!(
         r#"<section class="chart-box" id="chart-{}"><h2>{}</h2><div class="legend">"#,
         esc(&c.id),
@@ -342,6 +425,7 @@ pub(super) fn render(r: &Report, opts: &RenderOptions, out: &mut dyn Write) -> s
         match c.kind {
             ChartKind::StackedBars => h.push_str(&stacked_bars(c)),
             ChartKind::Heatmap => h.push_str(&heatmap(c)),
+            ChartKind::Lines => h.push_str(&lines(c)),
         }
         h.push('\n');
     }

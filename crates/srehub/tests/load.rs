@@ -225,10 +225,11 @@ fn an_unreachable_target_exits_3() {
 fn saved_histograms_merge_into_one_report_and_runs_compare() {
     let (addr, _) = server();
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("hist")).unwrap();
     for (i, n) in [(1, "40"), (2, "60")] {
         let out = srehub_in(dir.path())
             .args(["load", &format!("http://{addr}/"), "-n", n, "-o", "json"])
-            .args(["--save-histogram", &format!("w{i}.json")])
+            .args(["--save-histogram", &format!("hist/w{i}.json")])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0));
@@ -238,8 +239,7 @@ fn saved_histograms_merge_into_one_report_and_runs_compare() {
         .args([
             "load",
             "merge",
-            "w1.json",
-            "w2.json",
+            "hist/",
             "-o",
             "json",
             "--threshold",
@@ -259,7 +259,7 @@ fn saved_histograms_merge_into_one_report_and_runs_compare() {
     assert_eq!(v["thresholds"][0]["passed"], true);
 
     let out = srehub_in(dir.path())
-        .args(["load", "merge", "w1.json", "w2.json", "-o", "html"])
+        .args(["load", "merge", "hist/w1.json", "hist/w2.json", "-o", "html"])
         .output()
         .unwrap();
     let html = String::from_utf8_lossy(&out.stdout);

@@ -50,8 +50,33 @@ pub fn merge(
         .iter()
         .map(|t| t.parse::<Threshold>())
         .collect::<Result<Vec<_>, _>>()?;
-    let mut files = Vec::with_capacity(paths.len());
+    // A directory stands for the `.json` files in it (the shared volume of a distributed run).
+    let mut expanded = Vec::new();
     for p in paths {
+        if p.is_dir() {
+            let entries = std::fs::read_dir(p).map_err(|source| srehub_load::Error::Read {
+                path: p.clone(),
+                source,
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "json"))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(srehub_load::Error::Data {
+                    path: p.clone(),
+                    message: "no .json histogram files in this directory".into(),
+                }
+                .into());
+            }
+            expanded.extend(found);
+        } else {
+            expanded.push(p.clone());
+        }
+    }
+    let mut files = Vec::with_capacity(expanded.len());
+    for p in &expanded {
         let text = std::fs::read_to_string(p).map_err(|source| srehub_load::Error::Read {
             path: p.clone(),
             source,

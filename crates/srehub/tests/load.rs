@@ -259,7 +259,14 @@ fn saved_histograms_merge_into_one_report_and_runs_compare() {
     assert_eq!(v["thresholds"][0]["passed"], true);
 
     let out = srehub_in(dir.path())
-        .args(["load", "merge", "hist/w1.json", "hist/w2.json", "-o", "html"])
+        .args([
+            "load",
+            "merge",
+            "hist/w1.json",
+            "hist/w2.json",
+            "-o",
+            "html",
+        ])
         .output()
         .unwrap();
     let html = String::from_utf8_lossy(&out.stdout);

@@ -1,7 +1,9 @@
 //! The command line, as data (clap derive).
 
+mod chaos;
 mod load;
 mod prom;
+pub use chaos::*;
 pub use load::*;
 pub use prom::*;
 
@@ -107,6 +109,9 @@ pub enum Command {
   srehub load http://127.0.0.1:8080/ -z 1m --save-histogram w1.json && srehub load merge w*.json
   srehub load compare before.json after.json")]
     Load(Box<LoadCmd>),
+    /// Fault injection: a toxiproxy-compatible TCP/HTTP proxy, and bounded CPU and memory stress.
+    #[command(subcommand)]
+    Chaos(ChaosCommand),
     /// The hub: a REST API over the engines (clusters, doctor, alerts), cached, with API keys,
     /// metrics and health endpoints.
     #[command(after_help = "Examples:

@@ -1,6 +1,7 @@
 //! One module per command: glue between arguments, settings, engines and renderers.
 
 mod alerts;
+mod chaos;
 mod config;
 mod conn;
 mod cost;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Alerts(cmd) => alerts::run(&cli.global, &cmd),
         Command::Cost(args) => cost::run(&cli.global, &args),
         Command::Load(cmd) => load::run(&cli.global, &cmd),
+        Command::Chaos(cmd) => chaos::run(&cli.global, &cmd),
         Command::Serve(args) => serve::run(&args),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),

@@ -1,0 +1,137 @@
+//! `srehub chaos` end to end: the proxy binary between `srehub load` and an in-process HTTP server,
+//! driven through its toxiproxy-compatible API during the run; and bounded stress.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use common::srehub_in;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn server() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = Router::new().route("/", get(|| async { "ok" }));
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(l.local_addr().unwrap()).unwrap();
+            axum::serve(l, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// A raw HTTP/1.1 request to the control API; returns the status code.
+fn api(addr: &str, method: &str, path: &str) -> Option<u16> {
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    out.split_whitespace().nth(1)?.parse().ok()
+}
+
+struct Kill(std::process::Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn statuses(dir: &std::path::Path, url: &str) -> serde_json::Value {
+    let out = srehub_in(dir)
+        .args(["load", url, "-n", "40", "-c", "4", "-o", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["status_codes"].clone()
+}
+
+#[test]
+fn a_toxic_from_the_command_line_and_removed_through_the_api() {
+    let upstream = server();
+    let (listen, control) = (free_port(), free_port());
+    let control = format!("127.0.0.1:{control}");
+    let dir = tempfile::tempdir().unwrap();
+    let _proxy = Kill(
+        std::process::Command::new(env!("CARGO_BIN_EXE_srehub"))
+            .args(["chaos", "proxy", "--listen", &format!("127.0.0.1:{listen}")])
+            .args(["--upstream", &upstream.to_string(), "--api", &control])
+            .args(["--toxic", "http_error,status=500,name=boom"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut up = false;
+    for _ in 0..100 {
+        if api(&control, "GET", "/version") == Some(200) {
+            up = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(up, "the control API answers");
+    let url = format!("http://127.0.0.1:{listen}/");
+    assert_eq!(statuses(dir.path(), &url), serde_json::json!({"500": 40}));
+    assert_eq!(
+        api(&control, "DELETE", "/proxies/main/toxics/boom"),
+        Some(204)
+    );
+    assert_eq!(statuses(dir.path(), &url), serde_json::json!({"200": 40}));
+}
+
+#[test]
+fn stress_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = srehub_in(dir.path())
+        .args([
+            "chaos",
+            "stress",
+            "--cpu",
+            "1",
+            "--memory",
+            "16Mi",
+            "--duration",
+            "500ms",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["memory_bytes"], 16 * 1024 * 1024);
+    assert_eq!(v["cpu_workers"], 1);
+    for args in [
+        vec!["chaos", "stress", "--cpu", "1", "--duration", "48h"],
+        vec!["chaos", "stress", "--duration", "1s"],
+        vec!["chaos", "stress", "--memory", "lots", "--duration", "1s"],
+    ] {
+        let out = srehub_in(dir.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}

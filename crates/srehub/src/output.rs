@@ -53,6 +53,9 @@ pub fn exit_code_of(e: &anyhow::Error) -> ExitCode {
         if let Some(engine) = cause.downcast_ref::<srehub_engine::Error>() {
             return engine.exit_code();
         }
+        if let Some(srehub_chaos::cluster::KubeError::Api { .. }) = cause.downcast_ref() {
+            return ExitCode::Unreachable;
+        }
     }
     ExitCode::Usage
 }

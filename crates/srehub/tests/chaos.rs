@@ -135,3 +135,148 @@ fn stress_is_bounded() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+fn fake_cluster() -> srehub_test_support::fake_kube::FakeKube {
+    let mut objects = vec![
+        serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}, "spec": {}}),
+    ];
+    for i in 1..=3 {
+        objects.push(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"namespace": "shop", "name": format!("api-{i}"), "labels": {"app": "api"}},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "x:1"}]},
+            "status": {"phase": "Running"}
+        }));
+    }
+    srehub_test_support::fake_kube::FakeKube::start(objects, Default::default())
+}
+
+/// Against the fake Kubernetes API (no real API server can run here).
+#[test]
+fn kubernetes_faults_journal_what_they_did_and_roll_back() {
+    let fake = fake_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = fake.kubeconfig.to_str().unwrap().to_string();
+    let out = srehub_in(dir.path())
+        .args([
+            "chaos",
+            "pod-kill",
+            "--kubeconfig",
+            &kc,
+            "-n",
+            "shop",
+            "-l",
+            "app=api",
+            "--dry-run",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j[0]["action"], "delete-pod");
+    assert_eq!(j[0]["outcome"], "dry-run");
+    assert_eq!(fake.objects("Pod").len(), 3);
+
+    let out = srehub_in(dir.path())
+        .args([
+            "chaos",
+            "pod-kill",
+            "--kubeconfig",
+            &kc,
+            "-n",
+            "shop",
+            "-l",
+            "app=api",
+            "--count",
+            "2",
+            "--force",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(fake.objects("Pod").len(), 1);
+
+    let out = srehub_in(dir.path())
+        .args([
+            "chaos",
+            "partition",
+            "--kubeconfig",
+            &kc,
+            "-n",
+            "shop",
+            "-l",
+            "app=api",
+            "--duration",
+            "200ms",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let actions: Vec<&str> = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["create-networkpolicy", "delete-networkpolicy"]);
+    assert!(fake.objects("NetworkPolicy").is_empty(), "rolled back");
+
+    let out = srehub_in(dir.path())
+        .args([
+            "chaos",
+            "drain",
+            "node-1",
+            "--kubeconfig",
+            &kc,
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let actions: Vec<&str> = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["cordon", "evict-pod", "uncordon"]);
+
+    let out = srehub_in(dir.path())
+        .args([
+            "chaos",
+            "pod-kill",
+            "--kubeconfig",
+            &kc,
+            "-n",
+            "shop",
+            "-l",
+            "app=none",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "nothing matches: a usage error");
+}

@@ -2,6 +2,7 @@
 //! CPU and memory stress for use inside a pod.
 
 pub mod api;
+pub mod cluster;
 mod framer;
 pub mod proxy;
 pub mod stress;

@@ -222,6 +222,10 @@ pub async fn connect(opts: &LiveOptions) -> Result<Connection, Error> {
     config.connect_timeout = Some(opts.timeout);
     config.read_timeout = Some(opts.timeout);
     config.write_timeout = Some(opts.timeout);
+    // Retries are srehub's own (`opts.retries`, with jittered backoff, for reads): kube's built-in
+    // policy would retry a 429 up to 15 times over minutes, and an eviction a PodDisruptionBudget
+    // refuses is a 429 that must come back at once.
+    config.default_retry = false;
     let target = match &opts.context {
         Some(c) => format!("context {c} ({})", config.cluster_url),
         None => config.cluster_url.to_string(),
@@ -296,6 +300,11 @@ impl Connection {
     }
 
     /// Checks that the API server answers, within the timeout; returns `/version`.
+    /// The kube client, for callers that write (`srehub chaos`).
+    pub fn client(&self) -> kube::Client {
+        self.client.clone()
+    }
+
     pub async fn probe(&self) -> Result<String, Error> {
         // One overall deadline: an unreachable server fails within the timeout, retries included.
         let deadline = self.opts.timeout;

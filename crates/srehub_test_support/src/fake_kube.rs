@@ -1,7 +1,11 @@
 //! A fake Kubernetes API server for tests: no real API server can run here (no kube-apiserver, kind or
 //! k3s), so this serves recorded objects the way the real one does: legacy discovery (`/api`, `/apis`,
 //! resource lists, enough for kubectl), `/version`, lists per resource and namespace, paging with
-//! `limit`/`continue` and `remainingItemCount`, `Status` bodies for 403/404, and optional slowness.
+//! `limit`/`continue` and `remainingItemCount`, `labelSelector` (equality) and `fieldSelector`
+//! (`spec.nodeName`), `Status` bodies for 403/404, and optional slowness. It also takes the writes
+//! `srehub chaos` makes, as the real server does: pod deletion, the Eviction API (429 when a
+//! PodDisruptionBudget allows no disruption), merge patches of nodes, NetworkPolicy creation and
+//! deletion, and `dryRun=All` (validated, not persisted); [`FakeKube::writes`] records them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -11,7 +15,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use srehub_kube::live::{ApiResource, RESOURCES};
@@ -32,10 +36,12 @@ pub struct FakeOptions {
 
 #[derive(Default)]
 struct Inner {
-    objects: Vec<Value>,
+    objects: Mutex<Vec<Value>>,
     opts: FakeOptions,
     /// Every request path with its query, in order.
     log: Mutex<Vec<String>>,
+    /// Every write: `METHOD path?query body`.
+    writes: Mutex<Vec<String>>,
 }
 
 /// A running fake API server; stops when dropped.
@@ -53,9 +59,10 @@ impl FakeKube {
     /// Starts the fake on 127.0.0.1:0 with these objects (each with `kind` and `apiVersion`).
     pub fn start(objects: Vec<Value>, opts: FakeOptions) -> FakeKube {
         let inner = Arc::new(Inner {
-            objects,
+            objects: Mutex::new(objects),
             opts,
             log: Mutex::new(Vec::new()),
+            writes: Mutex::new(Vec::new()),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -134,6 +141,23 @@ impl FakeKube {
         self.inner.log.lock().unwrap().clone()
     }
 
+    /// The writes served so far: `METHOD path?query body`, in order.
+    pub fn writes(&self) -> Vec<String> {
+        self.inner.writes.lock().unwrap().clone()
+    }
+
+    /// The objects now (after the writes), of one kind.
+    pub fn objects(&self, kind: &str) -> Vec<Value> {
+        self.inner
+            .objects
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|o| o["kind"] == kind)
+            .cloned()
+            .collect()
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
@@ -194,10 +218,18 @@ fn resource_list(gv: &str, metrics: bool) -> Option<Value> {
 
 async fn handle(
     State(s): State<Arc<Inner>>,
+    method: Method,
     uri: Uri,
     Query(q): Query<BTreeMap<String, String>>,
+    body: axum::body::Bytes,
 ) -> Response {
     s.log.lock().unwrap().push(uri.to_string());
+    if method != Method::GET {
+        s.writes
+            .lock()
+            .unwrap()
+            .push(format!("{method} {uri} {}", String::from_utf8_lossy(&body)));
+    }
     let path = uri.path().trim_end_matches('/');
     if path == "/version" {
         let git = if s.opts.git_version.is_empty() {
@@ -257,9 +289,22 @@ async fn handle(
             ),
         };
     }
-    let (namespace, plural) = match rest.as_slice() {
-        ["namespaces", ns, plural] => (Some(ns.to_string()), plural.to_string()),
-        [plural] => (None, plural.to_string()),
+    let (namespace, plural, name, sub) = match rest.as_slice() {
+        ["namespaces", ns, plural] => (Some(ns.to_string()), plural.to_string(), None, None),
+        [plural] => (None, plural.to_string(), None, None),
+        ["namespaces", ns, plural, name] => (
+            Some(ns.to_string()),
+            plural.to_string(),
+            Some(name.to_string()),
+            None,
+        ),
+        ["namespaces", ns, plural, name, sub] => (
+            Some(ns.to_string()),
+            plural.to_string(),
+            Some(name.to_string()),
+            Some(sub.to_string()),
+        ),
+        [plural, name] => (None, plural.to_string(), Some(name.to_string()), None),
         _ => {
             return status(
                 404,
@@ -303,7 +348,169 @@ async fn handle(
     if let Some(d) = s.opts.slow.get(&plural) {
         tokio::time::sleep(*d).await;
     }
-    list(&s, res, namespace.as_deref(), &q)
+    // dryRun=All in the query, or in the DeleteOptions body of a DELETE.
+    let dry_run = q.get("dryRun").is_some_and(|d| d == "All")
+        || serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|b| b.get("dryRun").cloned())
+            .is_some_and(|d| d == json!(["All"]));
+    match (method.as_str(), name, sub.as_deref()) {
+        ("GET", None, None) => list(&s, res, namespace.as_deref(), &q),
+        ("GET", Some(name), None) => match find(&s, res, namespace.as_deref(), &name) {
+            Some(o) => json_response(typed(o, res)),
+            None => not_found(res, &name),
+        },
+        ("DELETE", Some(name), None) => {
+            let mut objects = s.objects.lock().unwrap();
+            let Some(i) = position(&objects, res, namespace.as_deref(), &name) else {
+                return not_found(res, &name);
+            };
+            let o = if dry_run {
+                objects[i].clone()
+            } else {
+                objects.remove(i)
+            };
+            json_response(typed(o, res))
+        }
+        ("POST", None, None) => {
+            let Ok(mut o) = serde_json::from_slice::<Value>(&body) else {
+                return status(400, "BadRequest", "the body is not JSON".into());
+            };
+            o["kind"] = json!(res.kind);
+            o["apiVersion"] = json!(res.api_version);
+            if let Some(ns) = &namespace {
+                o["metadata"]["namespace"] = json!(ns);
+            }
+            let Some(new) = o["metadata"]["name"].as_str().map(str::to_string) else {
+                return status(422, "Invalid", "metadata.name: Required value".into());
+            };
+            o["metadata"]["uid"] = json!(format!("uid-{new}"));
+            o["metadata"]["creationTimestamp"] = json!("2026-11-30T00:00:00Z");
+            let mut objects = s.objects.lock().unwrap();
+            if position(&objects, res, namespace.as_deref(), &new).is_some() {
+                return status(
+                    409,
+                    "AlreadyExists",
+                    format!("{} \"{new}\" already exists", res.plural),
+                );
+            }
+            if !dry_run {
+                objects.push(o.clone());
+            }
+            (StatusCode::CREATED, json_response(typed(o, res))).into_response()
+        }
+        ("PATCH", Some(name), None) => {
+            let Ok(patch) = serde_json::from_slice::<Value>(&body) else {
+                return status(400, "BadRequest", "the body is not JSON".into());
+            };
+            let mut objects = s.objects.lock().unwrap();
+            let Some(i) = position(&objects, res, namespace.as_deref(), &name) else {
+                return not_found(res, &name);
+            };
+            let mut o = objects[i].clone();
+            merge(&mut o, &patch);
+            if !dry_run {
+                objects[i] = o.clone();
+            }
+            json_response(typed(o, res))
+        }
+        ("POST", Some(name), Some("eviction")) if res.plural == "pods" => {
+            evict(&s, namespace.as_deref().unwrap_or(""), &name, dry_run)
+        }
+        _ => status(
+            405,
+            "MethodNotAllowed",
+            format!("{method} is not supported on this path by the fake"),
+        ),
+    }
+}
+
+fn not_found(res: ApiResource, name: &str) -> Response {
+    status(
+        404,
+        "NotFound",
+        format!("{} \"{name}\" not found", res.plural),
+    )
+}
+
+fn typed(mut o: Value, res: ApiResource) -> Value {
+    o["kind"] = json!(res.kind);
+    o["apiVersion"] = json!(res.api_version);
+    o
+}
+
+fn position(objects: &[Value], res: ApiResource, ns: Option<&str>, name: &str) -> Option<usize> {
+    objects.iter().position(|o| {
+        o["kind"] == res.kind
+            && o["metadata"]["name"] == name
+            && ns.is_none_or(|ns| o["metadata"]["namespace"] == ns)
+    })
+}
+
+fn find(s: &Inner, res: ApiResource, ns: Option<&str>, name: &str) -> Option<Value> {
+    let objects = s.objects.lock().unwrap();
+    position(&objects, res, ns, name).map(|i| objects[i].clone())
+}
+
+/// JSON merge patch (RFC 7386): what strategic merge patches of scalar fields amount to.
+fn merge(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(t), Some(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+fn labels_match(selector: &Value, labels: &Value) -> bool {
+    selector["matchLabels"]
+        .as_object()
+        .is_none_or(|m| m.iter().all(|(k, v)| &labels[k] == v))
+}
+
+/// The Eviction API: refused with 429 while a PodDisruptionBudget of the pod allows no disruption.
+fn evict(s: &Inner, ns: &str, name: &str, dry_run: bool) -> Response {
+    let mut objects = s.objects.lock().unwrap();
+    let Some(i) = objects.iter().position(|o| {
+        o["kind"] == "Pod" && o["metadata"]["name"] == name && o["metadata"]["namespace"] == ns
+    }) else {
+        return status(404, "NotFound", format!("pods \"{name}\" not found"));
+    };
+    let labels = objects[i]["metadata"]["labels"].clone();
+    let pdb = objects.iter().position(|o| {
+        o["kind"] == "PodDisruptionBudget"
+            && o["metadata"]["namespace"] == ns
+            && labels_match(&o["spec"]["selector"], &labels)
+    });
+    if let Some(p) = pdb {
+        let allowed = objects[p]["status"]["disruptionsAllowed"]
+            .as_i64()
+            .unwrap_or(0);
+        if allowed <= 0 {
+            return status(
+                429,
+                "TooManyRequests",
+                "Cannot evict pod as it would violate the pod's disruption budget.".into(),
+            );
+        }
+        if !dry_run {
+            objects[p]["status"]["disruptionsAllowed"] = json!(allowed - 1);
+        }
+    }
+    if !dry_run {
+        objects.remove(i);
+    }
+    (
+        StatusCode::CREATED,
+        json_response(json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201})),
+    )
+        .into_response()
 }
 
 fn list(
@@ -312,11 +519,50 @@ fn list(
     namespace: Option<&str>,
     q: &BTreeMap<String, String>,
 ) -> Response {
+    let label_selector: Vec<(String, bool, String)> = q
+        .get("labelSelector")
+        .map(|sel| {
+            sel.split(',')
+                .filter(|t| !t.is_empty())
+                .map(|t| match t.split_once("!=") {
+                    Some((k, v)) => (k.trim().to_string(), false, v.trim().to_string()),
+                    None => {
+                        let (k, v) = t.split_once('=').unwrap_or((t, ""));
+                        (
+                            k.trim().to_string(),
+                            true,
+                            v.trim_start_matches('=').trim().to_string(),
+                        )
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let node: Option<String> = q
+        .get("fieldSelector")
+        .and_then(|f| f.strip_prefix("spec.nodeName="))
+        .map(str::to_string);
     let mut items: Vec<Value> = s
         .objects
+        .lock()
+        .unwrap()
         .iter()
         .filter(|o| o["kind"] == res.kind)
         .filter(|o| namespace.is_none_or(|ns| o["metadata"]["namespace"] == ns))
+        .filter(|o| {
+            label_selector.iter().all(|(k, eq, v)| {
+                let have = o["metadata"]["labels"][k].as_str();
+                if v.is_empty() && *eq {
+                    have.is_some()
+                } else {
+                    (have == Some(v.as_str())) == *eq
+                }
+            })
+        })
+        .filter(|o| {
+            node.as_ref()
+                .is_none_or(|n| o["spec"]["nodeName"] == n.as_str())
+        })
         .cloned()
         .collect();
     // The API server lists in key order: namespace, then name.

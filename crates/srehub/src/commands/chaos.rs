@@ -7,13 +7,152 @@ use srehub_chaos::proxy::{Proxies, ProxySpec};
 use srehub_core::ExitCode;
 
 use super::conn::duration;
-use crate::args::{ChaosCommand, ChaosProxyArgs, ChaosStressArgs, GlobalArgs};
+use crate::args::{
+    ChaosCommand, ChaosProxyArgs, ChaosStressArgs, ClusterArgs, DrainArgs, GlobalArgs,
+    JournalOutput, KubeFaultArgs, PartitionArgs, PodKillArgs,
+};
 
 pub fn run(global: &GlobalArgs, cmd: &ChaosCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ChaosCommand::Proxy(a) => proxy(global, a),
         ChaosCommand::Stress(a) => stress(a),
+        ChaosCommand::PodKill(a) => kube_fault(global, &a.kube, Fault::PodKill(a)),
+        ChaosCommand::Drain(a) => kube_fault(global, &a.kube, Fault::Drain(a)),
+        ChaosCommand::Partition(a) => kube_fault(global, &a.kube, Fault::Partition(a)),
     }
+}
+
+enum Fault<'a> {
+    PodKill(&'a PodKillArgs),
+    Drain(&'a DrainArgs),
+    Partition(&'a PartitionArgs),
+}
+
+/// Waits for `d`, or less when Ctrl-C comes (then returns false).
+async fn hold(d: std::time::Duration) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => true,
+        _ = tokio::signal::ctrl_c() => false,
+    }
+}
+
+fn kube_fault(
+    global: &GlobalArgs,
+    k: &KubeFaultArgs,
+    fault: Fault<'_>,
+) -> anyhow::Result<ExitCode> {
+    let ctx =
+        crate::context::Context::new(global, crate::context::flag_options(global, None, None))?;
+    let opts = super::doctor::live_options(
+        &ctx.settings,
+        &ClusterArgs {
+            kubeconfig: k.kubeconfig.clone(),
+            context: k.context.clone(),
+            namespace: None,
+            all_namespaces: false,
+        },
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (journal, failed, error) = rt.block_on(async {
+        let conn = srehub_kube::live::connect(&opts)
+            .await
+            .map_err(srehub_engine::Error::from)?;
+        let chaos = srehub_chaos::cluster::KubeChaos::new(conn.client(), k.dry_run);
+        let result: anyhow::Result<()> = async {
+            match fault {
+                Fault::PodKill(a) => {
+                    use srehub_chaos::cluster::Pick;
+                    let pick = match (a.count, a.percent, a.all) {
+                        (_, _, true) => Pick::All,
+                        (_, Some(p), _) if (0.0..=100.0).contains(&p) => Pick::Percent(p),
+                        (_, Some(p), _) => anyhow::bail!("--percent {p}: between 0 and 100"),
+                        (n, None, false) => Pick::Count(n.unwrap_or(1)),
+                    };
+                    let grace = if a.force { Some(0) } else { a.grace };
+                    let interval = a
+                        .interval
+                        .as_deref()
+                        .map(|d| duration("--interval", d))
+                        .transpose()?;
+                    let total = a
+                        .duration
+                        .as_deref()
+                        .map(|d| duration("--duration", d))
+                        .transpose()?;
+                    let end = total.map(|t| std::time::Instant::now() + t);
+                    loop {
+                        chaos
+                            .kill_pods(&a.namespace, &a.selector, pick, grace)
+                            .await?;
+                        let Some(every) = interval else { break };
+                        if end.is_some_and(|e| std::time::Instant::now() + every > e)
+                            || !hold(every).await
+                        {
+                            break;
+                        }
+                    }
+                }
+                Fault::Drain(a) => {
+                    let timeout = duration("--timeout", &a.timeout)?;
+                    let stay = a
+                        .duration
+                        .as_deref()
+                        .map(|d| duration("--duration", d))
+                        .transpose()?
+                        .unwrap_or_default();
+                    let left = chaos.drain(&a.node, timeout, a.grace).await?;
+                    if !left.is_empty() {
+                        tracing::warn!(
+                            "{} pod(s) could not be evicted: {}",
+                            left.len(),
+                            left.join(", ")
+                        );
+                    }
+                    if !stay.is_zero() {
+                        hold(stay).await;
+                    }
+                    if a.keep_cordoned {
+                        // Forget the uncordon: the operator asked to keep it.
+                        return Ok(());
+                    }
+                }
+                Fault::Partition(a) => {
+                    let stay = duration("--duration", &a.duration)?;
+                    chaos.partition(&a.namespace, &a.selector).await?;
+                    hold(stay).await;
+                }
+            }
+            Ok(())
+        }
+        .await;
+        let keep = matches!(fault, Fault::Drain(a) if a.keep_cordoned) && result.is_ok();
+        let failed = if keep { 0 } else { chaos.rollback().await };
+        anyhow::Ok((chaos.journal(), failed, result.err()))
+    })?;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    match k.output.unwrap_or(if terminal {
+        JournalOutput::Table
+    } else {
+        JournalOutput::Json
+    }) {
+        JournalOutput::Json => println!("{}", serde_json::to_string_pretty(&journal)?),
+        JournalOutput::Table => {
+            for a in &journal {
+                println!("{}  {:<22} {:<40} {}", a.at, a.action, a.target, a.outcome);
+            }
+        }
+    }
+    if let Some(e) = error {
+        return Err(e);
+    }
+    Ok(if failed > 0 {
+        ExitCode::Unreachable
+    } else {
+        ExitCode::Clean
+    })
 }
 
 fn bad(e: srehub_chaos::Error) -> anyhow::Error {

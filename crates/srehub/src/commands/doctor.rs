@@ -12,7 +12,7 @@ use srehub_kube::live::LiveOptions;
 use crate::args::{ClusterArgs, DoctorArgs, DoctorGroup, GlobalArgs, SnapshotArgs};
 use crate::context::{Context, flag_options};
 
-fn live_options(settings: &Settings, cluster: &ClusterArgs) -> LiveOptions {
+pub(crate) fn live_options(settings: &Settings, cluster: &ClusterArgs) -> LiveOptions {
     let k = &settings.kube;
     LiveOptions {
         kubeconfig: cluster

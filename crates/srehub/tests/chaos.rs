@@ -280,3 +280,115 @@ fn kubernetes_faults_journal_what_they_did_and_roll_back() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "nothing matches: a usage error");
 }
+
+fn api_body(addr: &str, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split("\r\n\r\n").nth(1).unwrap_or("").to_string()
+}
+
+/// An experiment through the real proxy binary, in front of an in-process HTTP server, with a pod
+/// kill on the fake Kubernetes API: the hypothesis fails under 300 ms of latency, holds under 1 ms,
+/// and is not tested when the system is unhealthy before; toxics are always rolled back.
+#[test]
+fn experiments_judge_the_hypothesis_and_roll_back() {
+    let upstream = server();
+    let (listen, control) = (free_port(), free_port());
+    let control = format!("127.0.0.1:{control}");
+    let dir = tempfile::tempdir().unwrap();
+    let fake = fake_cluster();
+    let _proxy = Kill(
+        std::process::Command::new(env!("CARGO_BIN_EXE_srehub"))
+            .args(["chaos", "proxy", "--listen", &format!("127.0.0.1:{listen}")])
+            .args(["--upstream", &upstream.to_string(), "--api", &control])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..100 {
+        if api(&control, "GET", "/version") == Some(200) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let write = |name: &str, latency: u64, expect: u16| {
+        let text = format!(
+            r#"title: shop survives {latency} ms of latency
+kubernetes: {{kubeconfig: "{kc}"}}
+steady_state:
+  - name: up
+    http: {{url: "http://127.0.0.1:{listen}/", status: {expect}}}
+  - name: fast
+    load: {{url: "http://127.0.0.1:{listen}/", rate: 20, duration: 1s, thresholds: ["p99<150ms"]}}
+method:
+  - proxy_toxic: {{api: "http://{control}", proxy: main, toxic: {{type: latency, attributes: {{latency: {latency}}}}}}}
+  - pod_kill: {{namespace: shop, selector: app=api, count: 1}}
+  - wait: 100ms
+"#,
+            kc = fake.kubeconfig.display()
+        );
+        std::fs::write(dir.path().join(name), text).unwrap();
+    };
+    let run = |name: &str| {
+        let out = srehub_in(dir.path())
+            .args(["chaos", "run", name, "-o", "json"])
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), report)
+    };
+    let codes = |r: &serde_json::Value| -> Vec<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["check"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    write("slow.yaml", 300, 200);
+    let (code, report) = run("slow.yaml");
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(codes(&report), ["CHAOS001"], "{report:#}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("did NOT hold"), "{notes}");
+    assert!(notes.contains("[rollback] remove toxic"), "{notes}");
+    assert_eq!(
+        api_body(&control, "/proxies/main/toxics").trim(),
+        "[]",
+        "rolled back"
+    );
+    assert_eq!(fake.objects("Pod").len(), 2, "one pod killed");
+
+    write("fine.yaml", 1, 200);
+    let (code, report) = run("fine.yaml");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(codes(&report).is_empty());
+    assert!(report["notes"].to_string().contains("hypothesis held"));
+
+    write("sick.yaml", 1, 201);
+    let (code, report) = run("sick.yaml");
+    assert_eq!(code, Some(1));
+    assert_eq!(codes(&report), ["CHAOS002"]);
+    assert_eq!(fake.objects("Pod").len(), 1, "the method did not run");
+    assert_eq!(api_body(&control, "/proxies/main/toxics").trim(), "[]");
+
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "title: x\nsteady_state: []\nmethod: [{wait: 1s}]\n",
+    )
+    .unwrap();
+    let out = srehub_in(dir.path())
+        .args(["chaos", "run", "bad.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml:1:1: steady_state"));
+}

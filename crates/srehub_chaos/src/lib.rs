@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod cluster;
+pub mod experiment;
 mod framer;
 pub mod proxy;
 pub mod stress;

@@ -5,6 +5,7 @@
 //! `srehub explain`, `--select` validation and the generated docs.
 
 pub mod alerts;
+pub mod chaos;
 pub mod ci;
 pub mod cost;
 pub mod dockerfile;
@@ -33,6 +34,7 @@ pub fn all_checks() -> Vec<&'static CheckMeta> {
         .chain(slo::CHECKS.iter().map(|c| c.meta()))
         .chain(cost::CHECKS.iter().map(|c| c.meta()))
         .chain(load::CHECKS.iter().map(|c| c.meta()))
+        .chain(chaos::CHECKS.iter().map(|c| c.meta()))
         .collect()
 }
 

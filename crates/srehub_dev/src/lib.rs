@@ -33,6 +33,7 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
         "slo",
         "cost",
         "load",
+        "chaos",
     ]) {
         let Some(list) = by_group.get(group) else {
             continue;
@@ -67,7 +68,10 @@ pub fn generated_files() -> Vec<(PathBuf, String)> {
             sev = m.severity,
             cat = m.category,
             tool = tool_of(m.group),
-            more = if matches!(m.group, "logs" | "alerts" | "slo" | "cost" | "load") {
+            more = if matches!(
+                m.group,
+                "logs" | "alerts" | "slo" | "cost" | "load" | "chaos"
+            ) {
                 String::new()
             } else if matches!(m.group, "dockerfile" | "terraform" | "ci" | "helm") {
                 ", an `exemptions:` entry with a `path` glob, or a `# srehub:ignore CODE` comment on the line or the line above".to_string()
@@ -101,6 +105,7 @@ fn tool_of(group: &str) -> String {
         "slo" => "srehub slo report".to_string(),
         "cost" => "srehub cost".to_string(),
         "load" => "srehub load".to_string(),
+        "chaos" => "srehub chaos run".to_string(),
         "audit" => "srehub doctor audit, srehub lint (manifests)".to_string(),
         g => format!("srehub doctor {g}"),
     }

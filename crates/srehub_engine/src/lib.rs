@@ -3,6 +3,7 @@
 //! same analysis both call it.
 
 pub mod alerts;
+pub mod chaos;
 pub mod cost;
 pub mod doctor;
 mod error;

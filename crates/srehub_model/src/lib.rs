@@ -1,6 +1,7 @@
 //! srehub's models: plain serde data, produced by sources (live APIs, files) and read by the pure
 //! analyzers. Nothing here does network I/O.
 
+pub mod chaos;
 pub mod ci;
 pub mod dockerfile;
 pub mod helm;

@@ -36,6 +36,31 @@ pub enum ChaosCommand {
     #[command(after_help = "Example:
   srehub chaos partition -n shop -l app=api --duration 2m")]
     Partition(PartitionArgs),
+    /// Run an experiment: steady-state hypothesis, method (faults), hypothesis again, rollback;
+    /// exit 1 when the hypothesis did not hold.
+    #[command(after_help = "Examples:
+  srehub chaos run experiments/slow-db.yaml
+  srehub chaos run experiments/lose-a-pod.yaml --context staging -o junit > chaos.xml")]
+    Run(ChaosRunArgs),
+}
+
+/// `srehub chaos run`.
+#[derive(Debug, Args)]
+pub struct ChaosRunArgs {
+    /// The experiment file (see docs/chaos.md).
+    #[arg(value_name = "EXPERIMENT")]
+    pub experiment: PathBuf,
+    /// kubeconfig file for Kubernetes steps (else the experiment's `kubernetes:`, then the default).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context for Kubernetes steps.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Kubernetes writes with dryRun=All; proxy toxics are not added. Probes still run.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub report: super::ReportArgs,
 }
 
 /// The cluster and the safety flags every Kubernetes fault takes.

@@ -8,8 +8,8 @@ use srehub_core::ExitCode;
 
 use super::conn::duration;
 use crate::args::{
-    ChaosCommand, ChaosProxyArgs, ChaosStressArgs, ClusterArgs, DrainArgs, GlobalArgs,
-    JournalOutput, KubeFaultArgs, PartitionArgs, PodKillArgs,
+    ChaosCommand, ChaosProxyArgs, ChaosRunArgs, ChaosStressArgs, ClusterArgs, DrainArgs,
+    GlobalArgs, JournalOutput, KubeFaultArgs, PartitionArgs, PodKillArgs,
 };
 
 pub fn run(global: &GlobalArgs, cmd: &ChaosCommand) -> anyhow::Result<ExitCode> {
@@ -19,7 +19,49 @@ pub fn run(global: &GlobalArgs, cmd: &ChaosCommand) -> anyhow::Result<ExitCode> 
         ChaosCommand::PodKill(a) => kube_fault(global, &a.kube, Fault::PodKill(a)),
         ChaosCommand::Drain(a) => kube_fault(global, &a.kube, Fault::Drain(a)),
         ChaosCommand::Partition(a) => kube_fault(global, &a.kube, Fault::Partition(a)),
+        ChaosCommand::Run(a) => experiment(global, a),
     }
+}
+
+fn experiment(global: &GlobalArgs, a: &ChaosRunArgs) -> anyhow::Result<ExitCode> {
+    let ctx = crate::context::Context::new(
+        global,
+        crate::context::flag_options(global, Some(&a.report), None),
+    )?;
+    let text = std::fs::read_to_string(&a.experiment)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", a.experiment.display()))?;
+    let exp = srehub_chaos::experiment::parse(&text, &a.experiment)?;
+    let target = exp.kubernetes.clone().unwrap_or_default();
+    let kube = super::doctor::live_options(
+        &ctx.settings,
+        &ClusterArgs {
+            kubeconfig: a
+                .kubeconfig
+                .clone()
+                .or_else(|| target.kubeconfig.map(Into::into)),
+            context: a.context.clone().or(target.context),
+            namespace: None,
+            all_namespaces: false,
+        },
+    );
+    let opts = srehub_engine::chaos::RunOptions {
+        dry_run: a.dry_run,
+        kube,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let run = rt.block_on(async {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = tx.send(true);
+            }
+        });
+        srehub_engine::chaos::run(&exp, &opts, &ctx.settings, rx).await
+    })?;
+    crate::output::emit(&ctx, &run.report)
 }
 
 enum Fault<'a> {

@@ -392,3 +392,44 @@ method:
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml:1:1: steady_state"));
 }
+
+/// toxiproxy's own Python client (installed by scripts/install-test-deps) creates a proxy, adds and
+/// removes a latency toxic, disables, enables, resets and destroys, against `srehub chaos proxy`.
+#[test]
+fn toxiproxy_s_python_client_works_unchanged() {
+    const CLIENT: &str = "/opt/srehub-test/python";
+    if !std::path::Path::new(CLIENT).join("toxiproxy").is_dir() {
+        let msg = format!("toxiproxy-python not installed in {CLIENT} (`.ci/run` installs it)");
+        assert!(!srehub_test_support::in_ci(), "{msg}");
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    let upstream = server();
+    let control = free_port();
+    let _proxy = Kill(
+        std::process::Command::new(env!("CARGO_BIN_EXE_srehub"))
+            .args(["chaos", "proxy", "--api", &format!("127.0.0.1:{control}")])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..100 {
+        if api(&format!("127.0.0.1:{control}"), "GET", "/version") == Some(200) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let script = srehub_test_support::workspace_root()
+        .join("crates/srehub/tests/fixtures/chaos/toxiproxy_client.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .args(["127.0.0.1", &control.to_string(), &upstream.to_string(), CLIENT])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.trim_end().ends_with("OK"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -423,7 +423,12 @@ fn toxiproxy_s_python_client_works_unchanged() {
         .join("crates/srehub/tests/fixtures/chaos/toxiproxy_client.py");
     let out = std::process::Command::new("python3")
         .arg(script)
-        .args(["127.0.0.1", &control.to_string(), &upstream.to_string(), CLIENT])
+        .args([
+            "127.0.0.1",
+            &control.to_string(),
+            &upstream.to_string(),
+            CLIENT,
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -8,7 +8,8 @@
 pub enum Piece {
     /// A request starts with the next byte.
     Start,
-    Forward(Vec<u8>),
+    /// Bytes of the fed chunk to pass on.
+    Forward(std::ops::Range<usize>),
     /// The request's head ended with the previous byte (or the stream is not HTTP after all).
     HeadEnd,
 }
@@ -42,25 +43,28 @@ impl Default for Framer {
     }
 }
 
-fn push(out: &mut Vec<Piece>, bytes: &[u8]) {
-    if bytes.is_empty() {
+fn push(out: &mut Vec<Piece>, at: usize, len: usize) {
+    if len == 0 {
         return;
     }
-    if let Some(Piece::Forward(last)) = out.last_mut() {
-        last.extend_from_slice(bytes);
+    if let Some(Piece::Forward(last)) = out.last_mut()
+        && last.end == at
+    {
+        last.end += len;
     } else {
-        out.push(Piece::Forward(bytes.to_vec()));
+        out.push(Piece::Forward(at..at + len));
     }
 }
 
 impl Framer {
-    /// Splits the next bytes of the stream.
+    /// Splits the next bytes of the stream; `Forward` ranges index into `data`.
     pub fn feed(&mut self, mut data: &[u8]) -> Vec<Piece> {
+        let total = data.len();
         let mut out = Vec::new();
         while !data.is_empty() {
             match &mut self.state {
                 State::Raw => {
-                    push(&mut out, data);
+                    push(&mut out, total - data.len(), data.len());
                     data = &[];
                 }
                 State::Head => {
@@ -72,7 +76,7 @@ impl Framer {
                     self.head.extend_from_slice(data);
                     match find(&self.head[from..], b"\r\n\r\n").map(|i| from + i + 4) {
                         None => {
-                            push(&mut out, data);
+                            push(&mut out, total - data.len(), data.len());
                             data = &[];
                             if self.head.len() > MAX_HEAD {
                                 self.state = State::Raw;
@@ -82,7 +86,7 @@ impl Framer {
                         }
                         Some(end) => {
                             let k = end - old;
-                            push(&mut out, &data[..k]);
+                            push(&mut out, total - data.len(), k);
                             data = &data[k..];
                             self.head.truncate(end);
                             self.state = body_of(&self.head).unwrap_or(State::Raw);
@@ -93,7 +97,7 @@ impl Framer {
                 }
                 State::Body(n) => {
                     let take = (*n).min(data.len() as u64) as usize;
-                    push(&mut out, &data[..take]);
+                    push(&mut out, total - data.len(), take);
                     data = &data[take..];
                     *n -= take as u64;
                     if *n == 0 {
@@ -103,7 +107,7 @@ impl Framer {
                 State::ChunkSize(line) => match data.iter().position(|b| *b == b'\n') {
                     None => {
                         line.extend_from_slice(data);
-                        push(&mut out, data);
+                        push(&mut out, total - data.len(), data.len());
                         data = &[];
                         if line.len() > 1024 {
                             self.state = State::Raw;
@@ -111,7 +115,7 @@ impl Framer {
                     }
                     Some(i) => {
                         line.extend_from_slice(&data[..=i]);
-                        push(&mut out, &data[..=i]);
+                        push(&mut out, total - data.len(), i + 1);
                         data = &data[i + 1..];
                         let text = String::from_utf8_lossy(line);
                         let hex = text.split(';').next().unwrap_or("").trim();
@@ -124,7 +128,7 @@ impl Framer {
                 },
                 State::ChunkData(n) => {
                     let take = (*n).min(data.len() as u64) as usize;
-                    push(&mut out, &data[..take]);
+                    push(&mut out, total - data.len(), take);
                     data = &data[take..];
                     *n -= take as u64;
                     if *n == 0 {
@@ -133,7 +137,7 @@ impl Framer {
                 }
                 State::ChunkEnd(k) => {
                     let take = usize::from(*k).min(data.len());
-                    push(&mut out, &data[..take]);
+                    push(&mut out, total - data.len(), take);
                     data = &data[take..];
                     *k -= take as u8;
                     if *k == 0 {
@@ -143,12 +147,12 @@ impl Framer {
                 State::Trailer(line) => match data.iter().position(|b| *b == b'\n') {
                     None => {
                         line.extend_from_slice(data);
-                        push(&mut out, data);
+                        push(&mut out, total - data.len(), data.len());
                         data = &[];
                     }
                     Some(i) => {
                         line.extend_from_slice(&data[..=i]);
-                        push(&mut out, &data[..=i]);
+                        push(&mut out, total - data.len(), i + 1);
                         data = &data[i + 1..];
                         let empty = line.as_slice() == b"\r\n" || line.as_slice() == b"\n";
                         line.clear();
@@ -212,7 +216,7 @@ mod tests {
                 match p {
                     Piece::Start => starts += 1,
                     Piece::HeadEnd => ends += 1,
-                    Piece::Forward(b) => bytes.extend(b),
+                    Piece::Forward(r) => bytes.extend_from_slice(&c[r]),
                 }
             }
         }

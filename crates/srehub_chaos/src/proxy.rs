@@ -377,6 +377,10 @@ async fn pipe(
     let mut buf = vec![0u8; 32 * 1024];
     // A request chosen to fail, waiting for the end of its head (at most a second).
     let mut faulting: Option<(Toxic, Instant)> = None;
+    // One timer for the life of the pipe (not one per read): toxics are looked at again at least this
+    // often while the connection is idle.
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         if let Some((fault, at)) = &faulting
             && at.elapsed() > Duration::from_secs(1)
@@ -417,7 +421,7 @@ async fn pipe(
         }
         let n = tokio::select! {
             r = from.read(&mut buf) => r.unwrap_or(0),
-            _ = tokio::time::sleep(TICK) => continue,
+            _ = tick.tick() => continue,
             _ = end.changed() => return,
             _ = kill.changed() => { link.close().await; return; }
         };
@@ -434,18 +438,22 @@ async fn pipe(
         // The toxics may have changed while the read waited.
         let all = proxy.toxics();
         let active = in_force(&all, dir, &mut rolled);
-        let pieces = if dir == Stream::Upstream {
-            framer.feed(&buf[..n])
-        } else {
-            vec![Piece::Forward(buf[..n].to_vec())]
-        };
-        for piece in pieces {
+        if dir == Stream::Downstream {
+            match forward(&buf[..n], &active, &link, dir, &mut sent).await {
+                Ok(true) => continue,
+                Ok(false) | Err(()) => {
+                    link.close().await;
+                    return;
+                }
+            }
+        }
+        for piece in framer.feed(&buf[..n]) {
             let bytes = match piece {
                 Piece::Start => {
                     faulting = decide(&all).map(|t| (t, Instant::now()));
                     continue;
                 }
-                Piece::Forward(b) if faulting.is_none() => b,
+                Piece::Forward(r) if faulting.is_none() => &buf[r],
                 // The head of a request that will fail: swallowed.
                 Piece::Forward(_) => continue,
                 Piece::HeadEnd => match faulting.take() {
@@ -456,7 +464,7 @@ async fn pipe(
                     None => continue,
                 },
             };
-            match forward(&bytes, &active, &link, dir, &mut sent).await {
+            match forward(bytes, &active, &link, dir, &mut sent).await {
                 Ok(true) => {}
                 Ok(false) | Err(()) => {
                     link.close().await;

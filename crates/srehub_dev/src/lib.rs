@@ -162,7 +162,13 @@ const IO_DEPS: &[&str] = &[
     "redis",
 ];
 /// Source crates (I/O → models).
-const SOURCES: &[&str] = &["srehub_kube", "srehub_http", "srehub_prometheus"];
+const SOURCES: &[&str] = &[
+    "srehub_kube",
+    "srehub_http",
+    "srehub_prometheus",
+    "srehub_load",
+    "srehub_chaos",
+];
 
 /// Checks the layering rules of docs/architecture.md against `cargo metadata`; returns the violations.
 pub fn check_layering(root: &Path) -> anyhow::Result<Vec<String>> {

@@ -51,6 +51,23 @@ fn api(addr: &str, method: &str, path: &str) -> Option<u16> {
     out.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Starts `srehub chaos proxy` with these arguments and waits until its control API answers.
+fn start_proxy(control: &str, args: &[&str]) -> Kill {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_srehub"))
+        .args(["chaos", "proxy", "--api", control])
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if api(control, "GET", "/version") == Some(200) {
+            return Kill(child);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the control API of srehub chaos proxy did not answer");
+}
+
 struct Kill(std::process::Child);
 impl Drop for Kill {
     fn drop(&mut self) {
@@ -74,24 +91,17 @@ fn a_toxic_from_the_command_line_and_removed_through_the_api() {
     let (listen, control) = (free_port(), free_port());
     let control = format!("127.0.0.1:{control}");
     let dir = tempfile::tempdir().unwrap();
-    let _proxy = Kill(
-        std::process::Command::new(env!("CARGO_BIN_EXE_srehub"))
-            .args(["chaos", "proxy", "--listen", &format!("127.0.0.1:{listen}")])
-            .args(["--upstream", &upstream.to_string(), "--api", &control])
-            .args(["--toxic", "http_error,status=500,name=boom"])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
+    let _proxy = start_proxy(
+        &control,
+        &[
+            "--listen",
+            &format!("127.0.0.1:{listen}"),
+            "--upstream",
+            &upstream.to_string(),
+            "--toxic",
+            "http_error,status=500,name=boom",
+        ],
     );
-    let mut up = false;
-    for _ in 0..100 {
-        if api(&control, "GET", "/version") == Some(200) {
-            up = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(up, "the control API answers");
     let url = format!("http://127.0.0.1:{listen}/");
     assert_eq!(statuses(dir.path(), &url), serde_json::json!({"500": 40}));
     assert_eq!(
@@ -303,20 +313,15 @@ fn experiments_judge_the_hypothesis_and_roll_back() {
     let control = format!("127.0.0.1:{control}");
     let dir = tempfile::tempdir().unwrap();
     let fake = fake_cluster();
-    let _proxy = Kill(
-        std::process::Command::new(env!("CARGO_BIN_EXE_srehub"))
-            .args(["chaos", "proxy", "--listen", &format!("127.0.0.1:{listen}")])
-            .args(["--upstream", &upstream.to_string(), "--api", &control])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
+    let _proxy = start_proxy(
+        &control,
+        &[
+            "--listen",
+            &format!("127.0.0.1:{listen}"),
+            "--upstream",
+            &upstream.to_string(),
+        ],
     );
-    for _ in 0..100 {
-        if api(&control, "GET", "/version") == Some(200) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let write = |name: &str, latency: u64, expect: u16| {
         let text = format!(
             r#"title: shop survives {latency} ms of latency
@@ -406,19 +411,7 @@ fn toxiproxy_s_python_client_works_unchanged() {
     }
     let upstream = server();
     let control = free_port();
-    let _proxy = Kill(
-        std::process::Command::new(env!("CARGO_BIN_EXE_srehub"))
-            .args(["chaos", "proxy", "--api", &format!("127.0.0.1:{control}")])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    for _ in 0..100 {
-        if api(&format!("127.0.0.1:{control}"), "GET", "/version") == Some(200) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let _proxy = start_proxy(&format!("127.0.0.1:{control}"), &[]);
     let script = srehub_test_support::workspace_root()
         .join("crates/srehub/tests/fixtures/chaos/toxiproxy_client.py");
     let out = std::process::Command::new("python3")

@@ -237,14 +237,7 @@ impl Experiment {
 /// Parses and validates an experiment.
 pub fn parse(text: &str, path: &Path) -> Result<Experiment, SpecError> {
     let e: Experiment = serde_yaml_ng::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        let mut message = e.to_string();
-        if let Some(i) = message.rfind(" at line ") {
-            message.truncate(i);
-        }
+        let (line, column, message) = srehub_core::yaml_error(&e);
         SpecError {
             path: path.display().to_string(),
             line,

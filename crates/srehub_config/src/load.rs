@@ -70,14 +70,7 @@ pub(crate) fn parse_str(text: &str, path: &Path) -> Result<Options, Error> {
     match serde_yaml_ng::from_str::<Option<Options>>(text) {
         Ok(o) => Ok(o.unwrap_or_default()),
         Err(e) => {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            let mut message = e.to_string();
-            if let Some(i) = message.rfind(" at line ") {
-                message.truncate(i);
-            }
+            let (line, column, message) = srehub_core::yaml_error(&e);
             Err(Error::Parse {
                 path: path.to_path_buf(),
                 line,

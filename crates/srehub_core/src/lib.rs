@@ -25,3 +25,17 @@ pub use report::{Chart, ChartKind, Note, NoteLevel, REPORT_SCHEMA, Report, Serie
 /// Re-exported so that `declare_check!` works in crates that do not depend on `jiff` directly.
 #[doc(hidden)]
 pub use jiff;
+
+/// Where a `serde_yaml_ng` error is (line and column from 1; 1:1 when it does not say) and its
+/// message without the trailing ` at line L column C`, for errors that name `file:line:column` first.
+pub fn yaml_error(e: &serde_yaml_ng::Error) -> (usize, usize, String) {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    let mut message = e.to_string();
+    if let Some(i) = message.rfind(" at line ") {
+        message.truncate(i);
+    }
+    (line, column, message)
+}

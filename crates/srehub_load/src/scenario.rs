@@ -134,14 +134,7 @@ pub fn load(path: &Path) -> Result<(Scenario, PathBuf), Error> {
 /// Parses scenario text.
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, Error> {
     serde_yaml_ng::from_str::<Scenario>(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        let mut message = e.to_string();
-        if let Some(i) = message.rfind(" at line ") {
-            message.truncate(i);
-        }
+        let (line, column, message) = srehub_core::yaml_error(&e);
         Error::Scenario {
             path: path.to_path_buf(),
             line,

@@ -112,12 +112,55 @@ fn series_colour(name: &str, i: usize) -> &'static str {
     }
 }
 
+/// Chart geometry shared by the SVG charts: width and height of the plot, left margin, bottom margin.
+const W: f64 = 1000.0;
+const H: f64 = 200.0;
+const LEFT: f64 = 48.0;
+const BOTTOM: f64 = 22.0;
+
+/// The horizontal grid lines at the maximum and half of it, labelled.
+fn y_grid(svg: &mut String, max: f64) {
+    for (frac, label) in [(1.0, max), (0.5, max / 2.0)] {
+        let y = H - frac * (H - 8.0);
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#e3e6ea"/><text x="{tx}" y="{ty:.1}" class="axis" text-anchor="end">{label}</text>"##,
+            x2 = W + LEFT,
+            tx = LEFT - 4.0,
+            ty = y + 4.0,
+            label = compact(label)
+        );
+    }
+}
+
+/// The first, middle and last x labels, at the positions `x_of` gives.
+fn x_labels(svg: &mut String, labels: &[String], x_of: impl Fn(usize) -> f64) {
+    let n = labels.len();
+    let picks: &[usize] = match n {
+        0 => &[],
+        1 => &[0],
+        _ => &[0, n / 2, n - 1],
+    };
+    for &i in picks {
+        let anchor = if i == 0 {
+            "start"
+        } else if i == n - 1 {
+            "end"
+        } else {
+            "middle"
+        };
+        let _ = write!(
+            svg,
+            r#"<text x="{x:.1}" y="{y}" class="axis" text-anchor="{anchor}">{}</text>"#,
+            esc(&labels[i]),
+            x = x_of(i),
+            y = H + 16.0
+        );
+    }
+}
+
 /// A line chart (one polyline per series over the x positions) as inline SVG.
 fn lines(c: &Chart) -> String {
-    const W: f64 = 1000.0;
-    const H: f64 = 200.0;
-    const LEFT: f64 = 48.0;
-    const BOTTOM: f64 = 22.0;
     let n = c.x.len();
     let max = c
         .series
@@ -134,17 +177,7 @@ fn lines(c: &Chart) -> String {
         h = H + BOTTOM,
         title = esc(&c.title)
     );
-    for (frac, label) in [(1.0, max), (0.5, max / 2.0)] {
-        let y = H - frac * (H - 8.0);
-        let _ = write!(
-            svg,
-            r##"<line x1="{LEFT}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#e3e6ea"/><text x="{tx}" y="{ty:.1}" class="axis" text-anchor="end">{label}</text>"##,
-            x2 = W + LEFT,
-            tx = LEFT - 4.0,
-            ty = y + 4.0,
-            label = compact(label)
-        );
-    }
+    y_grid(&mut svg, max);
     let step = if n > 1 { W / (n - 1) as f64 } else { 0.0 };
     for (k, s) in c.series.iter().enumerate() {
         let mut points = String::with_capacity(n * 14);
@@ -165,37 +198,13 @@ fn lines(c: &Chart) -> String {
             esc(&s.name)
         );
     }
-    let picks: &[usize] = match n {
-        0 => &[],
-        1 => &[0],
-        _ => &[0, n / 2, n - 1],
-    };
-    for &i in picks {
-        let anchor = if i == 0 {
-            "start"
-        } else if i == n - 1 {
-            "end"
-        } else {
-            "middle"
-        };
-        let _ = write!(
-            svg,
-            r#"<text x="{x:.1}" y="{y}" class="axis" text-anchor="{anchor}">{}</text>"#,
-            esc(&c.x[i]),
-            x = LEFT + i as f64 * step,
-            y = H + 16.0
-        );
-    }
+    x_labels(&mut svg, &c.x, |i| LEFT + i as f64 * step);
     svg.push_str("</svg>");
     chart_box(c, &svg)
 }
 
 /// A stacked-bar chart (one bar per x position) as inline SVG, with a legend and a tooltip per bar.
 fn stacked_bars(c: &Chart) -> String {
-    const W: f64 = 1000.0;
-    const H: f64 = 200.0;
-    const LEFT: f64 = 48.0;
-    const BOTTOM: f64 = 22.0;
     let n = c.x.len();
     let totals: Vec<f64> = (0..n)
         .map(|i| c.series.iter().filter_map(|s| s.values.get(i)).sum())
@@ -210,17 +219,7 @@ fn stacked_bars(c: &Chart) -> String {
         title = esc(&c.title)
     );
     // Y axis: the maximum and half of it.
-    for (frac, label) in [(1.0, max), (0.5, max / 2.0)] {
-        let y = H - frac * (H - 8.0);
-        let _ = write!(
-            svg,
-            r##"<line x1="{LEFT}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#e3e6ea"/><text x="{tx}" y="{ty:.1}" class="axis" text-anchor="end">{label}</text>"##,
-            x2 = W + LEFT,
-            tx = LEFT - 4.0,
-            ty = y + 4.0,
-            label = compact(label)
-        );
-    }
+    y_grid(&mut svg, max);
     let bw = W / n.max(1) as f64;
     for (i, (label, total)) in c.x.iter().zip(&totals).enumerate() {
         let x = LEFT + i as f64 * bw;
@@ -250,27 +249,9 @@ fn stacked_bars(c: &Chart) -> String {
         svg.push_str("</g>");
     }
     // X axis: first, middle and last labels.
-    let picks: &[usize] = match n {
-        0 => &[],
-        1 => &[0],
-        _ => &[0, n / 2, n - 1],
-    };
-    for &i in picks {
-        let anchor = if i == 0 {
-            "start"
-        } else if i == n - 1 {
-            "end"
-        } else {
-            "middle"
-        };
-        let x = LEFT + i as f64 * bw + if i == n - 1 { bw } else { 0.0 };
-        let _ = write!(
-            svg,
-            r#"<text x="{x:.1}" y="{y}" class="axis" text-anchor="{anchor}">{}</text>"#,
-            esc(&c.x[i]),
-            y = H + 16.0
-        );
-    }
+    x_labels(&mut svg, &c.x, |i| {
+        LEFT + i as f64 * bw + if i + 1 == n { bw } else { 0.0 }
+    });
     svg.push_str("</svg>");
     chart_box(c, &svg)
 }

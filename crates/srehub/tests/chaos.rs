@@ -53,15 +53,18 @@ fn api(addr: &str, method: &str, path: &str) -> Option<u16> {
 
 /// Starts `srehub chaos proxy` with these arguments and waits until its control API answers.
 fn start_proxy(control: &str, args: &[&str]) -> Kill {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_srehub"))
-        .args(["chaos", "proxy", "--api", control])
-        .args(args)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    // Killed and waited for on drop, even when the API never answers.
+    let child = Kill(
+        std::process::Command::new(env!("CARGO_BIN_EXE_srehub"))
+            .args(["chaos", "proxy", "--api", control])
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     for _ in 0..100 {
         if api(control, "GET", "/version") == Some(200) {
-            return Kill(child);
+            return child;
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -434,3 +434,41 @@ fn toxiproxy_s_python_client_works_unchanged() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The Prometheus probe against a real Prometheus (Debian's package): a query within its bounds
+/// holds; one outside them stops the experiment before its method.
+#[test]
+fn prometheus_probes_judge_an_instant_query() {
+    let Some(prom) = srehub_test_support::prom::prometheus("", &[], 60) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bounds, expected) in [
+        ("holds.yaml", "below: 2, above: 0", 0),
+        ("fails.yaml", "above: 5", 1),
+    ] {
+        std::fs::write(
+            dir.path().join(name),
+            format!(
+                "title: errors stay low\nsteady_state:\n  - name: one\n    prometheus: {{url: \"{}\", query: \"vector(1)\", {bounds}}}\nmethod:\n  - wait: 10ms\n",
+                prom.url
+            ),
+        )
+        .unwrap();
+        let out = srehub_in(dir.path())
+            .args(["chaos", "run", name, "-o", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            report["notes"].to_string().contains("value 1, expected"),
+            "{report:#}"
+        );
+    }
+}

@@ -399,3 +399,35 @@ async fn http_faults_hit_their_share_of_requests_during_a_load_run() {
     let share = resets as f64 / r.requests as f64;
     assert!((share - 0.2).abs() < 0.05, "reset share {share:.3} ({r:?})");
 }
+
+/// A toxic added through the API in the middle of an open-model load run: the run's timeline shows
+/// the seconds before fast and the seconds after slow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_toxic_added_during_a_load_run_shows_in_its_timeline() {
+    let (api, _) = api().await;
+    let listen = proxy_to(&api, "web", http_upstream().await).await;
+    let plan = Arc::new(
+        srehub_load::plan::build(&srehub_load::plan::LoadOptions {
+            url: Some(format!("http://{listen}/")),
+            rate: Some(50.0),
+            duration: Some(Duration::from_secs(3)),
+            connections: Some(20),
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    let live = srehub_load::runner::Live::new(&plan);
+    let run = tokio::spawn(srehub_load::runner::run(plan, live));
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    toxic(
+        &api,
+        "web",
+        json!({"type": "latency", "attributes": {"latency": 100}}),
+    )
+    .await;
+    let (r, _) = run.await.unwrap();
+    assert_eq!(r.timeline.len(), 3, "{:?}", r.timeline);
+    assert!(r.timeline[0].p50_ms < 50.0, "before: {:?}", r.timeline[0]);
+    assert!(r.timeline[2].p50_ms >= 95.0, "after: {:?}", r.timeline[2]);
+    assert_eq!(r.failed(), 0);
+}

@@ -127,9 +127,13 @@ pub struct RequestPlan {
     pub name: String,
     pub method: Method,
     pub url: Template,
-    /// Parsed once when the URL has no variables.
+    /// Parsed once when the URL has no variables, with its origin and `Host` value.
     pub fixed_uri: Option<Uri>,
+    pub origin: Option<Origin>,
+    pub host: Option<HeaderValue>,
     pub headers: Vec<(HeaderName, Template)>,
+    /// The headers without variables (and the user agent), built once and cloned per request.
+    pub fixed_headers: http::HeaderMap,
     pub body: BodyPlan,
 }
 
@@ -391,12 +395,30 @@ pub fn build_with(
             return Err(Error::Usage(format!("{what}: weight must be at least 1")));
         }
         weights.push(spec.weight);
+        let mut fixed_headers = http::HeaderMap::new();
+        fixed_headers.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_static(USER_AGENT),
+        );
+        for (n, t) in &headers {
+            if let Template::Fixed(v) = t
+                && let Ok(v) = HeaderValue::from_str(v)
+            {
+                fixed_headers.insert(n.clone(), v);
+            }
+        }
+        headers.retain(|(_, t)| !t.is_fixed());
+        let origin = fixed_uri.as_ref().and_then(Origin::of);
+        let host = fixed_uri.as_ref().and_then(host_value);
         requests.push(RequestPlan {
             name,
             method,
             url,
             fixed_uri,
+            origin,
+            host,
             headers,
+            fixed_headers,
             body,
         });
     }
@@ -540,6 +562,16 @@ pub fn build_with(
         connect_to: opts.connect_to.clone(),
         thresholds,
     })
+}
+
+/// The `User-Agent` of every request, unless a header replaces it.
+pub const USER_AGENT: &str = concat!("srehub-load/", env!("CARGO_PKG_VERSION"));
+
+/// The `Host` header of a URI (its authority without credentials).
+pub fn host_value(uri: &Uri) -> Option<HeaderValue> {
+    let a = uri.authority()?.as_str();
+    let host = a.rsplit_once('@').map_or(a, |(_, h)| h);
+    HeaderValue::from_str(host).ok()
 }
 
 fn check_url(url: &str, what: &str) -> Result<Uri, Error> {

@@ -196,11 +196,26 @@ impl Buffer {
         }
     }
 
+    /// Hands the samples to the aggregate, and counts them in the live counters (once per batch, not
+    /// per request: the counters are shared by every worker thread).
     fn flush(&mut self, live: &Live) {
-        if !self.samples.is_empty() {
-            live.lock().absorb(&self.samples);
-            self.samples.clear();
+        if self.samples.is_empty() {
+            return;
         }
+        let (mut errors, mut bytes) = (0, 0);
+        for s in &self.samples {
+            errors += u64::from(match s.outcome {
+                Outcome::Status(code) => code >= 500,
+                Outcome::Error(_) => true,
+            });
+            bytes += s.bytes_received;
+        }
+        live.requests
+            .fetch_add(self.samples.len() as u64, Ordering::Relaxed);
+        live.errors.fetch_add(errors, Ordering::Relaxed);
+        live.bytes_received.fetch_add(bytes, Ordering::Relaxed);
+        live.lock().absorb(&self.samples);
+        self.samples.clear();
     }
 }
 
@@ -277,13 +292,6 @@ async fn worker(id: u64, plan: &LoadPlan, live: &Live, pacer: &Pacer, dialer: &D
             conns.clear();
         }
         let end = Instant::now();
-        let failed = match outcome {
-            Outcome::Status(s) => s >= 500,
-            Outcome::Error(_) => true,
-        };
-        live.requests.fetch_add(1, Ordering::Relaxed);
-        live.errors.fetch_add(u64::from(failed), Ordering::Relaxed);
-        live.bytes_received.fetch_add(received, Ordering::Relaxed);
         let from = if on_time { sent } else { due.unwrap_or(sent) };
         buf.push(
             Sample {
@@ -344,17 +352,27 @@ async fn one_request(
     let mut received_total = 0u64;
     let mut hops = 0;
     loop {
-        let Some(origin) = Origin::of(&uri) else {
-            return Err((ErrorKind::Other, sent_total));
+        // The first hop to a fixed URL uses what the plan prepared; redirects work it out.
+        let first = hops == 0 && rp.origin.is_some();
+        let computed;
+        let origin: &Origin = match &rp.origin {
+            Some(o) if first => o,
+            _ => match Origin::of(&uri) {
+                Some(o) => {
+                    computed = o;
+                    &computed
+                }
+                None => return Err((ErrorKind::Other, sent_total)),
+            },
         };
         let slot = match conns
             .iter()
-            .position(|(o, c)| o == &origin && !c.is_closed())
+            .position(|(o, c)| o == origin && !c.is_closed())
         {
             Some(i) => i,
             None => {
-                conns.retain(|(o, _)| o != &origin);
-                let c = dialer.connect(&origin).await.map_err(|k| (k, sent_total))?;
+                conns.retain(|(o, _)| o != origin);
+                let c = dialer.connect(origin).await.map_err(|k| (k, sent_total))?;
                 conns.push((origin.clone(), c));
                 conns.len() - 1
             }
@@ -373,14 +391,17 @@ async fn one_request(
             Ok(r) => r,
             Err(_) => return Err((ErrorKind::Other, sent_total)),
         };
-        let headers = req.headers_mut();
-        if !h2 && let Some(a) = uri.authority() {
-            let host = a.as_str().rsplit_once('@').map_or(a.as_str(), |(_, h)| h);
-            if let Ok(v) = HeaderValue::from_str(host) {
+        let mut headers = rp.fixed_headers.clone();
+        if !h2 && !headers.contains_key(header::HOST) {
+            let host = if first {
+                rp.host.clone()
+            } else {
+                crate::plan::host_value(&uri)
+            };
+            if let Some(v) = host {
                 headers.insert(header::HOST, v);
             }
         }
-        headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
         for (name, value) in &rp.headers {
             if let Ok(v) = HeaderValue::from_str(&value.render(row)) {
                 headers.insert(name.clone(), v);
@@ -389,6 +410,7 @@ async fn one_request(
         if !plan.keepalive && !h2 {
             headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
+        *req.headers_mut() = headers;
         sent_total += wire_size(&req);
         let answer = exchange(&mut conns[slot].1, req)
             .await
@@ -413,8 +435,6 @@ async fn one_request(
         }
     }
 }
-
-const USER_AGENT: &str = concat!("srehub-load/", env!("CARGO_PKG_VERSION"));
 
 /// The request's size in HTTP/1.1 framing: request line, headers and body.
 fn wire_size(req: &Request<Full<Bytes>>) -> u64 {

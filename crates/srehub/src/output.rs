@@ -53,7 +53,11 @@ pub fn exit_code_of(e: &anyhow::Error) -> ExitCode {
         if let Some(engine) = cause.downcast_ref::<srehub_engine::Error>() {
             return engine.exit_code();
         }
-        if let Some(srehub_chaos::cluster::KubeError::Api { .. }) = cause.downcast_ref() {
+        if let Some(
+            srehub_chaos::cluster::KubeError::Api { .. }
+            | srehub_chaos::cluster::KubeError::Failed { .. },
+        ) = cause.downcast_ref()
+        {
             return ExitCode::Unreachable;
         }
     }

@@ -156,7 +156,8 @@ fn fake_cluster() -> srehub_test_support::fake_kube::FakeKube {
     for i in 1..=3 {
         objects.push(serde_json::json!({
             "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"namespace": "shop", "name": format!("api-{i}"), "labels": {"app": "api"}},
+            "metadata": {"namespace": "shop", "name": format!("api-{i}"), "labels": {"app": "api"},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "api-1", "uid": "u", "controller": true}]},
             "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "x:1"}]},
             "status": {"phase": "Running"}
         }));

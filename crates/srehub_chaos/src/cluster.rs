@@ -22,6 +22,12 @@ use serde_json::Value;
 pub enum KubeError {
     #[error("{0}")]
     Usage(String),
+    #[error("{action}: {failed} of {total} failed (see the journal)")]
+    Failed {
+        action: String,
+        failed: usize,
+        total: usize,
+    },
     #[error("{action} failed")]
     Api {
         action: String,
@@ -143,6 +149,12 @@ impl KubeChaos {
             .items
             .iter()
             .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .filter(|p| {
+                p.status
+                    .as_ref()
+                    .and_then(|s| s.phase.as_deref())
+                    .is_some_and(|ph| ph == "Running")
+            })
             .filter_map(|p| p.metadata.name.clone())
             .collect();
         if names.is_empty() {
@@ -163,12 +175,23 @@ impl KubeChaos {
             dry_run: self.dry_run,
             ..Default::default()
         };
+        let mut failed = 0;
         for name in &names {
             let outcome = match api.delete(name, &dp).await {
                 Ok(_) => "done".to_string(),
-                Err(e) => format!("failed: {e}"),
+                Err(e) => {
+                    failed += 1;
+                    format!("failed: {e}")
+                }
             };
             self.record("delete-pod", format!("{namespace}/{name}"), outcome);
+        }
+        if failed > 0 {
+            return Err(KubeError::Failed {
+                action: format!("deleting pods {selector} in {namespace}"),
+                failed,
+                total: names.len(),
+            });
         }
         Ok(names)
     }
@@ -221,6 +244,31 @@ impl KubeChaos {
             .filter(|p| evictable(p))
             .filter_map(|p| Some((p.metadata.namespace.clone()?, p.metadata.name.clone()?)))
             .collect();
+        // As `kubectl drain` without --force: a pod no controller manages would be gone for good.
+        let mut bare = Vec::new();
+        left.retain(|(ns, name)| {
+            let managed = on_node.items.iter().any(|p| {
+                p.metadata.namespace.as_deref() == Some(ns)
+                    && p.metadata.name.as_deref() == Some(name)
+                    && p.metadata
+                        .owner_references
+                        .as_ref()
+                        .is_some_and(|o| o.iter().any(|r| r.controller == Some(true)))
+            });
+            if !managed {
+                bare.push(format!("{ns}/{name}"));
+            }
+            managed
+        });
+        for b in &bare {
+            self.record(
+                "evict-pod",
+                b.clone(),
+                "refused: no controller would recreate it (not evicted)".into(),
+            );
+        }
+        let total = left.len();
+        let mut failed = 0;
         let deadline = Instant::now() + timeout;
         loop {
             let mut refused = Vec::new();
@@ -230,6 +278,7 @@ impl KubeChaos {
                     Err(kube::Error::Api(s)) if s.code == 429 => refused.push((ns, name)),
                     Err(kube::Error::Api(s)) if s.code == 404 => {}
                     Err(e) => {
+                        failed += 1;
                         self.record("evict-pod", format!("{ns}/{name}"), format!("failed: {e}"))
                     }
                 }
@@ -247,9 +296,17 @@ impl KubeChaos {
                 "refused: a PodDisruptionBudget allows no disruption now".into(),
             );
         }
+        if failed > 0 {
+            return Err(KubeError::Failed {
+                action: format!("evicting the pods of {node}"),
+                failed,
+                total,
+            });
+        }
         Ok(left
             .into_iter()
             .map(|(ns, n)| format!("{ns}/{n}"))
+            .chain(bare)
             .collect())
     }
 

@@ -10,8 +10,10 @@ pub enum Piece {
     Start,
     /// Bytes of the fed chunk to pass on.
     Forward(std::ops::Range<usize>),
-    /// The request's head ended with the previous byte (or the stream is not HTTP after all).
+    /// The request's head ended with the previous byte.
     HeadEnd,
+    /// What followed `Start` is not an HTTP/1 request after all: the rest passes through.
+    NotHttp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +71,12 @@ impl Framer {
                 }
                 State::Head => {
                     if self.head.is_empty() {
+                        // A request starts with a method token; anything else (TLS, Redis, binary
+                        // protocols) is not HTTP/1 and is never marked.
+                        if !data[0].is_ascii_uppercase() {
+                            self.state = State::Raw;
+                            continue;
+                        }
                         out.push(Piece::Start);
                     }
                     let old = self.head.len();
@@ -81,7 +89,7 @@ impl Framer {
                             if self.head.len() > MAX_HEAD {
                                 self.state = State::Raw;
                                 self.head.clear();
-                                out.push(Piece::HeadEnd);
+                                out.push(Piece::NotHttp);
                             }
                         }
                         Some(end) => {
@@ -89,9 +97,17 @@ impl Framer {
                             push(&mut out, total - data.len(), k);
                             data = &data[k..];
                             self.head.truncate(end);
-                            self.state = body_of(&self.head).unwrap_or(State::Raw);
+                            match body_of(&self.head) {
+                                Some(next) => {
+                                    self.state = next;
+                                    out.push(Piece::HeadEnd);
+                                }
+                                None => {
+                                    self.state = State::Raw;
+                                    out.push(Piece::NotHttp);
+                                }
+                            }
                             self.head.clear();
-                            out.push(Piece::HeadEnd);
                         }
                     }
                 }
@@ -207,6 +223,15 @@ fn body_of(head: &[u8]) -> Option<State> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_h2c_preface_is_not_http1() {
+        let mut f = Framer::default();
+        let p = f.feed(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        assert_eq!(p[0], Piece::Start);
+        assert!(p.contains(&Piece::NotHttp), "{p:?}");
+        assert!(!p.contains(&Piece::HeadEnd));
+    }
+
     fn requests(chunks: &[&[u8]]) -> (usize, usize, Vec<u8>) {
         let mut f = Framer::default();
         let (mut starts, mut ends) = (0, 0);
@@ -216,6 +241,7 @@ mod tests {
                 match p {
                     Piece::Start => starts += 1,
                     Piece::HeadEnd => ends += 1,
+                    Piece::NotHttp => {}
                     Piece::Forward(r) => bytes.extend_from_slice(&c[r]),
                 }
             }
@@ -239,7 +265,7 @@ mod tests {
     #[test]
     fn non_http_passes_through() {
         let (n, _, bytes) = requests(&[b"\x16\x03\x01binary tls hello\r\n\r\nmore"]);
-        assert_eq!(n, 1, "one start, then pass-through");
+        assert_eq!(n, 0, "never marked");
         assert_eq!(bytes, b"\x16\x03\x01binary tls hello\r\n\r\nmore");
     }
 }

@@ -58,6 +58,8 @@ pub struct Proxy {
     toxics: RwLock<Arc<Vec<Arc<ToxicEntry>>>>,
     /// Bumped to close the listener and every connection.
     generation: watch::Sender<u64>,
+    /// The accept task of the listener in use, awaited on stop so its address is free again.
+    acceptor: Mutex<Option<tokio::task::JoinHandle<()>>>,
     next_id: AtomicU64,
     /// Connections accepted (for status).
     pub connections: AtomicU64,
@@ -155,11 +157,24 @@ impl Proxy {
         self.set_toxics(Vec::new());
     }
 
-    /// Stops listening and closes every connection.
+    /// Stops listening and closes every connection (the listener closes soon after).
     pub fn stop(&self) {
         self.generation.send_modify(|g| *g += 1);
         let mut c = self.lock();
         c.enabled = false;
+    }
+
+    /// Stops, and waits until the listener is closed, so its address can be bound again.
+    pub async fn halt(&self) {
+        self.stop();
+        let task = self
+            .acceptor
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(t) = task {
+            let _ = t.await;
+        }
     }
 
     /// Applies an update of listen address, upstream or enabled.
@@ -190,7 +205,7 @@ impl Proxy {
                 let c = self.lock();
                 listen == c.listen
             };
-            self.stop();
+            self.halt().await;
             {
                 let mut c = self.lock();
                 if !keep_port {
@@ -228,6 +243,7 @@ impl Proxy {
             }),
             toxics: RwLock::new(Arc::new(Vec::new())),
             generation: watch::channel(0).0,
+            acceptor: Mutex::new(None),
             next_id: AtomicU64::new(1),
             connections: AtomicU64::new(0),
         });
@@ -260,11 +276,15 @@ impl Proxy {
         let mut gen_rx = self.generation.subscribe();
         gen_rx.mark_unchanged();
         let proxy = self.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             loop {
                 tokio::select! {
                     accepted = listener.accept() => {
-                        let Ok((client, _)) = accepted else { continue };
+                        let Ok((client, _)) = accepted else {
+                            // Out of file descriptors, say: do not spin.
+                            tokio::time::sleep(TICK).await;
+                            continue;
+                        };
                         proxy.connections.fetch_add(1, Ordering::Relaxed);
                         let p = proxy.clone();
                         let kill = gen_rx.clone();
@@ -274,6 +294,7 @@ impl Proxy {
                 }
             }
         });
+        *self.acceptor.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
         Ok(())
     }
 }
@@ -375,18 +396,28 @@ async fn pipe(
     let mut framer = Framer::default();
     let mut sent: u64 = 0;
     let mut buf = vec![0u8; 32 * 1024];
-    // A request chosen to fail, waiting for the end of its head (at most a second).
-    let mut faulting: Option<(Toxic, Instant)> = None;
+    // A request chosen to fail, waiting for the end of its head (at most a second), with the bytes of
+    // that head held back: released unchanged if it turns out not to be HTTP/1.
+    let mut faulting: Option<(Toxic, Instant, Vec<u8>)> = None;
     // One timer for the life of the pipe (not one per read): toxics are looked at again at least this
     // often while the connection is idle.
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        if let Some((fault, at)) = &faulting
+        if let Some((_, at, _)) = &faulting
             && at.elapsed() > Duration::from_secs(1)
+            && let Some((_, _, held)) = faulting.take()
         {
-            inject(fault, &link).await;
-            return;
+            // No complete head within a second: not a request to fail; pass it on.
+            let all = proxy.toxics();
+            let active = in_force(&all, dir, &mut rolled);
+            if !matches!(
+                pass(&held, &active, &link, dir, &mut sent, &mut end, &mut kill).await,
+                Passed::Open
+            ) {
+                link.close().await;
+                return;
+            }
         }
         let all = proxy.toxics();
         let active = in_force(&all, dir, &mut rolled);
@@ -439,39 +470,118 @@ async fn pipe(
         let all = proxy.toxics();
         let active = in_force(&all, dir, &mut rolled);
         if dir == Stream::Downstream {
-            match forward(&buf[..n], &active, &link, dir, &mut sent).await {
-                Ok(true) => continue,
-                Ok(false) | Err(()) => {
+            match pass(
+                &buf[..n],
+                &active,
+                &link,
+                dir,
+                &mut sent,
+                &mut end,
+                &mut kill,
+            )
+            .await
+            {
+                Passed::Open => continue,
+                Passed::Ended => return,
+                Passed::Close => {
                     link.close().await;
                     return;
                 }
             }
         }
+        // What to pass on from this chunk, in order: usually one range of `buf`, copied only when
+        // held bytes of a request that was not HTTP after all come first.
+        let mut range: Option<std::ops::Range<usize>> = None;
+        let mut owned: Option<Vec<u8>> = None;
         for piece in framer.feed(&buf[..n]) {
-            let bytes = match piece {
+            match piece {
                 Piece::Start => {
-                    faulting = decide(&all).map(|t| (t, Instant::now()));
-                    continue;
+                    faulting = decide(&all).map(|t| (t, Instant::now(), Vec::new()));
                 }
-                Piece::Forward(r) if faulting.is_none() => &buf[r],
-                // The head of a request that will fail: swallowed.
-                Piece::Forward(_) => continue,
-                Piece::HeadEnd => match faulting.take() {
-                    Some((fault, _)) => {
+                Piece::Forward(r) => match &mut faulting {
+                    Some((_, _, held)) => held.extend_from_slice(&buf[r]),
+                    None => match (&mut range, &mut owned) {
+                        (_, Some(o)) => o.extend_from_slice(&buf[r]),
+                        (Some(cur), None) if cur.end == r.start => cur.end = r.end,
+                        (Some(cur), None) => {
+                            let mut o = buf[cur.clone()].to_vec();
+                            o.extend_from_slice(&buf[r]);
+                            owned = Some(o);
+                        }
+                        (None, None) => range = Some(r),
+                    },
+                },
+                Piece::HeadEnd => {
+                    if let Some((fault, _, _)) = faulting.take() {
                         inject(&fault, &link).await;
+                        if matches!(fault, Toxic::HttpError { .. }) {
+                            // Read what the client still sends (its body) before closing, so it
+                            // sees the answer rather than a reset.
+                            let until = Instant::now() + Duration::from_secs(1);
+                            while let Ok(Ok(k)) =
+                                tokio::time::timeout_at(until.into(), from.read(&mut buf)).await
+                            {
+                                if k == 0 {
+                                    break;
+                                }
+                            }
+                        }
                         return;
                     }
-                    None => continue,
-                },
-            };
-            match forward(bytes, &active, &link, dir, &mut sent).await {
-                Ok(true) => {}
-                Ok(false) | Err(()) => {
-                    link.close().await;
-                    return;
+                }
+                Piece::NotHttp => {
+                    if let Some((_, _, held)) = faulting.take() {
+                        let mut o = owned
+                            .take()
+                            .or_else(|| range.take().map(|r| buf[r].to_vec()))
+                            .unwrap_or_default();
+                        o.extend_from_slice(&held);
+                        owned = Some(o);
+                    }
                 }
             }
         }
+        let bytes: &[u8] = match (&owned, &range) {
+            (Some(o), _) => o,
+            (None, Some(r)) => &buf[r.clone()],
+            (None, None) => continue,
+        };
+        match pass(bytes, &active, &link, dir, &mut sent, &mut end, &mut kill).await {
+            Passed::Open => {}
+            Passed::Ended => return,
+            Passed::Close => {
+                link.close().await;
+                return;
+            }
+        }
+    }
+}
+
+enum Passed {
+    Open,
+    /// The connection ended meanwhile (the other side, or the proxy was stopped).
+    Ended,
+    /// The toxics closed it (a data limit) or the write failed.
+    Close,
+}
+
+/// [`forward`], given up when the connection ends or the proxy stops while a toxic holds the data.
+async fn pass(
+    bytes: &[u8],
+    active: &[&Arc<ToxicEntry>],
+    link: &Link,
+    dir: Stream,
+    sent: &mut u64,
+    end: &mut watch::Receiver<bool>,
+    kill: &mut watch::Receiver<u64>,
+) -> Passed {
+    tokio::select! {
+        r = forward(bytes, active, link, dir, sent) => match r {
+            Ok(true) => Passed::Open,
+            _ => Passed::Close,
+        },
+        _ = end.changed() => Passed::Ended,
+        _ = kill.changed() => Passed::Close,
     }
 }
 
@@ -571,8 +681,9 @@ async fn forward(
         } => Some((average_size.max(1), size_variation, delay_us)),
         _ => None,
     });
+    // As in toxiproxy, a rate of 0 is no limit.
     let rate = active.iter().find_map(|t| match t.toxic {
-        Toxic::Bandwidth { rate_kb } => Some(rate_kb),
+        Toxic::Bandwidth { rate_kb } if rate_kb > 0 => Some(rate_kb),
         _ => None,
     });
     let mut guard = link.writer(dir).lock().await;
@@ -595,13 +706,7 @@ async fn forward(
         if let Some(kb) = rate {
             // At most a tenth of a second's worth at a time, each piece sent when its time has come.
             size = size.min(((kb * 100) as usize).max(1));
-            let secs = if kb == 0 {
-                // A rate of 0 stops the data, as in toxiproxy.
-                3600.0
-            } else {
-                size as f64 / (kb as f64 * 1000.0)
-            };
-            tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+            tokio::time::sleep(Duration::from_secs_f64(size as f64 / (kb as f64 * 1000.0))).await;
         }
         let (piece, tail) = rest.split_at(size);
         w.write_all(piece).await.map_err(|_| ())?;
@@ -648,7 +753,7 @@ impl Proxies {
             if !replace {
                 return Err(Error::Conflict("proxy already exists".into()));
             }
-            old.stop();
+            old.halt().await;
             map.remove(&spec.name);
         }
         let p = Proxy::create(spec).await?;
@@ -664,7 +769,7 @@ impl Proxies {
             .await
             .remove(name)
             .ok_or_else(|| Error::NotFound("proxy not found".into()))?;
-        p.stop();
+        p.halt().await;
         Ok(())
     }
 

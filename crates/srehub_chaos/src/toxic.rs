@@ -4,7 +4,7 @@
 //! | Type | Attributes | Effect |
 //! |---|---|---|
 //! | `latency` | `latency`, `jitter` (ms) | delays each chunk of data |
-//! | `bandwidth` | `rate` (KB/s) | limits the throughput |
+//! | `bandwidth` | `rate` (KB/s) | limits the throughput (0: no limit, as in toxiproxy) |
 //! | `slow_close` | `delay` (ms) | delays closing the connection |
 //! | `timeout` | `timeout` (ms) | stops the data; closes after the timeout (0: never) |
 //! | `reset_peer` | `timeout` (ms) | resets the connection (TCP RST) after the timeout |

@@ -30,6 +30,10 @@ fn pod(ns: &str, name: &str, labels: Value, extra: Value) -> Value {
     p
 }
 
+fn owned(kind: &str, name: &str) -> Value {
+    json!({"metadata": {"ownerReferences": [{"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": "u", "controller": true}]}})
+}
+
 fn cluster() -> FakeKube {
     let mut objects = vec![
         json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}, "spec": {}}),
@@ -37,7 +41,13 @@ fn cluster() -> FakeKube {
                "metadata": {"namespace": "shop", "name": "db"},
                "spec": {"selector": {"matchLabels": {"app": "db"}}, "maxUnavailable": 0},
                "status": {"disruptionsAllowed": 0}}),
-        pod("shop", "db-0", json!({"app": "db"}), json!({})),
+        pod(
+            "shop",
+            "db-0",
+            json!({"app": "db"}),
+            owned("StatefulSet", "db"),
+        ),
+        pod("shop", "debug", json!({"app": "debug"}), json!({})),
         pod(
             "kube-system",
             "agent-x",
@@ -56,7 +66,7 @@ fn cluster() -> FakeKube {
             "shop",
             &format!("api-{i}"),
             json!({"app": "api"}),
-            json!({}),
+            owned("ReplicaSet", "api-7d9f"),
         ));
     }
     FakeKube::start(objects, FakeOptions::default())
@@ -142,7 +152,7 @@ async fn a_dry_run_sends_dry_run_writes_and_changes_nothing() {
         .await
         .unwrap();
     c.partition("shop", "app=api").await.unwrap();
-    assert_eq!(names(&fake, "Pod").len(), 7);
+    assert_eq!(names(&fake, "Pod").len(), 8);
     assert!(names(&fake, "NetworkPolicy").is_empty());
     let writes = fake.writes();
     assert_eq!(writes.len(), 5);
@@ -165,7 +175,11 @@ async fn drain_cordons_evicts_honours_pdbs_and_rolls_back() {
         .drain("node-1", Duration::from_millis(350), None)
         .await
         .unwrap();
-    assert_eq!(left, ["shop/db-0"], "the PDB refused it");
+    assert_eq!(
+        left,
+        ["shop/db-0", "shop/debug"],
+        "the PDB refused one; no controller owns the other"
+    );
     assert_eq!(fake.objects("Node")[0]["spec"]["unschedulable"], true);
     let writes = fake.writes();
     assert!(
@@ -190,7 +204,7 @@ async fn drain_cordons_evicts_honours_pdbs_and_rolls_back() {
         "{evictions:?}"
     );
     let pods = names(&fake, "Pod");
-    assert_eq!(pods, ["agent-x", "db-0", "job-done"]);
+    assert_eq!(pods, ["agent-x", "db-0", "debug", "job-done"]);
     assert_eq!(c.rollback().await, 0);
     assert!(
         fake.objects("Node")[0]["spec"]

@@ -431,3 +431,29 @@ async fn a_toxic_added_during_a_load_run_shows_in_its_timeline() {
     assert!(r.timeline[2].p50_ms >= 95.0, "after: {:?}", r.timeline[2]);
     assert_eq!(r.failed(), 0);
 }
+
+/// HTTP faults act on HTTP/1 requests only: other protocols pass through untouched; and a proxy
+/// whose upstream changes keeps its address (the old listener is closed before the new one binds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_faults_leave_other_protocols_alone_and_updates_keep_the_address() {
+    let (api, _) = api().await;
+    let listen = proxy_to(&api, "p", echo(false).await).await;
+    toxic(&api, "p", json!({"type": "http_error", "toxicity": 1.0})).await;
+    let (got, _) = round_trip(listen, b"*1\r\n$4\r\nPING\r\n").await;
+    assert_eq!(
+        got, b"*1\r\n$4\r\nPING\r\n",
+        "a Redis command is not an HTTP request"
+    );
+    let other = echo(false).await;
+    let (status, p) = call(
+        "POST",
+        &format!("{api}/proxies/p"),
+        Some(json!({"upstream": other.to_string()})),
+    )
+    .await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["listen"], listen.to_string());
+    assert_eq!(p["upstream"], other.to_string());
+    let (got, _) = round_trip(listen, b"\x00binary").await;
+    assert_eq!(got, b"\x00binary");
+}

@@ -196,17 +196,21 @@ where
     }
 }
 
-/// Sends one request and reads the whole response body.
+/// Waits until the connection can take a request; fails when it is closed.
+pub async fn ready(conn: &mut Conn) -> Result<(), ErrorKind> {
+    match conn {
+        Conn::H1(s) => s.ready().await,
+        Conn::H2(s) => s.ready().await,
+    }
+    .map_err(|e| classify(&e))
+}
+
+/// Sends one request (on a connection that is [`ready`]) and reads the whole response body.
 pub async fn exchange(conn: &mut Conn, req: Request<Full<Bytes>>) -> Result<Answer, ErrorKind> {
+    ready(conn).await?;
     let resp = match conn {
-        Conn::H1(s) => {
-            s.ready().await.map_err(|e| classify(&e))?;
-            s.send_request(req).await
-        }
-        Conn::H2(s) => {
-            s.ready().await.map_err(|e| classify(&e))?;
-            s.send_request(req).await
-        }
+        Conn::H1(s) => s.send_request(req).await,
+        Conn::H2(s) => s.send_request(req).await,
     }
     .map_err(|e| classify(&e))?;
     let status = resp.status().as_u16();

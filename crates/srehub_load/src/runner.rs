@@ -230,6 +230,11 @@ async fn worker(id: u64, plan: &LoadPlan, live: &Live, pacer: &Pacer, dialer: &D
         if live.stopped() {
             break;
         }
+        // A worker that waits long between requests (a low rate, a resting connection) still hands
+        // its samples over in time for the live view and /metrics.
+        if !buf.samples.is_empty() && buf.since.elapsed() >= BATCH_AGE {
+            buf.flush(live);
+        }
         let (index, due) = match pacer.next(plan, id) {
             Next::Stop => break,
             Next::Rest(until) => {
@@ -351,6 +356,9 @@ async fn one_request(
     let mut sent_total = 0u64;
     let mut received_total = 0u64;
     let mut hops = 0;
+    // Credentials are not sent on to another origin after a redirect.
+    let mut foreign = false;
+    let start_origin = rp.origin.clone().or_else(|| Origin::of(&uri));
     loop {
         // The first hop to a fixed URL uses what the plan prepared; redirects work it out.
         let first = hops == 0 && rp.origin.is_some();
@@ -365,10 +373,18 @@ async fn one_request(
                 None => return Err((ErrorKind::Other, sent_total)),
             },
         };
-        let slot = match conns
+        let mut slot = conns
             .iter()
-            .position(|(o, c)| o == origin && !c.is_closed())
+            .position(|(o, c)| o == origin && !c.is_closed());
+        // A kept-alive connection the server is closing fails `ready`: dial once more rather than
+        // count a request that was never sent.
+        if let Some(i) = slot
+            && crate::client::ready(&mut conns[i].1).await.is_err()
         {
+            conns.remove(i);
+            slot = None;
+        }
+        let slot = match slot {
             Some(i) => i,
             None => {
                 conns.retain(|(o, _)| o != origin);
@@ -407,6 +423,11 @@ async fn one_request(
                 headers.insert(name.clone(), v);
             }
         }
+        if foreign {
+            headers.remove(header::AUTHORIZATION);
+            headers.remove(header::COOKIE);
+            headers.remove(header::PROXY_AUTHORIZATION);
+        }
         if !plan.keepalive && !h2 {
             headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
@@ -416,6 +437,9 @@ async fn one_request(
             .await
             .map_err(|k| (k, sent_total))?;
         received_total += answer.body_bytes;
+        if !plan.keepalive {
+            conns.remove(slot);
+        }
         let redirect = matches!(answer.status, 301 | 302 | 303 | 307 | 308);
         match answer.location {
             Some(loc) if redirect && hops < plan.redirects => {
@@ -424,6 +448,7 @@ async fn one_request(
                     Some(u) => u,
                     None => return Err((ErrorKind::BadResponse, sent_total)),
                 };
+                foreign |= Origin::of(&uri) != start_origin;
                 if answer.status == 303
                     || (matches!(answer.status, 301 | 302) && method == http::Method::POST)
                 {

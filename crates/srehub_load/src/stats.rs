@@ -201,6 +201,9 @@ pub struct Aggregate {
     by_request: Vec<PerRequest>,
     timeline: Vec<Second>,
     newest: u32,
+    /// Seconds below this are sealed, except those a late sample reopened (listed in `reopened`).
+    sealed_upto: usize,
+    reopened: Vec<u32>,
 }
 
 impl Aggregate {
@@ -232,6 +235,8 @@ impl Aggregate {
             by_request,
             timeline: Vec::new(),
             newest: 0,
+            sealed_upto: 0,
+            reopened: Vec::new(),
         }
     }
 
@@ -271,6 +276,9 @@ impl Aggregate {
                     record(&mut r.latency, s.corrected_us);
                 }
             }
+            if (s.second as usize) < self.sealed_upto {
+                self.reopened.push(s.second);
+            }
             let sec = self.second(s.second);
             sec.requests += 1;
             sec.errors += u64::from(failed);
@@ -285,10 +293,18 @@ impl Aggregate {
         self.seal_old();
     }
 
+    /// Seals the seconds that fell behind since the last call, and any a late sample reopened: work in
+    /// proportion to what changed, not to the length of the run.
     fn seal_old(&mut self) {
-        let upto = self.newest.saturating_sub(SEAL_AFTER) as usize;
-        for sec in self.timeline.iter_mut().take(upto) {
+        let upto = (self.newest.saturating_sub(SEAL_AFTER) as usize).min(self.timeline.len());
+        for sec in self.timeline.iter_mut().take(upto).skip(self.sealed_upto) {
             sec.seal();
+        }
+        self.sealed_upto = self.sealed_upto.max(upto);
+        for s in std::mem::take(&mut self.reopened) {
+            if (s as usize) < self.sealed_upto {
+                self.timeline[s as usize].seal();
+            }
         }
     }
 
@@ -370,6 +386,9 @@ impl Aggregate {
         for (i, sec) in other.timeline.iter().enumerate() {
             let h = sec.histogram()?;
             let Ok(i) = u32::try_from(i) else { break };
+            if ((i + offset) as usize) < self.sealed_upto {
+                self.reopened.push(i + offset);
+            }
             let mine = self.second(i + offset);
             mine.requests += sec.requests;
             mine.errors += sec.errors;
@@ -548,6 +567,8 @@ impl Aggregate {
             names,
             by_request,
             newest: timeline.len().saturating_sub(1) as u32,
+            sealed_upto: timeline.len(),
+            reopened: Vec::new(),
             timeline,
         })
     }

@@ -448,3 +448,33 @@ async fn stop_ends_a_run_early() {
     assert_eq!(r.unfinished, 2);
     assert_eq!(r.requests, 0);
 }
+
+/// Credentials are not sent on to another origin after a redirect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_stay_with_their_origin_across_redirects() {
+    let (other, seen) = server().await;
+    let target = format!("http://{other}/landing");
+    let app = Router::new().route(
+        "/go",
+        any(move || {
+            let t = target.clone();
+            async move { (StatusCode::FOUND, [("location", t)], "") }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let r = load(LoadOptions {
+        requests: Some(2),
+        bearer: Some("secret".into()),
+        headers: vec!["X-Kept: yes".into()],
+        ..opts(format!("http://{addr}/go"))
+    })
+    .await;
+    assert_eq!(r.status_codes[&200], 2);
+    for (_, path, _, h, _) in seen.requests.lock().unwrap().iter() {
+        assert_eq!(path, "/landing");
+        assert!(h.get("authorization").is_none(), "{h:?}");
+        assert_eq!(h["x-kept"], "yes");
+    }
+}

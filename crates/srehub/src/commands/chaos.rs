@@ -64,6 +64,7 @@ fn experiment(global: &GlobalArgs, a: &ChaosRunArgs) -> anyhow::Result<ExitCode>
     crate::output::emit(&ctx, &run.report)
 }
 
+#[derive(Clone, Copy)]
 enum Fault<'a> {
     PodKill(&'a PodKillArgs),
     Drain(&'a DrainArgs),
@@ -103,90 +104,16 @@ fn kube_fault(
             .await
             .map_err(srehub_engine::Error::from)?;
         let chaos = srehub_chaos::cluster::KubeChaos::new(conn.client(), k.dry_run);
-        let result: anyhow::Result<()> = async {
-            match fault {
-                Fault::PodKill(a) => {
-                    use srehub_chaos::cluster::Pick;
-                    let pick = match (a.count, a.percent, a.all) {
-                        (_, _, true) => Pick::All,
-                        (_, Some(p), _) if (0.0..=100.0).contains(&p) => Pick::Percent(p),
-                        (_, Some(p), _) => anyhow::bail!("--percent {p}: between 0 and 100"),
-                        (n, None, false) => Pick::Count(n.unwrap_or(1)),
-                    };
-                    let grace = if a.force { Some(0) } else { a.grace };
-                    let interval = a
-                        .interval
-                        .as_deref()
-                        .map(|d| duration("--interval", d))
-                        .transpose()?;
-                    let total = a
-                        .duration
-                        .as_deref()
-                        .map(|d| duration("--duration", d))
-                        .transpose()?;
-                    let end = total.map(|t| std::time::Instant::now() + t);
-                    loop {
-                        chaos
-                            .kill_pods(&a.namespace, &a.selector, pick, grace)
-                            .await?;
-                        let Some(every) = interval else { break };
-                        if end.is_some_and(|e| std::time::Instant::now() + every > e)
-                            || !hold(every).await
-                        {
-                            break;
-                        }
-                    }
-                }
-                Fault::Drain(a) => {
-                    let timeout = duration("--timeout", &a.timeout)?;
-                    let stay = a
-                        .duration
-                        .as_deref()
-                        .map(|d| duration("--duration", d))
-                        .transpose()?
-                        .unwrap_or_default();
-                    let left = chaos.drain(&a.node, timeout, a.grace).await?;
-                    if !left.is_empty() {
-                        tracing::warn!(
-                            "{} pod(s) could not be evicted: {}",
-                            left.len(),
-                            left.join(", ")
-                        );
-                    }
-                    if !stay.is_zero() {
-                        hold(stay).await;
-                    }
-                    if a.keep_cordoned {
-                        // Forget the uncordon: the operator asked to keep it.
-                        return Ok(());
-                    }
-                }
-                Fault::Partition(a) => {
-                    let stay = duration("--duration", &a.duration)?;
-                    chaos.partition(&a.namespace, &a.selector).await?;
-                    hold(stay).await;
-                }
-            }
-            Ok(())
-        }
-        .await;
+        // Ctrl-C at any point ends the fault and goes on to the rollback.
+        let result: anyhow::Result<()> = tokio::select! {
+            r = fault_steps(&chaos, fault) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted (Ctrl-C): rolled back")),
+        };
         let keep = matches!(fault, Fault::Drain(a) if a.keep_cordoned) && result.is_ok();
         let failed = if keep { 0 } else { chaos.rollback().await };
         anyhow::Ok((chaos.journal(), failed, result.err()))
     })?;
-    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    match k.output.unwrap_or(if terminal {
-        JournalOutput::Table
-    } else {
-        JournalOutput::Json
-    }) {
-        JournalOutput::Json => println!("{}", serde_json::to_string_pretty(&journal)?),
-        JournalOutput::Table => {
-            for a in &journal {
-                println!("{}  {:<22} {:<40} {}", a.at, a.action, a.target, a.outcome);
-            }
-        }
-    }
+    print_journal(k, &journal)?;
     if let Some(e) = error {
         return Err(e);
     }
@@ -195,6 +122,98 @@ fn kube_fault(
     } else {
         ExitCode::Clean
     })
+}
+
+fn print_journal(
+    k: &KubeFaultArgs,
+    journal: &[srehub_chaos::cluster::Action],
+) -> anyhow::Result<()> {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    match k.output.unwrap_or(if terminal {
+        JournalOutput::Table
+    } else {
+        JournalOutput::Json
+    }) {
+        JournalOutput::Json => println!("{}", serde_json::to_string_pretty(journal)?),
+        JournalOutput::Table => {
+            for a in journal {
+                println!("{}  {:<22} {:<40} {}", a.at, a.action, a.target, a.outcome);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn fault_steps(
+    chaos: &srehub_chaos::cluster::KubeChaos,
+    fault: Fault<'_>,
+) -> anyhow::Result<()> {
+    {
+        match fault {
+            Fault::PodKill(a) => {
+                use srehub_chaos::cluster::Pick;
+                let pick = match (a.count, a.percent, a.all) {
+                    (_, _, true) => Pick::All,
+                    (_, Some(p), _) if (0.0..=100.0).contains(&p) => Pick::Percent(p),
+                    (_, Some(p), _) => anyhow::bail!("--percent {p}: between 0 and 100"),
+                    (n, None, false) => Pick::Count(n.unwrap_or(1)),
+                };
+                let grace = if a.force { Some(0) } else { a.grace };
+                let interval = a
+                    .interval
+                    .as_deref()
+                    .map(|d| duration("--interval", d))
+                    .transpose()?;
+                let total = a
+                    .duration
+                    .as_deref()
+                    .map(|d| duration("--duration", d))
+                    .transpose()?;
+                let end = total.map(|t| std::time::Instant::now() + t);
+                loop {
+                    chaos
+                        .kill_pods(&a.namespace, &a.selector, pick, grace)
+                        .await?;
+                    let Some(every) = interval else { break };
+                    if end.is_some_and(|e| std::time::Instant::now() + every > e)
+                        || !hold(every).await
+                    {
+                        break;
+                    }
+                }
+            }
+            Fault::Drain(a) => {
+                let timeout = duration("--timeout", &a.timeout)?;
+                let stay = a
+                    .duration
+                    .as_deref()
+                    .map(|d| duration("--duration", d))
+                    .transpose()?
+                    .unwrap_or_default();
+                let left = chaos.drain(&a.node, timeout, a.grace).await?;
+                if !left.is_empty() {
+                    tracing::warn!(
+                        "{} pod(s) could not be evicted: {}",
+                        left.len(),
+                        left.join(", ")
+                    );
+                }
+                if !stay.is_zero() {
+                    hold(stay).await;
+                }
+                if a.keep_cordoned {
+                    // Forget the uncordon: the operator asked to keep it.
+                    return Ok(());
+                }
+            }
+            Fault::Partition(a) => {
+                let stay = duration("--duration", &a.duration)?;
+                chaos.partition(&a.namespace, &a.selector).await?;
+                hold(stay).await;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn bad(e: srehub_chaos::Error) -> anyhow::Error {

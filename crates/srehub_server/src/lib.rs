@@ -108,6 +108,11 @@ pub struct ServeConfig {
     pub public_health: bool,
     /// Largest request body accepted.
     pub max_body: usize,
+    /// A client must send a request's whole head within this (slowloris protection); the connection
+    /// is closed otherwise.
+    pub header_read_timeout: std::time::Duration,
+    /// The largest request head accepted (HTTP/1: 431 beyond it).
+    pub max_header_bytes: usize,
 }
 
 impl Default for ServeConfig {
@@ -126,6 +131,8 @@ impl Default for ServeConfig {
             rate: (50.0, 100.0),
             public_health: true,
             max_body: 64 << 10,
+            header_read_timeout: std::time::Duration::from_secs(10),
+            max_header_bytes: 16 << 10,
         }
     }
 }
@@ -356,15 +363,58 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then drains in-flight requests.
+/// Serves until `shutdown` completes, then drains in-flight requests (for at most 30 s).
+///
+/// Connections are served by hyper directly rather than `axum::serve`, for what a service exposed to
+/// many clients needs: a time limit on reading each request head (a client trickling headers byte by
+/// byte, slowloris, is cut off instead of holding a connection and a task forever), a bound on the
+/// head's size, and HTTP/1.1 and HTTP/2 (prior knowledge) on one port.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    let cfg = &state.config;
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(cfg.header_read_timeout)
+        .max_buf_size(cfg.max_header_bytes.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(cfg.max_header_bytes).unwrap_or(u32::MAX));
+    let app = router(state.clone());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors, say: wait rather than spin.
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let conn = builder.serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn.into_owned());
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown()).await;
+    Ok(())
 }
 
 impl cache::Cacheable for srehub_model::k8s::ClusterSnapshot {

@@ -777,3 +777,73 @@ async fn images_and_tags_of_a_real_registry() {
     .await;
     assert_eq!(code, 400);
 }
+
+/// A client that trickles its request head (slowloris) is cut off after the head timeout while
+/// others are served; an oversized head is refused with 431.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_oversized_request_heads_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let hub = start(ServeConfig {
+        header_read_timeout: Duration::from_millis(500),
+        max_header_bytes: 8192,
+        ..demo()
+    })
+    .await;
+    let addr = hub.url.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Meanwhile, a normal client is answered.
+    let c = client();
+    let resp = c
+        .send(Request::get(c.url(&hub.url, "/healthz", &[]).unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(resp.status.as_u16(), 200);
+    // The slow one trickles a header byte every 100 ms: still cut off at the head timeout.
+    let mut closed = false;
+    for _ in 0..40 {
+        if slow.write_all(b"X").await.is_err() {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 512];
+        match tokio::time::timeout(Duration::from_millis(100), slow.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                closed = true;
+                break;
+            }
+            Ok(Ok(n)) => {
+                // hyper may answer 408 before closing.
+                assert!(
+                    String::from_utf8_lossy(&buf[..n]).contains("408"),
+                    "{:?}",
+                    &buf[..n]
+                );
+                closed = true;
+                break;
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(closed, "the slow client was never cut off");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+
+    let mut big = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let header = "x".repeat(20_000);
+    big.write_all(
+        format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {header}\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), big.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 431"), "{text}");
+}

@@ -203,6 +203,9 @@ pub struct ServeArgs {
     /// Require a key for /healthz, /readyz and /metrics too.
     #[arg(long)]
     pub private_health: bool,
+    /// Close a connection whose client has not sent a whole request head within this (slowloris).
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub header_read_timeout: String,
     /// How long a stale entry may be served while it is refreshed.
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub max_stale: String,

@@ -100,6 +100,7 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
         redis_url: args.redis_url.clone(),
         rate: (args.rate_limit, args.rate_limit * 2.0),
         public_health: !args.private_health,
+        header_read_timeout: duration("--header-read-timeout", &args.header_read_timeout)?,
         ..Default::default()
     })
 }

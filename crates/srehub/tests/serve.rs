@@ -77,7 +77,7 @@ fn check_config_start_answer_and_stop() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
-    assert!(answer.contains("\"next_cursor\":\"o1\""), "{answer}");
+    assert!(answer.contains("\"next_cursor\":\"o1."), "{answer}");
     let ok = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

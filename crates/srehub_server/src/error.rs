@@ -27,6 +27,10 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A page cursor of a list that has changed since (410, as Kubernetes answers an expired
+    /// `continue` token).
+    #[error("{0}")]
+    CursorExpired(String),
     #[error("rate limit of key `{0}` exceeded")]
     RateLimited(String),
     #[error("{name}: circuit breaker open; retry in {retry_after_s} s")]
@@ -56,6 +60,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::CursorExpired(_) => StatusCode::GONE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BreakerOpen { .. } | AppError::Unavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -73,6 +78,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::CursorExpired(_) => "cursor_expired",
             AppError::RateLimited(_) => "rate_limited",
             AppError::BreakerOpen { .. } => "breaker_open",
             AppError::Timeout(_) => "downstream_timeout",

@@ -202,6 +202,10 @@ pub(crate) fn document() -> Value {
         if r.answer == "envelope" {
             responses["304"] = json!({"description": "Not modified (If-None-Match)"});
         }
+        if params.iter().any(|p| p["name"] == "cursor") {
+            responses["410"] = json!({"description": "cursor_expired: the list changed since the cursor was made; start again without it",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+        }
         let mut op = json!({"summary": r.summary, "parameters": params, "responses": responses});
         match r.scope {
             Some(scope) => {

@@ -356,6 +356,7 @@ async fn k8s_list(
             .collect()
     });
     let (entry, st) = list_entry(&s, &cluster, field).await?;
+    let version = crate::select::list_version(&entry.etag);
     answer(&entry, st, &headers, |list| {
         let all: &[Value] = list.as_array().map_or(&[], Vec::as_slice);
         let visible: Vec<&Value> = all
@@ -373,7 +374,7 @@ async fn k8s_list(
                 })
             })
             .collect();
-        let (a, b, next) = page(visible.len(), q.cursor.as_deref(), limit)?;
+        let (a, b, next) = page(visible.len(), q.cursor.as_deref(), limit, &version)?;
         let items: Vec<Value> = visible[a..b]
             .iter()
             .map(|i| match &fields {

@@ -129,23 +129,52 @@ pub fn project(item: &Value, fields: &[String]) -> Value {
     Value::Object(out)
 }
 
-/// A page of `items` from `cursor` (an offset written as `o<N>`), at most `limit` long, and the
-/// cursor of the next page.
+/// The version of a cached list that page cursors carry: a short form of its ETag.
+pub fn list_version(etag: &str) -> String {
+    etag.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect()
+}
+
+/// A page of `items` from `cursor`, at most `limit` long, and the cursor of the next page. A cursor is
+/// `o<offset>.<version>`: the offset into the list and the version of the list it was made from. When
+/// the list has changed since (the cache was refreshed with other data), the cursor is refused with
+/// 410 `cursor_expired`, as Kubernetes refuses an expired `continue` token, instead of a page that
+/// would skip or repeat items.
 pub fn page(
     total: usize,
     cursor: Option<&str>,
     limit: usize,
+    version: &str,
 ) -> Result<(usize, usize, Option<String>), AppError> {
     let start = match cursor {
         None | Some("") => 0,
-        Some(c) => c
-            .strip_prefix('o')
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n <= total)
-            .ok_or_else(|| AppError::bad("cursor", "not a cursor returned by this API"))?,
+        Some(c) => {
+            let bad = || AppError::bad("cursor", "not a cursor returned by this API");
+            let (offset, made_from) = c.split_once('.').unwrap_or((c, version));
+            let n = offset
+                .strip_prefix('o')
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(bad)?;
+            if made_from != version {
+                return Err(AppError::CursorExpired(
+                    "the list has changed since this cursor was made: start again without `cursor`"
+                        .into(),
+                ));
+            }
+            if n > total {
+                return Err(bad());
+            }
+            n
+        }
     };
     let end = (start + limit).min(total);
-    Ok((start, end, (end < total).then(|| format!("o{end}"))))
+    Ok((
+        start,
+        end,
+        (end < total).then(|| format!("o{end}.{version}")),
+    ))
 }
 
 #[cfg(test)]
@@ -157,6 +186,26 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn cursors_carry_the_list_version() {
+        let (a, b, next) = page(10, None, 4, "v1").unwrap();
+        assert_eq!((a, b), (0, 4));
+        let next = next.unwrap();
+        assert_eq!(next, "o4.v1");
+        assert_eq!(page(10, Some(&next), 4, "v1").unwrap().0, 4);
+        let e = page(10, Some(&next), 4, "v2").unwrap_err();
+        assert_eq!(e.code(), "cursor_expired");
+        assert_eq!(
+            page(10, Some("nonsense"), 4, "v1").unwrap_err().code(),
+            "bad_request"
+        );
+        assert_eq!(
+            page(10, Some("o99.v1"), 4, "v1").unwrap_err().code(),
+            "bad_request"
+        );
+        assert_eq!(list_version("W/\"abc-123\""), "Wabc123");
     }
 
     #[test]
@@ -189,9 +238,10 @@ mod tests {
             ),
             serde_json::json!({"name": "p", "status": {"phase": "Running"}})
         );
-        assert_eq!(page(10, None, 4).unwrap(), (0, 4, Some("o4".into())));
-        assert_eq!(page(10, Some("o8"), 4).unwrap(), (8, 10, None));
-        assert!(page(10, Some("o11"), 4).is_err());
-        assert!(page(10, Some("garbage"), 4).is_err());
+        assert_eq!(page(10, None, 4, "v").unwrap(), (0, 4, Some("o4.v".into())));
+        // A cursor without a version (made before versions) is read as of the current list.
+        assert_eq!(page(10, Some("o8"), 4, "v").unwrap(), (8, 10, None));
+        assert!(page(10, Some("o11"), 4, "v").is_err());
+        assert!(page(10, Some("garbage"), 4, "v").is_err());
     }
 }

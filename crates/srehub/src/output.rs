@@ -16,14 +16,9 @@ pub fn version() -> String {
     )
 }
 
-/// Renders the report on stdout in the configured format and returns the exit code it calls for.
-pub fn emit(ctx: &Context, report: &Report) -> anyhow::Result<ExitCode> {
-    let format = ctx.settings.output.unwrap_or(if ctx.stdout_is_terminal {
-        Format::Table
-    } else {
-        Format::Json
-    });
-    let opts = RenderOptions {
+/// How reports render on this stdout: colour on a terminal's table, its width, srehub's version.
+pub fn render_options(ctx: &Context, format: Format) -> RenderOptions {
+    RenderOptions {
         color: ctx.color && format == Format::Table,
         width: if ctx.stdout_is_terminal {
             srehub_core::render::terminal_width()
@@ -31,7 +26,17 @@ pub fn emit(ctx: &Context, report: &Report) -> anyhow::Result<ExitCode> {
             None
         },
         version: version(),
-    };
+    }
+}
+
+/// Renders the report on stdout in the configured format and returns the exit code it calls for.
+pub fn emit(ctx: &Context, report: &Report) -> anyhow::Result<ExitCode> {
+    let format = ctx.settings.output.unwrap_or(if ctx.stdout_is_terminal {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    let opts = render_options(ctx, format);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     render(report, format, &opts, &mut out)?;

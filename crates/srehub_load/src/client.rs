@@ -205,9 +205,8 @@ pub async fn ready(conn: &mut Conn) -> Result<(), ErrorKind> {
     .map_err(|e| classify(&e))
 }
 
-/// Sends one request (on a connection that is [`ready`]) and reads the whole response body.
+/// Sends one request on a connection that is [`ready`] and reads the whole response body.
 pub async fn exchange(conn: &mut Conn, req: Request<Full<Bytes>>) -> Result<Answer, ErrorKind> {
-    ready(conn).await?;
     let resp = match conn {
         Conn::H1(s) => s.send_request(req).await,
         Conn::H2(s) => s.send_request(req).await,

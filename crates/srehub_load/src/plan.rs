@@ -214,20 +214,6 @@ fn parse_duration(what: &str, s: &str) -> Result<Duration, Error> {
     })
 }
 
-/// Removes `user:password@` from a URL for display.
-pub fn redact(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            match rest[..end].rfind('@') {
-                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-                None => url.to_string(),
-            }
-        }
-        None => url.to_string(),
-    }
-}
-
 /// Builds the plan from flags and an optional scenario (flags win).
 pub fn build(opts: &LoadOptions) -> Result<LoadPlan, Error> {
     let (scenario, dir) = match &opts.scenario {
@@ -539,11 +525,11 @@ pub fn build_with(
         .map(|t| t.parse())
         .collect::<Result<Vec<Threshold>, Error>>()?;
     let target = match (scenario.and_then(|s| s.name.clone()), &opts.url) {
-        (_, Some(u)) => redact(u),
+        (_, Some(u)) => srehub_http::redact(u),
         (Some(n), None) => n,
         (None, None) => requests
             .first()
-            .map(|r| redact(&r.url.render(None)))
+            .map(|r| srehub_http::redact(&r.url.render(None)))
             .unwrap_or_default(),
     };
     Ok(LoadPlan {
@@ -575,13 +561,16 @@ pub fn host_value(uri: &Uri) -> Option<HeaderValue> {
 }
 
 fn check_url(url: &str, what: &str) -> Result<Uri, Error> {
-    let uri: Uri = url
-        .parse()
-        .map_err(|e| Error::Usage(format!("{what}: `{}` is not a URL: {e}", redact(url))))?;
+    let uri: Uri = url.parse().map_err(|e| {
+        Error::Usage(format!(
+            "{what}: `{}` is not a URL: {e}",
+            srehub_http::redact(url)
+        ))
+    })?;
     if Origin::of(&uri).is_none() {
         return Err(Error::Usage(format!(
             "{what}: `{}` is not an http:// or https:// URL with a host",
-            redact(url)
+            srehub_http::redact(url)
         )));
     }
     Ok(uri)

@@ -311,9 +311,6 @@ async fn worker(id: u64, plan: &LoadPlan, live: &Live, pacer: &Pacer, dialer: &D
             },
             live,
         );
-        if !plan.keepalive {
-            conns.clear();
-        }
     }
     buf.flush(live);
 }
@@ -388,7 +385,10 @@ async fn one_request(
             Some(i) => i,
             None => {
                 conns.retain(|(o, _)| o != origin);
-                let c = dialer.connect(origin).await.map_err(|k| (k, sent_total))?;
+                let mut c = dialer.connect(origin).await.map_err(|k| (k, sent_total))?;
+                crate::client::ready(&mut c)
+                    .await
+                    .map_err(|k| (k, sent_total))?;
                 conns.push((origin.clone(), c));
                 conns.len() - 1
             }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use srehub_core::ExitCode;
-use srehub_core::render::{Format, RenderOptions, render};
+use srehub_core::render::{Format, render};
 use srehub_engine::load::{LoadOptions, LoadRun};
 use srehub_load::compare::{Tolerance, Verdict};
 use srehub_model::load::LoadResult;
@@ -190,15 +190,7 @@ fn emit(ctx: &Context, run: &LoadRun, output: Option<LoadOutput>) -> anyhow::Res
     };
     if let Some(f) = format {
         let format: Format = f.into();
-        let opts = RenderOptions {
-            color: ctx.color && format == Format::Table,
-            width: if ctx.stdout_is_terminal {
-                srehub_core::render::terminal_width()
-            } else {
-                None
-            },
-            version: crate::output::version(),
-        };
+        let opts = crate::output::render_options(ctx, format);
         render(&run.report, format, &opts, &mut out)?;
     }
     out.flush()?;

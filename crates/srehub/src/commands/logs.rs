@@ -211,6 +211,9 @@ fn templates(args: &crate::args::LogsTemplatesArgs) -> anyhow::Result<ExitCode> 
             if failure.is_some() {
                 return;
             }
+            if pusher.is_none() && !csv {
+                return;
+            }
             let id = miner
                 .resolve(r.cluster, r.variant)
                 .map_or(0, |t| id_num(t.id()));

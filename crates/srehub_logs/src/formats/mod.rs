@@ -133,7 +133,9 @@ impl Parser {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         // A byte order mark (first line of files written by some Windows tools).
         let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
-        match std::str::from_utf8(line) {
+        // simdutf8 validates with SIMD (chosen at run time), several times as fast as the standard
+        // library on long ASCII lines; the same answer.
+        match simdutf8::basic::from_utf8(line) {
             Ok(s) => self.process(line_no, s, out),
             Err(_) => {
                 self.stats.invalid_utf8 += 1;

@@ -48,6 +48,58 @@ fn check_config_start_answer_and_stop() {
         String::from_utf8_lossy(&out.stderr)
             .contains("cluster `prod`: /nonexistent does not exist")
     );
+    // Secrets from files (a mounted Secret): a missing or empty one is named; a good one is read.
+    let out = srehub_in(dir.path())
+        .args([
+            "serve",
+            "--check-config",
+            "--artifactory",
+            "http://127.0.0.1:9/artifactory",
+        ])
+        .env("SREHUB_ARTIFACTORY_API_KEY_FILE", "/nonexistent/key")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("SREHUB_ARTIFACTORY_API_KEY_FILE=/nonexistent/key: cannot read the file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.path().join("empty"), "\n").unwrap();
+    std::fs::write(dir.path().join("token"), "s3cret-token\n").unwrap();
+    let out = srehub_in(dir.path())
+        .args(["serve", "--check-config", "--aqua", "http://127.0.0.1:9"])
+        .env("SREHUB_AQUA_TOKEN_FILE", dir.path().join("empty"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the file is empty"));
+    let out = srehub_in(dir.path())
+        .args(["serve", "--check-config", "--aqua", "http://127.0.0.1:9"])
+        .args(["--trivy-reports"])
+        .arg(workspace_root().join("examples/trivy"))
+        .env("SREHUB_AQUA_TOKEN_FILE", dir.path().join("token"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret"));
+    let out = srehub_in(dir.path())
+        .args([
+            "serve",
+            "--check-config",
+            "--trivy-reports",
+            "/nonexistent/reports",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--trivy-reports /nonexistent/reports"));
 
     let port = free_port();
     let mut child = srehub_in(dir.path())

@@ -32,6 +32,11 @@ pub enum Auth {
         password: String,
     },
     Bearer(String),
+    /// A key sent in a header of its own (Artifactory's `X-JFrog-Art-Api`).
+    ApiKey {
+        header: String,
+        key: String,
+    },
 }
 
 impl std::fmt::Debug for Auth {
@@ -41,6 +46,7 @@ impl std::fmt::Debug for Auth {
             Auth::None => f.write_str("None"),
             Auth::Basic { user, .. } => write!(f, "Basic({user}, ***)"),
             Auth::Bearer(_) => f.write_str("Bearer(***)"),
+            Auth::ApiKey { header, .. } => write!(f, "ApiKey({header}: ***)"),
         }
     }
 }
@@ -328,6 +334,19 @@ impl Client {
             Auth::None => {}
             Auth::Basic { user, password } => b = b.basic_auth(user, Some(password)),
             Auth::Bearer(t) => b = b.bearer_auth(t),
+            Auth::ApiKey { header, key } => {
+                let mut v = reqwest::header::HeaderValue::from_str(key).map_err(|_| {
+                    (
+                        HttpError::Config {
+                            name: self.name.to_string(),
+                            reason: format!("the {header} key is not a valid header value"),
+                        },
+                        None,
+                    )
+                })?;
+                v.set_sensitive(true);
+                b = b.header(header.as_str(), v);
+            }
         }
         for (k, v) in &req.headers {
             b = b.header(k.as_str(), v.as_str());

@@ -10,4 +10,5 @@ pub mod load;
 pub mod manifest;
 pub mod metrics;
 pub mod terraform;
+pub mod vulns;
 pub mod yaml;

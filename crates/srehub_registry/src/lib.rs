@@ -2,6 +2,9 @@
 //! Docker repositories, GHCR, ...): the catalog and tag lists, paged with `n` and the `Link` header's
 //! `last`, and manifests (OCI and Docker v2, indexes included) with their digest and sizes.
 
+pub mod artifactory;
+pub mod vulns;
+
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use srehub_http::{Client, HttpError, HttpOptions, Request, Url};
@@ -104,9 +107,48 @@ fn next_link(base: &Url, headers: &srehub_http::reqwest_header::HeaderMap) -> Op
     })
 }
 
+/// The `n` of a page's URL.
+fn page_size(u: &Url) -> Option<usize> {
+    query_value(u, "n")?.parse().ok().filter(|&n| n > 0)
+}
+
+fn query_value(u: &Url, key: &str) -> Option<String> {
+    u.query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// `u` with `key` set to `value` (other parameters kept).
+fn with_query(u: &Url, key: &str, value: &str) -> Url {
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| k != key)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut next = u.clone();
+    {
+        let mut q = next.query_pairs_mut();
+        q.clear();
+        for (k, v) in &kept {
+            q.append_pair(k, v);
+        }
+        q.append_pair(key, value);
+    }
+    next
+}
+
 impl Registry {
     pub fn new(base: &str, opts: HttpOptions) -> Result<Registry, RegistryError> {
         let client = Client::new("registry", opts)?;
+        client.url(base, "v2/", &[])?;
+        Ok(Registry {
+            client,
+            base: base.to_string(),
+        })
+    }
+
+    /// A registry at `base` read with an existing client (its breaker, pool and credentials).
+    pub fn with_client(client: Client, base: &str) -> Result<Registry, RegistryError> {
         client.url(base, "v2/", &[])?;
         Ok(Registry {
             client,
@@ -146,12 +188,27 @@ impl Registry {
             let resp = self.client.send(Request::get(u.clone())).await?;
             let page: T = serde_json::from_slice(&resp.body)
                 .map_err(|e| Self::shape(&u, format!("not the distribution API's JSON: {e}")))?;
-            out.extend(items(page));
+            let mut page = items(page);
+            // Names come in lexical order after `last`: a registry that ignores `last` repeats
+            // earlier names, which are dropped.
+            if let Some(after) = query_value(&u, "last") {
+                page.retain(|name| name.as_str() > after.as_str());
+            }
+            // Exactly `n` names: there may be more (a registry that ignores `n` sends everything).
+            let full = !page.is_empty() && page_size(&u).is_some_and(|n| page.len() == n);
+            let last = page.last().cloned();
+            out.extend(page);
             if out.len() >= max {
                 out.truncate(max);
                 break;
             }
-            url = next_link(&u, &resp.headers);
+            // The next page is the `Link` header's; registries that send none (Artifactory among
+            // them) are asked for the names after the last one (`last`) while pages come back full.
+            url = next_link(&u, &resp.headers).or_else(|| {
+                let last = last.filter(|_| full)?;
+                (query_value(&u, "last").as_deref() != Some(last.as_str()))
+                    .then(|| with_query(&u, "last", &last))
+            });
         }
         Ok(out)
     }

@@ -3,6 +3,7 @@
 //! ids, JSON access logs, Prometheus metrics and health endpoints. Handlers call the same engine
 //! functions as the CLI; there is no analysis logic here.
 
+mod artifacts;
 pub mod auth;
 pub mod cache;
 pub mod error;
@@ -71,6 +72,7 @@ pub struct Ttls {
     pub alerts: Duration,
     pub analysis: Duration,
     pub registry: Duration,
+    pub vulns: Duration,
 }
 
 impl Default for Ttls {
@@ -81,6 +83,7 @@ impl Default for Ttls {
             alerts: Duration::from_secs(30),
             analysis: Duration::from_secs(300),
             registry: Duration::from_secs(300),
+            vulns: Duration::from_secs(300),
         }
     }
 }
@@ -93,6 +96,17 @@ pub struct ServeConfig {
     pub alertmanager: Option<String>,
     /// An OCI registry (the distribution API).
     pub registry: Option<String>,
+    /// A JFrog Artifactory (`https://host/artifactory`).
+    pub artifactory: Option<String>,
+    /// An Aqua Security console.
+    pub aqua: Option<String>,
+    /// The registry name Aqua knows images by (its integrations' names, such as `Docker Hub`);
+    /// the reference's registry host when unset.
+    pub aqua_registry: Option<String>,
+    /// Running images asked of Aqua at most per refresh of the joined view.
+    pub aqua_max_images: usize,
+    /// Trivy JSON reports: a file, a directory or an `http(s)://` URL.
+    pub trivy_reports: Option<String>,
     /// Timeouts, retries, breaker, TLS of every connector (without credentials).
     pub http: HttpOptions,
     /// Credentials per connector (`prometheus`, `alertmanager`, `registry`): each gets only its own.
@@ -122,6 +136,11 @@ impl Default for ServeConfig {
             prometheus: None,
             alertmanager: None,
             registry: None,
+            artifactory: None,
+            aqua: None,
+            aqua_registry: None,
+            aqua_max_images: 500,
+            trivy_reports: None,
             http: HttpOptions::default(),
             credentials: Default::default(),
             cache: CacheOptions::default(),
@@ -158,6 +177,8 @@ pub struct AppState {
     pub prometheus: Option<srehub_prometheus::Prometheus>,
     pub alertmanager: Option<srehub_prometheus::Alertmanager>,
     pub registry: Option<srehub_registry::Registry>,
+    pub artifactory: Option<srehub_registry::artifactory::Artifactory>,
+    pub aqua: Option<srehub_registry::vulns::Aqua>,
     pub started: Instant,
 }
 
@@ -183,6 +204,27 @@ impl AppState {
             .map(|u| srehub_registry::Registry::new(u, config.http_for("registry")))
             .transpose()
             .map_err(|e| e.to_string())?;
+        let artifactory = config
+            .artifactory
+            .as_deref()
+            .map(|u| {
+                srehub_registry::artifactory::Artifactory::new(u, config.http_for("artifactory"))
+            })
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let aqua = config
+            .aqua
+            .as_deref()
+            .map(|u| srehub_registry::vulns::Aqua::new(u, config.http_for("aqua")))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        if let Some(loc) = &config.trivy_reports
+            && !loc.starts_with("http://")
+            && !loc.starts_with("https://")
+            && !std::path::Path::new(loc).exists()
+        {
+            return Err(format!("--trivy-reports {loc}: no such file or directory"));
+        }
         let mut names = std::collections::BTreeSet::new();
         for c in &config.clusters {
             if !names.insert(c.name.clone()) {
@@ -211,8 +253,14 @@ impl AppState {
                 ));
             }
             id.push_str(&format!(
-                "{:?}{:?}{:?}",
-                config.prometheus, config.alertmanager, config.registry
+                "{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+                config.prometheus,
+                config.alertmanager,
+                config.registry,
+                config.artifactory,
+                config.aqua,
+                config.aqua_registry,
+                config.trivy_reports
             ));
             let d = ring::digest::digest(&ring::digest::SHA256, id.as_bytes());
             let hex: String = d.as_ref()[..6].iter().map(|b| format!("{b:02x}")).collect();
@@ -235,9 +283,32 @@ impl AppState {
             prometheus,
             alertmanager,
             registry,
+            artifactory,
+            aqua,
             started: Instant::now(),
             config,
         }))
+    }
+
+    /// The HTTP connectors configured, by name (each has its own breaker).
+    pub fn connectors(&self) -> Vec<(&'static str, &srehub_http::Client)> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.prometheus {
+            out.push(("prometheus", p.client()));
+        }
+        if let Some(a) = &self.alertmanager {
+            out.push(("alertmanager", a.client()));
+        }
+        if let Some(r) = &self.registry {
+            out.push(("registry", r.client()));
+        }
+        if let Some(a) = &self.artifactory {
+            out.push(("artifactory", a.client()));
+        }
+        if let Some(a) = &self.aqua {
+            out.push(("aqua", a.client()));
+        }
+        out
     }
 }
 

@@ -13,6 +13,8 @@ pub(crate) struct Param {
 
 pub(crate) struct RouteDoc {
     pub path: &'static str,
+    /// `get` or `post`.
+    pub method: &'static str,
     pub summary: &'static str,
     /// The key scope it needs; `None` for public routes.
     pub scope: Option<&'static str>,
@@ -28,9 +30,24 @@ const CLUSTER: Param = Param {
     required: true,
 };
 
+const IMAGE: Param = Param {
+    name: "name",
+    location: "path",
+    description: "A repository name (team/app)",
+    required: true,
+};
+
+const REPO: Param = Param {
+    name: "repo",
+    location: "path",
+    description: "An Artifactory Docker repository key",
+    required: true,
+};
+
 pub(crate) const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         path: "/healthz",
+        method: "get",
         summary: "The process is alive",
         scope: None,
         params: &[],
@@ -38,6 +55,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/readyz",
+        method: "get",
         summary: "Ready: configuration valid and at least one source reachable (503 otherwise), with per-source detail",
         scope: None,
         params: &[],
@@ -45,6 +63,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/metrics",
+        method: "get",
         summary: "The hub's metrics (OpenMetrics text)",
         scope: None,
         params: &[],
@@ -52,6 +71,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/docs",
+        method: "get",
         summary: "This API, as a page",
         scope: None,
         params: &[],
@@ -59,6 +79,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/api/v1/openapi.json",
+        method: "get",
         summary: "This document",
         scope: None,
         params: &[],
@@ -66,6 +87,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/api/v1/status",
+        method: "get",
         summary: "Each connector: breaker state; version and uptime",
         scope: Some("status"),
         params: &[],
@@ -73,6 +95,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/api/v1/clusters",
+        method: "get",
         summary: "The configured clusters",
         scope: Some("clusters"),
         params: &[],
@@ -80,6 +103,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/api/v1/k8s/{cluster}/{kind}",
+        method: "get",
         summary: "Pods, nodes or events of a cluster, filtered and paged",
         scope: Some("clusters"),
         params: &[
@@ -125,6 +149,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/api/v1/k8s/{cluster}/doctor",
+        method: "get",
         summary: "The doctor's report (srehub.report/v1) of a cluster",
         scope: Some("clusters"),
         params: &[CLUSTER],
@@ -132,6 +157,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/api/v1/alerts",
+        method: "get",
         summary: "Alertmanager's alerts now",
         scope: Some("alerts"),
         params: &[],
@@ -139,6 +165,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         path: "/api/v1/alerts/analysis",
+        method: "get",
         summary: "Alert-noise analysis (srehub alerts analyze) over a window",
         scope: Some("alerts"),
         params: &[Param {
@@ -146,6 +173,117 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
             location: "query",
             description: "Window, 5m to 90d (1d)",
             required: false,
+        }],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/registry/repos",
+        method: "get",
+        summary: "Repositories of the OCI registry (/v2/_catalog, every page)",
+        scope: Some("registry"),
+        params: &[],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/registry/images",
+        method: "get",
+        summary: "Images of the OCI registry (the same list as /registry/repos: in the distribution API a repository is an image)",
+        scope: Some("registry"),
+        params: &[],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/registry/images/{name}/tags",
+        method: "get",
+        summary: "Tags of an image with their digest, media type, size, layers and platforms",
+        scope: Some("registry"),
+        params: &[IMAGE],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/artifactory/repos",
+        method: "get",
+        summary: "Artifactory repositories (/api/repositories)",
+        scope: Some("registry"),
+        params: &[
+            Param {
+                name: "type",
+                location: "query",
+                description: "local, remote, virtual, federated or distribution",
+                required: false,
+            },
+            Param {
+                name: "packageType",
+                location: "query",
+                description: "docker, maven, npm, ...",
+                required: false,
+            },
+        ],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/artifactory/storage",
+        method: "get",
+        summary: "Artifactory storage summary: totals, file store, repositories by used space",
+        scope: Some("registry"),
+        params: &[],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/artifactory/search",
+        method: "post",
+        summary: "An AQL search (the request body, text/plain: items.find({...})); answers cached per query",
+        scope: Some("registry"),
+        params: &[],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/artifactory/docker/{repo}/images",
+        method: "get",
+        summary: "Images of an Artifactory Docker repository",
+        scope: Some("registry"),
+        params: &[REPO],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/artifactory/docker/{repo}/images/{name}/tags",
+        method: "get",
+        summary: "Tags of an image in an Artifactory Docker repository",
+        scope: Some("registry"),
+        params: &[REPO, IMAGE],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/vulns/images",
+        method: "get",
+        summary: "Image vulnerabilities (Trivy reports, Aqua) joined with the pods that run them: image → tags → counts by severity → pods",
+        scope: Some("vulns"),
+        params: &[
+            Param {
+                name: "severity",
+                location: "query",
+                description: "Only images whose worst finding is at least this severe",
+                required: false,
+            },
+            Param {
+                name: "running",
+                location: "query",
+                description: "true: only images that run; false: only those that do not",
+                required: false,
+            },
+        ],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/vulns/images/{ref}",
+        method: "get",
+        summary: "The vulnerabilities of one image (postgres:16.4, registry.example.com/team/app:1.2) from every source, and the pods that run it",
+        scope: Some("vulns"),
+        params: &[Param {
+            name: "ref",
+            location: "path",
+            description: "An image reference, tag or digest",
+            required: true,
         }],
         answer: "envelope",
     },
@@ -214,7 +352,13 @@ pub(crate) fn document() -> Value {
             }
             None => op["security"] = json!([]),
         }
-        paths.insert(r.path.to_string(), json!({"get": op}));
+        if r.method == "post" {
+            op["requestBody"] = json!({"required": true,
+                "content": {"text/plain": {"schema": {"type": "string"}}}});
+        }
+        let mut item = paths.remove(r.path).unwrap_or_else(|| json!({}));
+        item[r.method] = op;
+        paths.insert(r.path.to_string(), item);
     }
     json!({
         "openapi": "3.1.0",
@@ -240,7 +384,8 @@ pub(crate) fn docs_page() -> String {
             .map(|p| format!("<code>{}</code> ({}) {}", p.name, p.location, p.description))
             .collect();
         rows.push_str(&format!(
-            "<tr><td><code>GET {}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td><code>{} {}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            r.method.to_ascii_uppercase(),
             r.path.replace('<', "&lt;"),
             r.summary,
             r.scope.unwrap_or("public"),

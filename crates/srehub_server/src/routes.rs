@@ -36,7 +36,10 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/alerts/analysis", get(alerts_analysis))
         .route("/api/v1/registry/repos", get(registry_repos))
+        // The same list: in the distribution API a repository is an image's name.
+        .route("/api/v1/registry/images", get(registry_repos))
         .route("/api/v1/registry/images/{*path}", get(registry_image))
+        .merge(crate::artifacts::routes())
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -63,13 +66,15 @@ async fn readyz(State(s): St) -> Response {
         }
     });
     let mut sources = futures::future::join_all(checks).await;
-    if let Some(p) = &s.prometheus {
-        let st = p.client().breaker_state();
-        sources.push(json!({"name": "prometheus", "ok": st != srehub_http::BreakerState::Open, "breaker": st}));
+    for (name, client) in s.connectors() {
+        let st = client.breaker_state();
+        sources.push(
+            json!({"name": name, "ok": st != srehub_http::BreakerState::Open, "breaker": st}),
+        );
     }
-    if let Some(a) = &s.alertmanager {
-        let st = a.client().breaker_state();
-        sources.push(json!({"name": "alertmanager", "ok": st != srehub_http::BreakerState::Open, "breaker": st}));
+    if let Some(loc) = &s.config.trivy_reports {
+        let local = !loc.starts_with("http://") && !loc.starts_with("https://");
+        sources.push(json!({"name": "trivy", "ok": !local || std::path::Path::new(loc).exists()}));
     }
     let ready = sources.iter().any(|x| x["ok"] == true);
     let code = if ready {
@@ -125,11 +130,8 @@ async fn docs() -> Html<String> {
 async fn status(State(s): St, Extension(p): Extension<Principal>) -> Result<Response, AppError> {
     p.require("status")?;
     let mut connectors = Vec::new();
-    for (name, client) in [
-        ("prometheus", s.prometheus.as_ref().map(|p| p.client())),
-        ("alertmanager", s.alertmanager.as_ref().map(|a| a.client())),
-    ] {
-        if let Some(c) = client {
+    for (name, c) in s.connectors() {
+        {
             let st = c.breaker_state();
             s.metrics
                 .breaker
@@ -166,7 +168,10 @@ async fn clusters(State(s): St, Extension(p): Extension<Principal>) -> Result<Re
 }
 
 /// The parsed snapshot of a cluster, shared by its routes (one read for all).
-async fn snapshot(s: &Arc<AppState>, cluster: &str) -> Result<Arc<ClusterSnapshot>, AppError> {
+pub(crate) async fn snapshot(
+    s: &Arc<AppState>,
+    cluster: &str,
+) -> Result<Arc<ClusterSnapshot>, AppError> {
     let c = s
         .config
         .clusters
@@ -267,7 +272,7 @@ fn limit_of(v: &Option<String>) -> Result<usize, AppError> {
 }
 
 /// Serves an entry: 304 when the client has it, else the envelope with cache headers.
-fn answer(
+pub(crate) fn answer(
     entry: &Entry,
     status: Status,
     headers: &HeaderMap,
@@ -552,7 +557,7 @@ async fn alerts_analysis(
     answer(&entry, st, &headers, |v| Ok(json!({"report": v})))
 }
 
-fn registry_error(e: &srehub_registry::RegistryError) -> AppError {
+pub(crate) fn registry_error(e: &srehub_registry::RegistryError) -> AppError {
     match e {
         e if e.is_not_found() => AppError::NotFound(e.to_string()),
         srehub_registry::RegistryError::Http(h) => AppError::from_http(h),
@@ -560,20 +565,47 @@ fn registry_error(e: &srehub_registry::RegistryError) -> AppError {
     }
 }
 
-/// Runs a registry call as a cache load.
-async fn registry_load<T: serde::Serialize>(
-    metrics: &crate::metrics::Metrics,
-    call: impl std::future::Future<Output = Result<T, srehub_registry::RegistryError>>,
-) -> Loaded {
-    let t = Instant::now();
-    let r = call.await;
-    metrics.downstream_call("registry", r.is_ok(), t.elapsed().as_secs_f64());
-    Loaded {
-        sources: vec![SourceOutcome::timed("registry", t, &r)],
-        value: r
-            .map_err(|e| registry_error(&e))
-            .and_then(|v| serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))),
-    }
+/// Answers a route from the cache, loading it with one call to the `connector` on a miss; the
+/// data is under `wrap` in the envelope (or is the envelope itself when `wrap` is empty).
+pub(crate) async fn cached_call<T, F, Fut>(
+    s: &Arc<AppState>,
+    route: &'static str,
+    key: String,
+    connector: &'static str,
+    headers: &HeaderMap,
+    wrap: &'static str,
+    call: F,
+) -> Result<Response, AppError>
+where
+    T: serde::Serialize,
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, srehub_registry::RegistryError>> + Send + 'static,
+{
+    let metrics = s.metrics.clone();
+    let (entry, st) = s
+        .cache
+        .get(route, key, s.config.ttl.registry, move || {
+            let (call, metrics) = (call.clone(), metrics.clone());
+            async move {
+                let t = Instant::now();
+                let r = call().await;
+                metrics.downstream_call(connector, r.is_ok(), t.elapsed().as_secs_f64());
+                Loaded {
+                    sources: vec![SourceOutcome::timed(connector, t, &r)],
+                    value: r.map_err(|e| registry_error(&e)).and_then(|v| {
+                        serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
+                    }),
+                }
+            }
+        })
+        .await;
+    answer(&entry, st, headers, |v| {
+        Ok(if wrap.is_empty() {
+            v.clone()
+        } else {
+            json!({ wrap: v })
+        })
+    })
 }
 
 async fn registry_repos(
@@ -585,35 +617,26 @@ async fn registry_repos(
     let Some(reg) = s.registry.clone() else {
         return Err(not_found("no registry configured (--registry)"));
     };
-    let metrics = s.metrics.clone();
-    let (entry, st) = s
-        .cache
-        .get(
-            "registry_repos",
-            "registry:repos".into(),
-            s.config.ttl.registry,
-            move || {
-                let (reg, metrics) = (reg.clone(), metrics.clone());
-                async move { registry_load(&metrics, reg.catalog(100, 100_000)).await }
-            },
-        )
-        .await;
-    answer(&entry, st, &headers, |v| Ok(json!({"items": v})))
+    let call = move || {
+        let reg = reg.clone();
+        async move { reg.catalog(100, 100_000).await }
+    };
+    cached_call(
+        &s,
+        "registry_repos",
+        "registry:repos".into(),
+        "registry",
+        &headers,
+        "items",
+        call,
+    )
+    .await
 }
 
-/// `/api/v1/registry/images/{name}/tags`: the tags of an image with what each points at.
-async fn registry_image(
-    State(s): St,
-    Extension(p): Extension<Principal>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    p.require("registry")?;
-    let Some(reg) = s.registry.clone() else {
-        return Err(not_found("no registry configured (--registry)"));
-    };
+/// The repository name of a `{name}/tags` path, checked against the OCI name grammar.
+pub(crate) fn image_name(path: &str) -> Result<String, AppError> {
     let Some(name) = path.strip_suffix("/tags").filter(|n| !n.is_empty()) else {
-        return Err(not_found("expected /api/v1/registry/images/{name}/tags"));
+        return Err(not_found("expected …/images/{name}/tags"));
     };
     // The OCI name grammar: lowercase components of letters and digits joined by `.`, `_` or `-`,
     // separated by `/` (no empty, `.` or `..` components).
@@ -631,21 +654,34 @@ async fn registry_image(
             format!("`{name}` is not a repository name"),
         ));
     }
-    let metrics = s.metrics.clone();
-    let name = name.to_string();
-    let (entry, st) = s
-        .cache
-        .get(
-            "registry_tags",
-            format!("registry:tags:{name}"),
-            s.config.ttl.registry,
-            move || {
-                let (reg, metrics, name) = (reg.clone(), metrics.clone(), name.clone());
-                async move {
-                    registry_load(&metrics, async { reg.tag_infos(&name, 1000, 4).await }).await
-                }
-            },
-        )
-        .await;
-    answer(&entry, st, &headers, |v| Ok(json!({"items": v})))
+    Ok(name.to_string())
+}
+
+/// `/api/v1/registry/images/{name}/tags`: the tags of an image with what each points at.
+async fn registry_image(
+    State(s): St,
+    Extension(p): Extension<Principal>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    p.require("registry")?;
+    let Some(reg) = s.registry.clone() else {
+        return Err(not_found("no registry configured (--registry)"));
+    };
+    let name = image_name(&path)?;
+    let key = format!("registry:tags:{name}");
+    let call = move || {
+        let (reg, name) = (reg.clone(), name.clone());
+        async move { reg.tag_infos(&name, 1000, 4).await }
+    };
+    cached_call(
+        &s,
+        "registry_tags",
+        key,
+        "registry",
+        &headers,
+        "items",
+        call,
+    )
+    .await
 }

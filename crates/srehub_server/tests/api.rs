@@ -394,9 +394,25 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/k8s/{cluster}/doctor",
         "/api/v1/alerts",
         "/api/v1/alerts/analysis",
+        "/api/v1/registry/repos",
+        "/api/v1/registry/images",
+        "/api/v1/registry/images/{name}/tags",
+        "/api/v1/artifactory/repos",
+        "/api/v1/artifactory/storage",
+        "/api/v1/artifactory/docker/{repo}/images",
+        "/api/v1/artifactory/docker/{repo}/images/{name}/tags",
+        "/api/v1/vulns/images",
+        "/api/v1/vulns/images/{ref}",
     ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path}");
     }
+    let search = &doc["paths"]["/api/v1/artifactory/search"]["post"];
+    assert_eq!(search["x-srehub-scope"], "registry");
+    assert!(search["requestBody"]["content"]["text/plain"].is_object());
+    assert_eq!(
+        doc["paths"]["/api/v1/vulns/images"]["get"]["x-srehub-scope"],
+        "vulns"
+    );
     assert_eq!(
         doc["paths"]["/api/v1/k8s/{cluster}/{kind}"]["get"]["x-srehub-scope"],
         "clusters"

@@ -193,6 +193,21 @@ pub struct ServeArgs {
     /// SREHUB_REGISTRY_TOKEN or SREHUB_REGISTRY_USER and SREHUB_REGISTRY_PASSWORD.
     #[arg(long, value_name = "URL", env = "SREHUB_REGISTRY_URL")]
     pub registry: Option<String>,
+    /// A JFrog Artifactory (`https://host/artifactory`): repositories, storage, AQL search and its
+    /// Docker repositories. Credentials: SREHUB_ARTIFACTORY_TOKEN (or _TOKEN_FILE), _API_KEY (or
+    /// _API_KEY_FILE), or _USER and _PASSWORD.
+    #[arg(long, value_name = "URL", env = "SREHUB_ARTIFACTORY_URL")]
+    pub artifactory: Option<String>,
+    /// An Aqua Security console, for image vulnerabilities (token: SREHUB_AQUA_TOKEN or
+    /// SREHUB_AQUA_TOKEN_FILE).
+    #[arg(long, value_name = "URL", env = "SREHUB_AQUA_URL")]
+    pub aqua: Option<String>,
+    /// The registry name Aqua knows images by (default: the image reference's registry host).
+    #[arg(long, value_name = "NAME", env = "SREHUB_AQUA_REGISTRY")]
+    pub aqua_registry: Option<String>,
+    /// Trivy JSON reports (`trivy image --format json`): a file, a directory or an http(s) URL.
+    #[arg(long, value_name = "PATH|URL", env = "SREHUB_TRIVY_REPORTS")]
+    pub trivy_reports: Option<String>,
     /// API keys (YAML: `keys: [{name, sha256, scopes, namespaces}]`); without it every caller may
     /// read everything (a warning is logged).
     #[arg(long, value_name = "FILE", env = "SREHUB_API_KEYS_FILE")]

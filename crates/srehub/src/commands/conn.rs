@@ -29,16 +29,43 @@ pub fn http_options(conn: &PromConnArgs, who: &str) -> anyhow::Result<HttpOption
             .with_context(|| format!("--header `{h}`: expected `Name: value`"))?;
         headers.push((k.trim().to_string(), v.trim().to_string()));
     }
+    // A secret from `SREHUB_<WHO>_<K>`, or read from the file `SREHUB_<WHO>_<K>_FILE` names (a
+    // mounted Secret; surrounding whitespace and the final newline are not part of it).
+    let secret = |k: &str| -> anyhow::Result<Option<String>> {
+        if let Some(v) = env(k) {
+            return Ok(Some(v));
+        }
+        match env(&format!("{k}_FILE")) {
+            Some(path) => {
+                let v = std::fs::read_to_string(&path).with_context(|| {
+                    format!("SREHUB_{who}_{k}_FILE={path}: cannot read the file")
+                })?;
+                let v = v.trim();
+                anyhow::ensure!(
+                    !v.is_empty(),
+                    "SREHUB_{who}_{k}_FILE={path}: the file is empty"
+                );
+                Ok(Some(v.to_string()))
+            }
+            None => Ok(None),
+        }
+    };
+    let auth = match (secret("TOKEN")?, secret("API_KEY")?, env("USER")) {
+        (Some(t), _, _) => Auth::Bearer(t),
+        // Artifactory's API keys travel in a header of their own.
+        (None, Some(key), _) => Auth::ApiKey {
+            header: "X-JFrog-Art-Api".into(),
+            key,
+        },
+        (None, None, Some(user)) => Auth::Basic {
+            user,
+            password: secret("PASSWORD")?.unwrap_or_default(),
+        },
+        (None, None, None) => Auth::None,
+    };
     Ok(HttpOptions {
         timeout: duration("--timeout", &conn.timeout)?,
-        auth: match (env("TOKEN"), env("USER")) {
-            (Some(t), _) => Auth::Bearer(t),
-            (None, Some(user)) => Auth::Basic {
-                user,
-                password: env("PASSWORD").unwrap_or_default(),
-            },
-            (None, None) => Auth::None,
-        },
+        auth,
         headers,
         insecure: conn.insecure,
         ca_pem: conn

@@ -77,6 +77,9 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
         ("prometheus", "PROMETHEUS"),
         ("alertmanager", "ALERTMANAGER"),
         ("registry", "REGISTRY"),
+        ("artifactory", "ARTIFACTORY"),
+        ("aqua", "AQUA"),
+        ("trivy", "TRIVY"),
     ] {
         credentials.insert(name.to_string(), http_options(&args.conn, env)?.auth);
     }
@@ -85,6 +88,10 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
         prometheus: args.conn.prometheus.clone(),
         alertmanager: args.conn.alertmanager.clone(),
         registry: args.registry.clone(),
+        artifactory: args.artifactory.clone(),
+        aqua: args.aqua.clone(),
+        aqua_registry: args.aqua_registry.clone(),
+        trivy_reports: args.trivy_reports.clone(),
         http: srehub_http::HttpOptions {
             timeout: http.timeout.min(Duration::from_secs(20)),
             auth: srehub_http::Auth::None,

@@ -446,6 +446,13 @@ pub struct ContainerStatus {
     pub restart_count: u32,
     #[serde(deserialize_with = "nullable")]
     pub image: String,
+    /// What the image resolved to (`docker-pullable://nginx@sha256:…`, `sha256:…`).
+    #[serde(
+        rename = "imageID",
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub image_id: String,
     #[serde(deserialize_with = "nullable")]
     pub state: ContainerState,
     #[serde(deserialize_with = "nullable")]

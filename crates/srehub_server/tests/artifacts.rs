@@ -1,0 +1,631 @@
+//! The hub's Artifactory and vulnerability routes. Artifactory and Aqua cannot run here: each is an
+//! in-process fake on 127.0.0.1 serving JSON recorded in the shape of their APIs (Artifactory 7's
+//! `/api/repositories`, `/api/storageinfo`, AQL and Docker API; Aqua's `/api/v2/images/.../
+//! vulnerabilities`), with their authentication, paging and failures. Trivy reports are the files
+//! in examples/trivy; the cluster is the bundled demo snapshot.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use srehub_http::{Auth, Client, HttpError, HttpOptions, Request};
+use srehub_server::{AppState, ClusterConfig, ServeConfig};
+use srehub_test_support::workspace_root;
+
+async fn serve_router(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+async fn start(cfg: ServeConfig) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let state = AppState::new(cfg).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        srehub_server::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (url, tx)
+}
+
+fn client() -> Client {
+    Client::new(
+        "test",
+        HttpOptions {
+            retries: 0,
+            env_proxy: false,
+            breaker_failures: 1000,
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+async fn call(c: &Client, req: Request) -> (u16, Value) {
+    match c.send(req).await {
+        Ok(r) => (
+            r.status.as_u16(),
+            serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+        ),
+        Err(HttpError::Status { status, body, .. }) => {
+            (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+async fn get_json(c: &Client, url: &str) -> (u16, Value) {
+    call(c, Request::get(url.parse().unwrap())).await
+}
+
+fn http() -> HttpOptions {
+    HttpOptions {
+        retries: 1,
+        backoff_base: std::time::Duration::from_millis(10),
+        env_proxy: false,
+        ..HttpOptions::default()
+    }
+}
+
+// ---- A fake Artifactory ----
+
+#[derive(Default)]
+struct ArtCalls {
+    aql: AtomicUsize,
+    catalog_pages: AtomicUsize,
+    last_params: std::sync::Mutex<Vec<String>>,
+}
+
+const ART_KEY: &str = "AKCp8k-test-api-key";
+
+fn art_denied(h: &HeaderMap) -> Option<Response> {
+    (h.get("x-jfrog-art-api").and_then(|v| v.to_str().ok()) != Some(ART_KEY)).then(|| {
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"errors": [{"status": 401, "message": "Bad credentials"}]})),
+        )
+            .into_response()
+    })
+}
+
+/// 250 image names, as a Docker repository with that many images lists them (sorted).
+fn art_images() -> Vec<String> {
+    let mut v: Vec<String> = (0..250).map(|i| format!("team/svc-{i:03}")).collect();
+    v.sort();
+    v
+}
+
+async fn fake_artifactory(calls: Arc<ArtCalls>) -> String {
+    async fn repos(h: HeaderMap, Query(q): Query<BTreeMap<String, String>>) -> Response {
+        if let Some(r) = art_denied(&h) {
+            return r;
+        }
+        let all = json!([
+            {"key": "docker-local", "type": "LOCAL", "packageType": "Docker",
+             "url": "https://art.example.com/artifactory/docker-local", "description": "images we build"},
+            {"key": "dockerhub-remote", "type": "REMOTE", "packageType": "Docker",
+             "url": "https://art.example.com/artifactory/dockerhub-remote"},
+            {"key": "libs-release", "type": "LOCAL", "packageType": "Maven",
+             "url": "https://art.example.com/artifactory/libs-release"}
+        ]);
+        let items: Vec<Value> = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                q.get("type")
+                    .is_none_or(|t| r["type"].as_str().unwrap().eq_ignore_ascii_case(t))
+                    && q.get("packageType")
+                        .is_none_or(|t| r["packageType"].as_str().unwrap().eq_ignore_ascii_case(t))
+            })
+            .cloned()
+            .collect();
+        axum::Json(items).into_response()
+    }
+    async fn storage(h: HeaderMap) -> Response {
+        if let Some(r) = art_denied(&h) {
+            return r;
+        }
+        axum::Json(json!({
+            "binariesSummary": {"binariesCount": "12,345", "binariesSize": "48.21 GB",
+                "artifactsSize": "97.15 GB", "optimization": "49.63%", "itemsCount": "98,765",
+                "artifactsCount": "54,321"},
+            "fileStoreSummary": {"storageType": "file-system", "storageDirectory": "/var/opt/jfrog/artifactory/data/filestore",
+                "totalSpace": "500 GB", "usedSpace": "48.21 GB (9.64%)", "freeSpace": "451.79 GB (90.36%)"},
+            "repositoriesSummaryList": [
+                {"repoKey": "docker-local", "repoType": "LOCAL", "foldersCount": 1200, "filesCount": 8000,
+                 "usedSpace": "40 GB", "usedSpaceInBytes": 42949672960u64, "itemsCount": 9200,
+                 "packageType": "Docker", "percentage": "82.97%"},
+                {"repoKey": "libs-release", "repoType": "LOCAL", "foldersCount": 30, "filesCount": 400,
+                 "usedSpace": "8.21 GB", "usedSpaceInBytes": 8815448719u64, "itemsCount": 430,
+                 "packageType": "Maven", "percentage": "17.03%"},
+                {"repoKey": "TOTAL", "repoType": "NA", "foldersCount": 1230, "filesCount": 8400,
+                 "usedSpace": "48.21 GB", "itemsCount": 9630}
+            ]
+        }))
+        .into_response()
+    }
+    async fn aql(State(calls): State<Arc<ArtCalls>>, h: HeaderMap, body: String) -> Response {
+        if let Some(r) = art_denied(&h) {
+            return r;
+        }
+        calls.aql.fetch_add(1, Ordering::SeqCst);
+        if !body.starts_with("items.find(") {
+            return (
+                StatusCode::BAD_REQUEST,
+                "Failed to parse query: unknown domain",
+            )
+                .into_response();
+        }
+        axum::Json(json!({
+            "results": [
+                {"repo": "docker-local", "path": "team/svc-001/1.4.2", "name": "manifest.json",
+                 "type": "file", "size": 2184, "created": "2026-11-02T10:11:12.345Z",
+                 "modified": "2026-11-02T10:11:12.345Z"},
+                {"repo": "docker-local", "path": "team/svc-001/1.4.3", "name": "manifest.json",
+                 "type": "file", "size": 2190, "created": "2026-11-20T08:01:02.000Z",
+                 "modified": "2026-11-20T08:01:02.000Z"}
+            ],
+            "range": {"start_pos": 0, "end_pos": 2, "total": 2}
+        }))
+        .into_response()
+    }
+    async fn catalog(
+        State(calls): State<Arc<ArtCalls>>,
+        h: HeaderMap,
+        Query(q): Query<BTreeMap<String, String>>,
+    ) -> Response {
+        if let Some(r) = art_denied(&h) {
+            return r;
+        }
+        calls.catalog_pages.fetch_add(1, Ordering::SeqCst);
+        let n: usize = q.get("n").and_then(|n| n.parse().ok()).unwrap_or(100);
+        let last = q.get("last").cloned();
+        if let Some(l) = &last {
+            calls.last_params.lock().unwrap().push(l.clone());
+        }
+        // Paged with n and last, and (as Artifactory does) no Link header.
+        let page: Vec<String> = art_images()
+            .into_iter()
+            .filter(|i| last.as_ref().is_none_or(|l| i > l))
+            .take(n)
+            .collect();
+        axum::Json(json!({"repositories": page})).into_response()
+    }
+    async fn docker_v2(h: HeaderMap, Path(rest): Path<String>) -> Response {
+        if let Some(r) = art_denied(&h) {
+            return r;
+        }
+        if let Some(name) = rest.strip_suffix("/tags/list") {
+            return axum::Json(json!({"name": name, "tags": ["1.4.2", "1.4.3"]})).into_response();
+        }
+        if let Some((_, tag)) = rest.split_once("/manifests/") {
+            let digest = format!(
+                "sha256:{}",
+                if tag == "1.4.2" {
+                    "a".repeat(64)
+                } else {
+                    "b".repeat(64)
+                }
+            );
+            return (
+                [
+                    ("docker-content-digest", digest),
+                    (
+                        "content-type",
+                        "application/vnd.docker.distribution.manifest.v2+json".to_string(),
+                    ),
+                ],
+                axum::Json(json!({
+                    "schemaVersion": 2,
+                    "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                    "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1512, "digest": "sha256:c0"},
+                    "layers": [
+                        {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 3000000, "digest": "sha256:l1"},
+                        {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1200000, "digest": "sha256:l2"}
+                    ]
+                })),
+            )
+                .into_response();
+        }
+        StatusCode::NOT_FOUND.into_response()
+    }
+    let app = Router::new()
+        .route("/artifactory/api/repositories", get(repos))
+        .route("/artifactory/api/storageinfo", get(storage))
+        .route("/artifactory/api/search/aql", post(aql))
+        .route(
+            "/artifactory/api/docker/docker-local/v2/_catalog",
+            get(catalog),
+        )
+        .route(
+            "/artifactory/api/docker/docker-local/v2/{*rest}",
+            get(docker_v2),
+        )
+        .with_state(calls);
+    format!("{}/artifactory", serve_router(app).await)
+}
+
+fn with_credentials(mut cfg: ServeConfig, connector: &str, auth: Auth) -> ServeConfig {
+    cfg.credentials.insert(connector.to_string(), auth);
+    cfg
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifactory_repositories_storage_search_and_docker_images() {
+    let calls = Arc::new(ArtCalls::default());
+    let art = fake_artifactory(calls.clone()).await;
+    let cfg = ServeConfig {
+        artifactory: Some(art.clone()),
+        http: http(),
+        ..ServeConfig::default()
+    };
+    let key = Auth::ApiKey {
+        header: "X-JFrog-Art-Api".into(),
+        key: ART_KEY.into(),
+    };
+    let (hub, _stop) = start(with_credentials(cfg, "artifactory", key)).await;
+    let c = client();
+
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/artifactory/repos")).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["items"].as_array().unwrap().len(), 3);
+    assert_eq!(v["sources"][0]["name"], "artifactory");
+    let (_, v) = get_json(
+        &c,
+        &format!("{hub}/api/v1/artifactory/repos?type=local&packageType=docker"),
+    )
+    .await;
+    assert_eq!(
+        v["items"],
+        json!([{"key": "docker-local", "type": "LOCAL", "packageType": "Docker",
+        "url": "https://art.example.com/artifactory/docker-local", "description": "images we build"}])
+    );
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/artifactory/repos?type=weird")).await;
+    assert_eq!(code, 400);
+    assert!(v["error"]["message"].as_str().unwrap().contains("`type`"));
+
+    let (_, v) = get_json(&c, &format!("{hub}/api/v1/artifactory/storage")).await;
+    let s = &v["storage"];
+    assert_eq!(s["binaries_count"], 12_345);
+    assert_eq!(s["file_store_used"], "48.21 GB (9.64%)");
+    assert_eq!(s["repositories"][0]["key"], "docker-local");
+    assert_eq!(
+        s["repositories"].as_array().unwrap().len(),
+        2,
+        "TOTAL left out"
+    );
+
+    // AQL: the body is the query; the same query again is served from the cache.
+    let aql = r#"items.find({"repo":"docker-local","name":"manifest.json"}).include("repo","path","name","size")"#;
+    let search = || {
+        Request::post(
+            format!("{hub}/api/v1/artifactory/search").parse().unwrap(),
+            "text/plain",
+            aql.as_bytes().to_vec(),
+        )
+    };
+    let (code, v) = call(&c, search()).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["results"].as_array().unwrap().len(), 2);
+    assert_eq!(v["range"]["total"], 2);
+    let (code, _) = call(&c, search()).await;
+    assert_eq!(code, 200);
+    assert_eq!(calls.aql.load(Ordering::SeqCst), 1);
+    let (code, v) = call(
+        &c,
+        Request::post(
+            format!("{hub}/api/v1/artifactory/search").parse().unwrap(),
+            "text/plain",
+            b"DROP TABLE".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert_eq!(v["error"]["code"], "bad_request");
+
+    // The catalog of a Docker repository, 250 images paged by `last` (Artifactory sends no Link).
+    let (code, v) = get_json(
+        &c,
+        &format!("{hub}/api/v1/artifactory/docker/docker-local/images"),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    let items: Vec<String> = serde_json::from_value(v["items"].clone()).unwrap();
+    assert_eq!(items, art_images());
+    assert_eq!(calls.catalog_pages.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        *calls.last_params.lock().unwrap(),
+        ["team/svc-099", "team/svc-199"]
+    );
+    let (code, v) = get_json(
+        &c,
+        &format!("{hub}/api/v1/artifactory/docker/docker-local/images/team/svc-001/tags"),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["items"][1]["tag"], "1.4.3");
+    assert_eq!(
+        v["items"][1]["digest"],
+        format!("sha256:{}", "b".repeat(64))
+    );
+    assert_eq!(v["items"][1]["size"], 1512 + 3_000_000 + 1_200_000);
+    let (code, _) = get_json(
+        &c,
+        &format!("{hub}/api/v1/artifactory/docker/bad%2Frepo/images"),
+    )
+    .await;
+    assert_eq!(code, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifactory_with_a_wrong_key_fails_without_showing_it() {
+    let art = fake_artifactory(Arc::new(ArtCalls::default())).await;
+    let cfg = ServeConfig {
+        artifactory: Some(art),
+        http: http(),
+        ..ServeConfig::default()
+    };
+    let wrong = "AKCp8k-wrong-key";
+    let key = Auth::ApiKey {
+        header: "X-JFrog-Art-Api".into(),
+        key: wrong.into(),
+    };
+    let (hub, _stop) = start(with_credentials(cfg, "artifactory", key)).await;
+    let c = client();
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/artifactory/repos")).await;
+    assert!(code >= 500, "{code} {v}");
+    let text = v.to_string();
+    assert!(text.contains("401"), "{text}");
+    assert!(!text.contains(wrong), "{text}");
+    // Without Artifactory configured the routes say so.
+    let (hub2, _stop2) = start(ServeConfig::default()).await;
+    let (code, v) = get_json(&c, &format!("{hub2}/api/v1/artifactory/storage")).await;
+    assert_eq!(code, 404);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--artifactory")
+    );
+}
+
+// ---- A fake Aqua ----
+
+#[derive(Default)]
+struct AquaCalls {
+    pages: AtomicUsize,
+    images: std::sync::Mutex<Vec<String>>,
+}
+
+const AQUA_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.aqua-test";
+
+/// 250 findings for postgres 16.4, in Aqua's shape.
+fn aqua_findings() -> Vec<Value> {
+    (0..250)
+        .map(|i| {
+            let sev = ["critical", "high", "medium", "low", "negligible"][i % 5];
+            json!({
+                "name": format!("CVE-2024-{:05}", 10_000 + i),
+                "resource": {"type": "package", "format": "deb", "name": format!("pkg{}", i % 40),
+                    "version": "1.0-1", "arch": "amd64"},
+                "aqua_severity": sev, "nvd_severity": sev, "aqua_score": 5.5,
+                "fix_version": if i % 2 == 0 { "1.0-2" } else { "" },
+                "description": "A finding.", "registry": "Docker Hub",
+                "image_name": "library/postgres:16.4",
+                "image_digest": "sha256:18ca423de4deaea0bdbe46726f44eb12a25751e7a9601a39c533753204c0c84e",
+                "os": "debian", "os_version": "12"
+            })
+        })
+        .collect()
+}
+
+async fn fake_aqua(calls: Arc<AquaCalls>) -> String {
+    async fn vulns(
+        State(calls): State<Arc<AquaCalls>>,
+        h: HeaderMap,
+        Path((registry, repo, tag)): Path<(String, String, String)>,
+        Query(q): Query<BTreeMap<String, String>>,
+    ) -> Response {
+        if h.get("authorization").and_then(|v| v.to_str().ok())
+            != Some(&format!("Bearer {AQUA_TOKEN}"))
+        {
+            return (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(json!({"message": "Invalid token"})),
+            )
+                .into_response();
+        }
+        calls.pages.fetch_add(1, Ordering::SeqCst);
+        calls
+            .images
+            .lock()
+            .unwrap()
+            .push(format!("{registry}|{repo}|{tag}"));
+        if repo == "library/postgres" && tag == "16.4" {
+            let page: usize = q["page"].parse().unwrap();
+            let size: usize = q["pagesize"].parse().unwrap();
+            let all = aqua_findings();
+            let items: Vec<Value> = all
+                .iter()
+                .skip((page - 1) * size)
+                .take(size)
+                .cloned()
+                .collect();
+            return axum::Json(
+                json!({"count": all.len(), "page": page, "pagesize": size, "result": items}),
+            )
+            .into_response();
+        }
+        if repo == "calico/node" {
+            // A scanner that is failing for this image.
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "scan database unavailable",
+            )
+                .into_response();
+        }
+        (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "Image not found"})),
+        )
+            .into_response()
+    }
+    let app = Router::new()
+        .route(
+            "/api/v2/images/{registry}/{repo}/{tag}/vulnerabilities",
+            get(vulns),
+        )
+        .with_state(calls);
+    serve_router(app).await
+}
+
+fn demo_cluster() -> Vec<ClusterConfig> {
+    vec![ClusterConfig::snapshot(
+        "demo",
+        vec![workspace_root().join("examples/demo-cluster")],
+    )]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trivy_reports_joined_with_the_pods_that_run_the_images() {
+    let cfg = ServeConfig {
+        clusters: demo_cluster(),
+        trivy_reports: Some(
+            workspace_root()
+                .join("examples/trivy")
+                .display()
+                .to_string(),
+        ),
+        ..ServeConfig::default()
+    };
+    let (hub, _stop) = start(cfg).await;
+    let c = client();
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images")).await;
+    assert_eq!(code, 200, "{v}");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let pg = items
+        .iter()
+        .find(|i| i["image"] == "docker.io/library/postgres")
+        .unwrap();
+    assert_eq!(pg["worst"], "critical");
+    assert_eq!(pg["tags"][0]["counts"]["critical"], 3);
+    assert_eq!(pg["tags"][0]["fixable"], 3);
+    let pods = pg["tags"][0]["pods"].as_array().unwrap();
+    assert!(!pods.is_empty());
+    assert!(
+        pods.iter()
+            .all(|p| p["namespace"] == "data" && p["cluster"] == "demo")
+    );
+    assert_eq!(pg["running_pods"], pods.len());
+    let names: Vec<&str> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["trivy", "cluster/demo"]);
+
+    // Filters.
+    let (_, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images?running=false")).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images?severity=extreme")).await;
+    assert_eq!(code, 400);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`severity`")
+    );
+
+    // One image by reference: its findings, most severe first, and the pods running it.
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images/postgres:16.4")).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["image"], "docker.io/library/postgres:16.4");
+    let findings = v["scans"][0]["vulnerabilities"].as_array().unwrap();
+    assert_eq!(findings.len(), 6);
+    assert_eq!(findings[0]["severity"], "critical");
+    assert_eq!(v["pods"].as_array().unwrap().len(), pods.len());
+    let (code, _) = get_json(&c, &format!("{hub}/api/v1/vulns/images/postgres:9.6")).await;
+    assert_eq!(code, 404);
+    let (code, _) = get_json(&c, &format!("{hub}/api/v1/vulns/images/a%20b")).await;
+    assert_eq!(code, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aqua_scans_of_running_images_every_page_and_partial_failure() {
+    let calls = Arc::new(AquaCalls::default());
+    let aqua = fake_aqua(calls.clone()).await;
+    let cfg = ServeConfig {
+        clusters: demo_cluster(),
+        aqua: Some(aqua),
+        http: HttpOptions {
+            retries: 0,
+            env_proxy: false,
+            ..HttpOptions::default()
+        },
+        ..ServeConfig::default()
+    };
+    let (hub, _stop) = start(with_credentials(
+        cfg,
+        "aqua",
+        Auth::Bearer(AQUA_TOKEN.into()),
+    ))
+    .await;
+    let c = client();
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images")).await;
+    assert_eq!(code, 200, "{v}");
+    // Every distinct running image was asked about once (postgres twice: two pages of 200).
+    let asked = calls.images.lock().unwrap().clone();
+    assert!(
+        asked.contains(&"docker.io|library/postgres|16.4".to_string()),
+        "{asked:?}"
+    );
+    assert!(asked.contains(&"registry.example.com|payments/api|2.14.2".to_string()));
+    let postgres_pages = asked
+        .iter()
+        .filter(|a| a.contains("library/postgres|16.4"))
+        .count();
+    assert_eq!(postgres_pages, 2);
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only postgres has an Aqua scan");
+    let t = &items[0]["tags"][0];
+    assert_eq!(t["scanner"], "aqua");
+    assert_eq!(t["counts"]["critical"], 50);
+    assert_eq!(t["counts"]["negligible"], 50);
+    assert_eq!(t["fixable"], 125);
+    assert!(items[0]["running_pods"].as_u64().unwrap() > 0);
+    // Aqua failing for one image is reported, and the rest is served.
+    let aqua_source = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "aqua")
+        .unwrap();
+    assert_eq!(aqua_source["status"], "error");
+    assert!(aqua_source["error"].as_str().unwrap().contains("500"));
+    assert!(!v.to_string().contains(AQUA_TOKEN));
+
+    // One image: its 250 findings.
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images/postgres:16.4")).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(
+        v["scans"][0]["vulnerabilities"].as_array().unwrap().len(),
+        250
+    );
+}

@@ -28,6 +28,8 @@ pub enum HttpError {
         url: String,
         status: u16,
         body: String,
+        /// The `WWW-Authenticate` header of a 401 (a registry's token challenge).
+        challenge: Option<String>,
     },
     #[error("{name}: request to {url} failed: {reason}")]
     Request {

@@ -132,6 +132,8 @@ pub struct Request {
     /// Whether a failed attempt may be repeated. GETs are; a POST only when the receiver deduplicates
     /// (Loki does for identical entries).
     pub retry: bool,
+    /// Authentication for this request instead of the client's (a registry's bearer token).
+    pub auth: Option<Auth>,
 }
 
 impl Request {
@@ -142,6 +144,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             retry: true,
+            auth: None,
         }
     }
 
@@ -152,11 +155,18 @@ impl Request {
             headers: vec![("content-type".into(), content_type.into())],
             body: Some(body),
             retry: false,
+            auth: None,
         }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Request {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Authenticates this request with `auth` instead of the client's credentials.
+    pub fn auth(mut self, auth: Auth) -> Request {
+        self.auth = Some(auth);
         self
     }
 
@@ -330,7 +340,7 @@ impl Client {
     {
         let url = redact(req.url.as_str());
         let mut b = self.http.request(req.method.clone(), req.url.clone());
-        match &self.opts.auth {
+        match req.auth.as_ref().unwrap_or(&self.opts.auth) {
             Auth::None => {}
             Auth::Basic { user, password } => b = b.basic_auth(user, Some(password)),
             Auth::Bearer(t) => b = b.bearer_auth(t),
@@ -396,6 +406,11 @@ impl Client {
                 url,
                 status: status.as_u16(),
                 body: snippet.trim().to_string(),
+                challenge: (status == StatusCode::UNAUTHORIZED)
+                    .then(|| headers.get(reqwest::header::WWW_AUTHENTICATE))
+                    .flatten()
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
             },
             retry_after,
         ))

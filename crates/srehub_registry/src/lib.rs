@@ -5,6 +5,9 @@
 pub mod artifactory;
 pub mod vulns;
 
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use srehub_http::{Client, HttpError, HttpOptions, Request, Url};
@@ -49,6 +52,65 @@ pub struct TagInfo {
 pub struct Registry {
     client: Client,
     base: String,
+    /// Bearer tokens of the registry's token service, per scope, with their expiry.
+    tokens: std::sync::Arc<std::sync::Mutex<HashMap<String, (String, Instant)>>>,
+}
+
+/// A `WWW-Authenticate: Bearer realm="…",service="…",scope="…"` challenge.
+#[derive(Debug, Clone, PartialEq)]
+struct Challenge {
+    realm: String,
+    service: Option<String>,
+    scope: Option<String>,
+}
+
+fn parse_challenge(h: &str) -> Option<Challenge> {
+    let rest = h
+        .trim()
+        .strip_prefix("Bearer ")
+        .or_else(|| h.trim().strip_prefix("bearer "))?;
+    let mut params = HashMap::new();
+    let mut s = rest.trim();
+    while !s.is_empty() {
+        let (k, after) = s.split_once('=')?;
+        let (v, next) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"')?;
+            (&q[..end], q[end + 1..].trim_start_matches([',', ' ']))
+        } else {
+            match after.split_once(',') {
+                Some((v, n)) => (v, n.trim_start()),
+                None => (after, ""),
+            }
+        };
+        params.insert(k.trim().to_ascii_lowercase(), v.to_string());
+        s = next.trim();
+    }
+    Some(Challenge {
+        realm: params.remove("realm")?,
+        service: params.remove("service"),
+        scope: params.remove("scope"),
+    })
+}
+
+/// The token scope a request needs, from its path: the catalog, or pulling a repository.
+fn scope_of(url: &Url) -> Option<String> {
+    let path = url.path();
+    let v2 = path.find("/v2/")?;
+    let rest = &path[v2 + 4..];
+    if rest == "_catalog" {
+        return Some("registry:catalog:*".into());
+    }
+    ["/tags/", "/manifests/", "/blobs/"]
+        .iter()
+        .find_map(|m| rest.find(m).map(|i| &rest[..i]))
+        .map(|name| format!("repository:{name}:pull"))
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    token: Option<String>,
+    access_token: Option<String>,
+    expires_in: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +206,7 @@ impl Registry {
         Ok(Registry {
             client,
             base: base.to_string(),
+            tokens: Default::default(),
         })
     }
 
@@ -153,7 +216,100 @@ impl Registry {
         Ok(Registry {
             client,
             base: base.to_string(),
+            tokens: Default::default(),
         })
+    }
+
+    /// Sends a request, answering the registry's token challenge when it makes one (the distribution
+    /// API's token authentication, as Docker Hub, GHCR, Harbor and Quay use): a 401 with
+    /// `WWW-Authenticate: Bearer realm=…` is followed by a token request to the realm, with the
+    /// connector's credentials, and the request is repeated with the token. Tokens are kept per scope
+    /// until shortly before they expire.
+    async fn send(&self, req: Request) -> Result<srehub_http::HttpResponse, RegistryError> {
+        let scope = scope_of(&req.url);
+        let cached = scope.as_ref().and_then(|sc| {
+            let tokens = self
+                .tokens
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            tokens
+                .get(sc)
+                .filter(|(_, until)| Instant::now() < *until)
+                .map(|(t, _)| t.clone())
+        });
+        let first = match &cached {
+            Some(t) => req.clone().auth(srehub_http::Auth::Bearer(t.clone())),
+            None => req.clone(),
+        };
+        match self.client.send(first).await {
+            Err(HttpError::Status {
+                status: 401,
+                challenge: Some(c),
+                ..
+            }) if parse_challenge(&c).is_some() => {
+                let ch =
+                    parse_challenge(&c).ok_or_else(|| Self::shape(&req.url, "bad challenge"))?;
+                let token = self.fetch_token(&req.url, &ch).await?;
+                let key = ch.scope.clone().or(scope).unwrap_or_default();
+                Ok(self
+                    .client
+                    .send(req.auth(srehub_http::Auth::Bearer(token.0.clone())))
+                    .await
+                    .inspect(|_| {
+                        // Kept only once it worked.
+                        let mut tokens = self
+                            .tokens
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        if tokens.len() > 1000 {
+                            tokens.clear();
+                        }
+                        tokens.insert(key.clone(), (token.0.clone(), token.1));
+                    })?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// A token from the challenge's realm: `(token, usable until)`.
+    async fn fetch_token(
+        &self,
+        url: &Url,
+        ch: &Challenge,
+    ) -> Result<(String, Instant), RegistryError> {
+        let realm = Url::parse(&ch.realm)
+            .map_err(|e| Self::shape(url, format!("token realm `{}`: {e}", ch.realm)))?;
+        // Credentials go to the realm only over TLS or on the registry's own host.
+        if realm.scheme() != "https" && realm.host_str() != url.host_str() {
+            return Err(Self::shape(
+                url,
+                format!(
+                    "the token realm {} is neither https nor on the registry's host: credentials are not sent there",
+                    srehub_http::redact(realm.as_str())
+                ),
+            ));
+        }
+        let mut token_url = realm.clone();
+        {
+            let mut q = token_url.query_pairs_mut();
+            if let Some(s) = &ch.service {
+                q.append_pair("service", s);
+            }
+            if let Some(s) = &ch.scope {
+                q.append_pair("scope", s);
+            }
+        }
+        let resp = self.client.send(Request::get(token_url.clone())).await?;
+        let t: TokenAnswer = serde_json::from_slice(&resp.body)
+            .map_err(|e| Self::shape(&token_url, format!("not a token answer: {e}")))?;
+        let token = t
+            .token
+            .or(t.access_token)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Self::shape(&token_url, "the token answer holds no token"))?;
+        // 60 s when unsaid (the specification's default), used until 10 s before expiry.
+        let life = Duration::from_secs(t.expires_in.unwrap_or(60).max(20) - 10);
+        Ok((token, Instant::now() + life))
     }
 
     pub fn client(&self) -> &Client {
@@ -185,7 +341,7 @@ impl Registry {
                     "more than 10,000 pages: the registry's paging loops",
                 ));
             }
-            let resp = self.client.send(Request::get(u.clone())).await?;
+            let resp = self.send(Request::get(u.clone())).await?;
             let page: T = serde_json::from_slice(&resp.body)
                 .map_err(|e| Self::shape(&u, format!("not the distribution API's JSON: {e}")))?;
             let mut page = items(page);
@@ -244,7 +400,6 @@ impl Registry {
             .client
             .url(&self.base, &format!("v2/{name}/manifests/{reference}"), &[])?;
         let resp = self
-            .client
             .send(Request::get(url.clone()).header("accept", ACCEPT))
             .await?;
         let m: Manifest = serde_json::from_slice(&resp.body)
@@ -306,5 +461,47 @@ impl Registry {
             .collect()
             .await;
         results.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_challenges_are_read_as_registries_send_them() {
+        // Docker Hub's form, and a Harbor-like one with unquoted values and spaces.
+        let c = parse_challenge(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull""#,
+        )
+        .unwrap();
+        assert_eq!(c.realm, "https://auth.docker.io/token");
+        assert_eq!(c.service.as_deref(), Some("registry.docker.io"));
+        assert_eq!(c.scope.as_deref(), Some("repository:library/nginx:pull"));
+        let c = parse_challenge("Bearer realm=https://h/service/token, service=harbor-registry")
+            .unwrap();
+        assert_eq!(c.realm, "https://h/service/token");
+        assert_eq!(c.service.as_deref(), Some("harbor-registry"));
+        assert_eq!(c.scope, None);
+        assert!(parse_challenge(r#"Basic realm="Registry""#).is_none());
+        assert!(parse_challenge(r#"Bearer service="x""#).is_none());
+    }
+
+    #[test]
+    fn request_scopes_follow_the_path() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(
+            scope_of(&u("http://r/v2/_catalog?n=100")).as_deref(),
+            Some("registry:catalog:*")
+        );
+        assert_eq!(
+            scope_of(&u("http://r/v2/team/api/tags/list")).as_deref(),
+            Some("repository:team/api:pull")
+        );
+        assert_eq!(
+            scope_of(&u("http://r/artifactory/api/docker/d/v2/a/manifests/1")).as_deref(),
+            Some("repository:a:pull")
+        );
+        assert_eq!(scope_of(&u("http://r/v2/")), None);
     }
 }

@@ -655,6 +655,7 @@ async fn send(
         headers: vec![("content-type".into(), ct.into())],
         body: Some(body),
         retry: false,
+        auth: None,
     })
     .await
     .unwrap()
@@ -862,4 +863,215 @@ async fn slow_and_oversized_request_heads_are_cut_off() {
     let _ = tokio::time::timeout(Duration::from_secs(5), big.read_to_end(&mut out)).await;
     let text = String::from_utf8_lossy(&out);
     assert!(text.starts_with("HTTP/1.1 431"), "{text}");
+}
+
+/// A token service for the distribution API's token authentication: checks Basic credentials and
+/// signs ES256 JWTs with the key of a self-signed certificate (made by openssl) that the registry
+/// trusts, carrying the certificate in `x5c` as the CNCF registry expects.
+struct TokenService {
+    key: ring::signature::EcdsaKeyPair,
+    cert_der: Vec<u8>,
+    issued: std::sync::atomic::AtomicUsize,
+}
+
+const TOKEN_ISSUER: &str = "srehub-test-issuer";
+const TOKEN_SERVICE: &str = "srehub-test-registry";
+
+impl TokenService {
+    fn new(dir: &std::path::Path, openssl: &std::path::Path) -> TokenService {
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new(openssl)
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=srehub-test-token",
+        ]);
+        run(&[
+            "pkcs8", "-topk8", "-nocrypt", "-in", "key.pem", "-outform", "DER", "-out", "key.p8",
+        ]);
+        run(&[
+            "x509", "-in", "cert.pem", "-outform", "DER", "-out", "cert.der",
+        ]);
+        let key = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &std::fs::read(dir.join("key.p8")).unwrap(),
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        TokenService {
+            key,
+            cert_der: std::fs::read(dir.join("cert.der")).unwrap(),
+            issued: Default::default(),
+        }
+    }
+
+    /// A JWT granting `scopes` (`repository:team/api:pull,push`).
+    fn token(&self, scopes: &[String]) -> String {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let std64 = base64::engine::general_purpose::STANDARD;
+        let header = serde_json::json!({"typ": "JWT", "alg": "ES256",
+            "x5c": [std64.encode(&self.cert_der)]});
+        let now = jiff::Timestamp::now().as_second();
+        let access: Vec<Value> = scopes
+            .iter()
+            .filter_map(|s| {
+                let mut parts = s.splitn(3, ':');
+                let (kind, name, actions) = (parts.next()?, parts.next()?, parts.next()?);
+                Some(serde_json::json!({"type": kind, "name": name,
+                    "actions": actions.split(',').collect::<Vec<_>>()}))
+            })
+            .collect();
+        let claims = serde_json::json!({"iss": TOKEN_ISSUER, "sub": "ci", "aud": TOKEN_SERVICE,
+            "exp": now + 300, "nbf": now - 10, "iat": now,
+            "jti": format!("{}", fastrand::u64(..)), "access": access});
+        let signing_input = format!(
+            "{}.{}",
+            b64.encode(serde_json::to_vec(&header).unwrap()),
+            b64.encode(serde_json::to_vec(&claims).unwrap())
+        );
+        let sig = self
+            .key
+            .sign(&ring::rand::SystemRandom::new(), signing_input.as_bytes())
+            .unwrap();
+        format!("{signing_input}.{}", b64.encode(sig.as_ref()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_behind_token_authentication() {
+    // Debian's docker-registry with token auth, and a token service here (as Docker Hub, GHCR,
+    // Harbor and Quay work: 401 + WWW-Authenticate: Bearer realm=…, then a token from the realm).
+    let Some(openssl) = srehub_test_support::require_binary(&["openssl"], &[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = Arc::new(TokenService::new(dir.path(), &openssl));
+    async fn issue(
+        axum::extract::State(t): axum::extract::State<Arc<TokenService>>,
+        headers: axum::http::HeaderMap,
+        axum::extract::RawQuery(q): axum::extract::RawQuery,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse as _;
+        // "ci:pull-secret"
+        if headers.get("authorization").and_then(|v| v.to_str().ok())
+            != Some("Basic Y2k6cHVsbC1zZWNyZXQ=")
+        {
+            return (axum::http::StatusCode::UNAUTHORIZED, "bad credentials").into_response();
+        }
+        let scopes: Vec<String> = url_pairs(q.as_deref().unwrap_or(""))
+            .into_iter()
+            .filter(|(k, _)| k == "scope")
+            .map(|(_, v)| v)
+            .collect();
+        t.issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        axum::Json(serde_json::json!({"token": t.token(&scopes), "expires_in": 300}))
+            .into_response()
+    }
+    fn url_pairs(q: &str) -> Vec<(String, String)> {
+        srehub_http::Url::parse(&format!("http://x/?{q}"))
+            .unwrap()
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let realm = format!("http://{}/token", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .route("/token", axum::routing::get(issue))
+        .with_state(tokens.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let Some(reg) = srehub_test_support::prom::docker_registry_with_tokens(
+        &realm,
+        TOKEN_SERVICE,
+        TOKEN_ISSUER,
+        &dir.path().join("cert.pem"),
+    ) else {
+        return;
+    };
+    // Push with a token minted here.
+    let pusher = Client::new(
+        "push",
+        HttpOptions {
+            retries: 0,
+            env_proxy: false,
+            auth: srehub_http::Auth::Bearer(
+                tokens.token(&["repository:team/api:pull,push".to_string()]),
+            ),
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap();
+    let v1 = push(&pusher, &reg.url, "team/api", "v1", b"layer one").await;
+
+    let opts = |password: &str| HttpOptions {
+        retries: 0,
+        env_proxy: false,
+        auth: srehub_http::Auth::Basic {
+            user: "ci".into(),
+            password: password.into(),
+        },
+        ..HttpOptions::default()
+    };
+    let source = srehub_registry::Registry::new(&reg.url, opts("pull-secret")).unwrap();
+    let issued = || tokens.issued.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(source.tags("team/api", 100, 100).await.unwrap(), ["v1"]);
+    assert_eq!(issued(), 1);
+    // The token is kept for its scope: the manifest needs no new one; the catalog does.
+    let info = source.manifest("team/api", "v1").await.unwrap();
+    assert_eq!(info.digest.as_deref(), Some(v1.as_str()));
+    assert_eq!(issued(), 1);
+    assert_eq!(source.catalog(100, 100).await.unwrap(), ["team/api"]);
+    assert_eq!(issued(), 2);
+    // Wrong credentials: the token service's 401 is the error.
+    let wrong = srehub_registry::Registry::new(&reg.url, opts("nope")).unwrap();
+    let e = wrong
+        .tags("team/api", 100, 100)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("401"), "{e}");
+    assert!(!e.contains("nope"), "{e}");
+
+    // Through the hub, with the registry connector's credentials.
+    let mut cfg = demo();
+    cfg.registry = Some(reg.url.clone());
+    cfg.credentials.insert(
+        "registry".into(),
+        srehub_http::Auth::Basic {
+            user: "ci".into(),
+            password: "pull-secret".into(),
+        },
+    );
+    let hub = start(cfg).await;
+    let (code, _, v) = get(
+        &client(),
+        &format!("{}/api/v1/registry/images/team/api/tags", hub.url),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["items"][0]["digest"], v1);
 }

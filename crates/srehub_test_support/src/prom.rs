@@ -46,6 +46,18 @@ fn get_status(port: u16, path: &str) -> Option<u16> {
 }
 
 fn spawn(bin: &Path, args: &[String], dir: &tempfile::TempDir, port: u16, ready: &str) -> Server {
+    spawn_until(bin, args, dir, port, ready, 200)
+}
+
+/// [`spawn`], ready when `ready` answers `status`.
+fn spawn_until(
+    bin: &Path,
+    args: &[String],
+    dir: &tempfile::TempDir,
+    port: u16,
+    ready: &str,
+    status: u16,
+) -> Server {
     let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
     let child = Command::new(bin)
         .args(args)
@@ -63,7 +75,7 @@ fn spawn(bin: &Path, args: &[String], dir: &tempfile::TempDir, port: u16, ready:
     };
     let start = Instant::now();
     loop {
-        if get_status(port, ready) == Some(200) {
+        if get_status(port, ready) == Some(status) {
             return server;
         }
         if let Ok(Some(status)) = server.child.try_wait() {
@@ -269,6 +281,41 @@ pub fn docker_registry() -> Option<Server> {
         &dir,
         port,
         "/v2/",
+    );
+    s.dir = dir;
+    Some(s)
+}
+
+/// Debian's `docker-registry` requiring bearer tokens of a token service (`realm`), signed by the key
+/// of the PEM certificate `cert` with `issuer` and audience `service`: the distribution API's token
+/// authentication. Ready when `/v2/` asks for a token (401).
+pub fn docker_registry_with_tokens(
+    realm: &str,
+    service: &str,
+    issuer: &str,
+    cert: &Path,
+) -> Option<Server> {
+    let bin = require_binary(&["docker-registry", "registry"], &[])?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let cfg = dir.path().join("config.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n\
+             auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}\n",
+            dir.path().join("data").display(),
+            cert.display()
+        ),
+    )
+    .unwrap();
+    let mut s = spawn_until(
+        &bin,
+        &["serve".to_string(), cfg.display().to_string()],
+        &dir,
+        port,
+        "/v2/",
+        401,
     );
     s.dir = dir;
     Some(s)

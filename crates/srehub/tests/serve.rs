@@ -138,3 +138,91 @@ fn check_config_start_answer_and_stop() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn the_hub_reads_srehub_yaml_and_writes_a_json_access_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = workspace_root().join("examples/demo-cluster");
+    let port = free_port();
+    std::fs::write(
+        dir.path().join("keys.yaml"),
+        // sha256("secret-key-123")
+        "keys:\n  - name: ci\n    sha256: dc87f94e8f44b5018e54a588eebeaae61eebdb6c256f8f2f61b7c6ba347bca63\n    scopes: [clusters]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("srehub.yaml"),
+        format!(
+            "log: {{format: json}}\nserve:\n  listen: 127.0.0.1:{port}\n  clusters: {{demo: {}}}\n  api-keys: keys.yaml\n  cache: {{entries: 500, ttl: {{k8s: 30s}}}}\n",
+            demo.display()
+        ),
+    )
+    .unwrap();
+    // A connector's credential variable is not a setting and must not upset the configuration.
+    let mut child = srehub_in(dir.path())
+        .arg("serve")
+        .env("SREHUB_PROMETHEUS_TOKEN", "not-a-setting")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let answer = loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            write!(
+                s,
+                "GET /api/v1/k8s/demo/nodes?limit=1 HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer secret-key-123\r\nX-Request-Id: req-from-test-1\r\n\r\n"
+            )
+            .unwrap();
+            let mut a = String::new();
+            s.read_to_string(&mut a).unwrap();
+            break a;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not listening");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
+    // TTL from the file: 30 s at most (jittered by 10 %).
+    let max_age: u64 = answer
+        .split("max-age=")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(max_age <= 33, "{answer}");
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{log}");
+    let line = log
+        .lines()
+        .find(|l| l.contains("req-from-test-1"))
+        .unwrap_or_else(|| panic!("no access log line: {log}"));
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    let fields = &v;
+    assert_eq!(fields["route"], "/api/v1/k8s/{cluster}/{kind}", "{line}");
+    assert_eq!(fields["status"], 200, "{line}");
+    assert_eq!(fields["key"], "ci", "{line}");
+    assert!(!log.contains("secret-key-123"), "{log}");
+
+    // A bad value in the file is named.
+    std::fs::write(
+        dir.path().join("srehub.yaml"),
+        "serve:\n  cache:\n    ttl: {k8s: soon}\n",
+    )
+    .unwrap();
+    let out = srehub_in(dir.path())
+        .args(["serve", "--check-config"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("serve.cache.ttl.k8s"), "{err}");
+}

@@ -14,10 +14,12 @@ mod settings;
 
 pub use error::Error;
 pub use exemption::{ExemptionSet, Subject};
-pub use load::{ConfigSource, Layers, env_options, find_config_file, load, merge, parse_file};
+pub use load::{
+    ConfigSource, Layers, env_options, find_config_file, is_command_var, load, merge, parse_file,
+};
 pub use options::{
     CheckOptions, ColorChoice, DoctorOptions, Exemption, KubeOptions, LogFormat, LogOptions,
-    Options,
+    Options, ServeCacheOptions, ServeOptions, ServeTtlOptions,
 };
 pub use secret::Secret;
 pub use settings::{DoctorSettings, KubeSettings, LogSettings, Settings};

@@ -84,6 +84,26 @@ pub(crate) fn parse_str(text: &str, path: &Path) -> Result<Options, Error> {
 /// The variables that are not settings: they say where the settings are.
 const META_VARS: &[&str] = &["SREHUB_CONFIG"];
 
+/// Variables that commands read themselves (flag values and connector credentials, such as
+/// `SREHUB_PROMETHEUS_TOKEN` or `SREHUB_LISTEN`): not settings, so not read as such here.
+const COMMAND_VAR_PREFIXES: &[&str] = &[
+    "SREHUB_PROMETHEUS_",
+    "SREHUB_ALERTMANAGER_",
+    "SREHUB_REGISTRY_",
+    "SREHUB_ARTIFACTORY_",
+    "SREHUB_AQUA_",
+    "SREHUB_TRIVY_",
+    "SREHUB_LOKI_",
+    "SREHUB_LOAD_",
+];
+const COMMAND_VARS: &[&str] = &["SREHUB_LISTEN", "SREHUB_API_KEYS_FILE", "SREHUB_REDIS_URL"];
+
+/// Whether a variable is read by a command rather than being a setting.
+pub fn is_command_var(name: &str) -> bool {
+    COMMAND_VARS.contains(&name)
+        || (!name.contains("__") && COMMAND_VAR_PREFIXES.iter().any(|p| name.starts_with(p)))
+}
+
 /// Builds the options that `SREHUB_*` variables give. `SREHUB_FAIL_ON=warning` sets `fail-on`;
 /// `__` separates levels (`SREHUB_DOCTOR__RESTART_WARNING=8`); lists are comma-separated; structured
 /// values may be given as YAML flow (`SREHUB_EXEMPTIONS='[{checks: [K8S003], namespace: kube-system}]'`).
@@ -94,7 +114,7 @@ pub fn env_options(vars: &[(String, String)]) -> Result<(Options, Vec<String>), 
         let Some(rest) = k.strip_prefix("SREHUB_") else {
             continue;
         };
-        if META_VARS.contains(&k.as_str()) || rest.is_empty() {
+        if META_VARS.contains(&k.as_str()) || rest.is_empty() || is_command_var(k) {
             continue;
         }
         let path: Vec<String> = rest
@@ -237,6 +257,53 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn connector_and_flag_variables_are_not_settings() {
+        let (o, used) = env_options(&env(&[
+            ("SREHUB_PROMETHEUS_TOKEN", "t"),
+            ("SREHUB_REGISTRY_URL", "http://r"),
+            ("SREHUB_ARTIFACTORY_API_KEY_FILE", "/k"),
+            ("SREHUB_LISTEN", "0.0.0.0:8080"),
+            ("SREHUB_FAIL_ON", "warning"),
+            ("SREHUB_SERVE__CACHE__REDIS_URL", "redis://r:6379/0"),
+        ]))
+        .unwrap();
+        assert_eq!(used, ["SREHUB_FAIL_ON", "SREHUB_SERVE__CACHE__REDIS_URL"]);
+        assert_eq!(
+            o.serve
+                .and_then(|s| s.cache)
+                .and_then(|c| c.redis_url)
+                .as_deref(),
+            Some("redis://r:6379/0")
+        );
+        // A misspelt setting is still an error.
+        assert!(env_options(&env(&[("SREHUB_FAIL_ONN", "warning")])).is_err());
+    }
+
+    #[test]
+    fn the_hub_is_configured_in_the_file() {
+        let o = parse_str(
+            "serve:\n  listen: 0.0.0.0:8080\n  clusters: {prod: /dumps/prod}\n  contexts: [eu, us]\n  \
+             rate-limit: 20\n  cache:\n    entries: 5000\n    ttl: {k8s: 30s}\n",
+            Path::new("srehub.yaml"),
+        )
+        .unwrap();
+        let s = o.serve.unwrap();
+        assert_eq!(s.listen.as_deref(), Some("0.0.0.0:8080"));
+        assert_eq!(s.contexts.unwrap(), ["eu", "us"]);
+        assert_eq!(s.cache.unwrap().ttl.unwrap().k8s.as_deref(), Some("30s"));
+        let e = parse_str(
+            "serve:\n  cache:\n    entires: 5\n",
+            Path::new("srehub.yaml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("srehub.yaml:3:5: serve.cache: unknown field `entires`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -38,6 +38,112 @@ pub struct Options {
     /// How srehub reaches a live Kubernetes cluster.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kube: Option<KubeOptions>,
+    /// `srehub serve`, the hub: what each flag of `srehub serve` sets, for a ConfigMap. Flags win.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serve: Option<ServeOptions>,
+}
+
+/// The hub's configuration (`serve:`). Durations are written as `30s`, `5m`, `1h`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeOptions {
+    /// Address to listen on. Default: `127.0.0.1:8080`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// Cluster snapshots by name (`prod: /data/dumps/prod`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clusters: Option<BTreeMap<String, String>>,
+    /// Live clusters: kubeconfig contexts, served under their names.
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub contexts: Option<Vec<String>>,
+    /// The kubeconfig of `contexts` and `local-cluster`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<String>,
+    /// Serve the current context's cluster (in a pod: the cluster it runs in) under this name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_cluster: Option<String>,
+    /// Prometheus base URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<String>,
+    /// Alertmanager base URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alertmanager: Option<String>,
+    /// An OCI registry (the distribution API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    /// A JFrog Artifactory (`https://host/artifactory`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifactory: Option<String>,
+    /// An Aqua Security console.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aqua: Option<String>,
+    /// The registry name Aqua knows images by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aqua_registry: Option<String>,
+    /// Trivy JSON reports: a file, a directory or an http(s) URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trivy_reports: Option<String>,
+    /// The API keys file (`keys: [{name, sha256, scopes, namespaces}]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_keys: Option<String>,
+    /// Requests per second per key (twice as many in a burst). Default: 50.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<f64>,
+    /// Require a key for /healthz, /readyz and /metrics too. Default: false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_health: Option<bool>,
+    /// A client must send a whole request head within this (slowloris). Default: `10s`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_read_timeout: Option<String>,
+    /// The cache.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<ServeCacheOptions>,
+}
+
+/// The hub's cache.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeCacheOptions {
+    /// Entries at most. Default: 10000.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<u64>,
+    /// How long a stale entry may be served while it is refreshed. Default: `5m`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_stale: Option<String>,
+    /// Share the cache between replicas through Redis (`redis://redis:6379/0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_url: Option<String>,
+    /// Time to live per kind of route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<ServeTtlOptions>,
+}
+
+/// Time to live of cached answers per kind of route (jittered by ±10 %).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeTtlOptions {
+    /// Pods, nodes, events. Default: `60s`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k8s: Option<String>,
+    /// The doctor's report. Default: `2m`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doctor: Option<String>,
+    /// Active alerts. Default: `30s`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<String>,
+    /// Alert analysis. Default: `5m`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<String>,
+    /// Registry and Artifactory answers. Default: `5m`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    /// Vulnerability views. Default: `5m`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vulns: Option<String>,
 }
 
 /// Colour choice.

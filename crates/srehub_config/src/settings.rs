@@ -14,6 +14,9 @@ use crate::{ColorChoice, Error, Exemption, LogFormat, Options};
 pub struct LogSettings {
     pub level: String,
     pub format: LogFormat,
+    /// Whether a layer set the level (a server raises its default to `info`).
+    #[serde(skip)]
+    pub level_given: bool,
 }
 
 /// Check selection, resolved.
@@ -94,6 +97,13 @@ pub struct Settings {
     pub exemptions: Vec<Exemption>,
     pub doctor: DoctorSettings,
     pub kube: KubeSettings,
+    /// The hub's options as the layers gave them (`srehub serve` resolves them with its flags).
+    #[serde(skip_serializing_if = "is_default_serve")]
+    pub serve: crate::options::ServeOptions,
+}
+
+fn is_default_serve(s: &crate::options::ServeOptions) -> bool {
+    *s == crate::options::ServeOptions::default()
 }
 
 impl Default for Settings {
@@ -105,11 +115,13 @@ impl Default for Settings {
             log: LogSettings {
                 level: "warn".into(),
                 format: LogFormat::Pretty,
+                level_given: false,
             },
             checks: CheckSettings::default(),
             exemptions: Vec::new(),
             doctor: DoctorSettings::default(),
             kube: KubeSettings::default(),
+            serve: Default::default(),
         }
     }
 }
@@ -189,6 +201,7 @@ impl Settings {
             fail_on: o.fail_on.unwrap_or(d.fail_on),
             color: o.color.unwrap_or(d.color),
             log: LogSettings {
+                level_given: log.level.is_some(),
                 level: log.level.unwrap_or(d.log.level),
                 format: log.format.unwrap_or(d.log.format),
             },
@@ -199,6 +212,7 @@ impl Settings {
             },
             exemptions: o.exemptions.unwrap_or_default(),
             doctor,
+            serve: o.serve.unwrap_or_default(),
             kube: KubeSettings {
                 kubeconfig: kube.kubeconfig,
                 context: kube.context,

@@ -163,13 +163,9 @@ pub enum CostOutput {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(
-        long,
-        value_name = "ADDR",
-        default_value = "127.0.0.1:8080",
-        env = "SREHUB_LISTEN"
-    )]
-    pub listen: String,
+    /// [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR", env = "SREHUB_LISTEN")]
+    pub listen: Option<String>,
     /// A cluster snapshot (files or directories of `kubectl get -o json|yaml`), served as the
     /// cluster named after the file or directory; repeatable.
     #[arg(long, value_name = "PATH")]
@@ -212,21 +208,22 @@ pub struct ServeArgs {
     /// read everything (a warning is logged).
     #[arg(long, value_name = "FILE", env = "SREHUB_API_KEYS_FILE")]
     pub api_keys: Option<PathBuf>,
-    /// Requests per second per key (and twice as many in a burst).
-    #[arg(long, value_name = "N", default_value_t = 50.0)]
-    pub rate_limit: f64,
+    /// Requests per second per key (and twice as many in a burst) [default: 50].
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<f64>,
     /// Require a key for /healthz, /readyz and /metrics too.
     #[arg(long)]
     pub private_health: bool,
-    /// Close a connection whose client has not sent a whole request head within this (slowloris).
-    #[arg(long, value_name = "DURATION", default_value = "10s")]
-    pub header_read_timeout: String,
-    /// How long a stale entry may be served while it is refreshed.
-    #[arg(long, value_name = "DURATION", default_value = "5m")]
-    pub max_stale: String,
-    /// Cache entries at most.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub cache_entries: u64,
+    /// Close a connection whose client has not sent a whole request head within this (slowloris)
+    /// [default: 10s].
+    #[arg(long, value_name = "DURATION")]
+    pub header_read_timeout: Option<String>,
+    /// How long a stale entry may be served while it is refreshed [default: 5m].
+    #[arg(long, value_name = "DURATION")]
+    pub max_stale: Option<String>,
+    /// Cache entries at most [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub cache_entries: Option<u64>,
     /// Share the cache between replicas through Redis (`redis://redis:6379/0`); memory alone when
     /// it is down.
     #[arg(long, value_name = "URL", env = "SREHUB_REDIS_URL")]

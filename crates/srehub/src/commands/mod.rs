@@ -28,7 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cost(args) => cost::run(&cli.global, &args),
         Command::Load(cmd) => load::run(&cli.global, &cmd),
         Command::Chaos(cmd) => chaos::run(&cli.global, &cmd),
-        Command::Serve(args) => serve::run(&args),
+        Command::Serve(args) => serve::run(&cli.global, &args),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Config(cmd) => config::run(&cli.global, &cmd),
         Command::Completions { shell } => {

@@ -7,10 +7,24 @@ use srehub_core::ExitCode;
 use srehub_server::{AppState, ClusterConfig, ServeConfig};
 
 use super::conn::{duration, http_options};
-use crate::args::ServeArgs;
+use srehub_config::ServeOptions;
 
-fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
+use crate::args::{GlobalArgs, ServeArgs};
+
+/// The hub's configuration: each flag (or its `SREHUB_…` variable) wins over the `serve:` section of
+/// the configuration layers (`srehub.yaml`, `SREHUB_SERVE__…`, `.env`).
+fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> {
+    let cache_file = file.cache.clone().unwrap_or_default();
+    let ttl_file = cache_file.ttl.clone().unwrap_or_default();
+    let from_file = |key: &str, v: &Option<String>| -> anyhow::Result<Option<Duration>> {
+        v.as_deref()
+            .map(|v| duration(&format!("serve.{key} in the configuration"), v))
+            .transpose()
+    };
     let mut clusters = Vec::new();
+    for (name, path) in file.clusters.iter().flatten() {
+        clusters.push(ClusterConfig::snapshot(name, vec![path.into()]));
+    }
     for p in &args.snapshot {
         let name = p
             .file_stem()
@@ -31,8 +45,12 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
             .with_context(|| format!("--cluster `{c}`: expected NAME=PATH"))?;
         clusters.push(ClusterConfig::snapshot(name, vec![path.into()]));
     }
+    let kubeconfig = args
+        .kubeconfig
+        .clone()
+        .or_else(|| file.kubeconfig.as_ref().map(Into::into));
     let live = |context: Option<String>| srehub_kube::live::LiveOptions {
-        kubeconfig: args.kubeconfig.clone(),
+        kubeconfig: kubeconfig.clone(),
         context,
         namespace: None,
         timeout: Duration::from_secs(15),
@@ -40,21 +58,30 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
         page_size: 500,
         concurrency: 4,
     };
-    for ctx in &args.contexts {
+    let contexts = if args.contexts.is_empty() {
+        file.contexts.clone().unwrap_or_default()
+    } else {
+        args.contexts.clone()
+    };
+    for ctx in &contexts {
         clusters.push(ClusterConfig {
             name: ctx.clone(),
             paths: Vec::new(),
             live: Some(live(Some(ctx.clone()))),
         });
     }
-    if let Some(name) = &args.local_cluster {
+    if let Some(name) = args.local_cluster.as_ref().or(file.local_cluster.as_ref()) {
         clusters.push(ClusterConfig {
             name: name.clone(),
             paths: Vec::new(),
             live: Some(live(None)),
         });
     }
-    let keys = match &args.api_keys {
+    let api_keys = args
+        .api_keys
+        .clone()
+        .or_else(|| file.api_keys.as_ref().map(Into::into));
+    let keys = match &api_keys {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("--api-keys {}: cannot read", p.display()))?;
@@ -68,8 +95,9 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
         }
         None => None,
     };
-    if args.rate_limit.is_nan() || args.rate_limit <= 0.0 {
-        anyhow::bail!("--rate-limit must be positive");
+    let rate_limit = args.rate_limit.or(file.rate_limit).unwrap_or(50.0);
+    if rate_limit.is_nan() || rate_limit <= 0.0 {
+        anyhow::bail!("--rate-limit (serve.rate-limit) must be positive");
     }
     let http = http_options(&args.conn, "PROMETHEUS")?;
     let mut credentials = std::collections::BTreeMap::new();
@@ -83,15 +111,36 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
     ] {
         credentials.insert(name.to_string(), http_options(&args.conn, env)?.auth);
     }
+    let pick = |flag: &Option<String>, f: &Option<String>| flag.clone().or_else(|| f.clone());
+    let d = srehub_server::Ttls::default();
+    let ttl = srehub_server::Ttls {
+        k8s: from_file("cache.ttl.k8s", &ttl_file.k8s)?.unwrap_or(d.k8s),
+        doctor: from_file("cache.ttl.doctor", &ttl_file.doctor)?.unwrap_or(d.doctor),
+        alerts: from_file("cache.ttl.alerts", &ttl_file.alerts)?.unwrap_or(d.alerts),
+        analysis: from_file("cache.ttl.analysis", &ttl_file.analysis)?.unwrap_or(d.analysis),
+        registry: from_file("cache.ttl.registry", &ttl_file.registry)?.unwrap_or(d.registry),
+        vulns: from_file("cache.ttl.vulns", &ttl_file.vulns)?.unwrap_or(d.vulns),
+    };
+    let max_stale = match &args.max_stale {
+        Some(v) => duration("--max-stale", v)?,
+        None => {
+            from_file("cache.max-stale", &cache_file.max_stale)?.unwrap_or(Duration::from_secs(300))
+        }
+    };
+    let header_read_timeout = match &args.header_read_timeout {
+        Some(v) => duration("--header-read-timeout", v)?,
+        None => from_file("header-read-timeout", &file.header_read_timeout)?
+            .unwrap_or(Duration::from_secs(10)),
+    };
     Ok(ServeConfig {
         clusters,
-        prometheus: args.conn.prometheus.clone(),
-        alertmanager: args.conn.alertmanager.clone(),
-        registry: args.registry.clone(),
-        artifactory: args.artifactory.clone(),
-        aqua: args.aqua.clone(),
-        aqua_registry: args.aqua_registry.clone(),
-        trivy_reports: args.trivy_reports.clone(),
+        prometheus: pick(&args.conn.prometheus, &file.prometheus),
+        alertmanager: pick(&args.conn.alertmanager, &file.alertmanager),
+        registry: pick(&args.registry, &file.registry),
+        artifactory: pick(&args.artifactory, &file.artifactory),
+        aqua: pick(&args.aqua, &file.aqua),
+        aqua_registry: pick(&args.aqua_registry, &file.aqua_registry),
+        trivy_reports: pick(&args.trivy_reports, &file.trivy_reports),
         http: srehub_http::HttpOptions {
             timeout: http.timeout.min(Duration::from_secs(20)),
             auth: srehub_http::Auth::None,
@@ -99,21 +148,38 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
         },
         credentials,
         cache: srehub_server::cache::CacheOptions {
-            max_entries: args.cache_entries.max(100),
-            max_stale: duration("--max-stale", &args.max_stale)?,
+            max_entries: args
+                .cache_entries
+                .or(cache_file.entries)
+                .unwrap_or(10_000)
+                .max(100),
+            max_stale,
             ..Default::default()
         },
+        ttl,
         keys,
-        redis_url: args.redis_url.clone(),
-        rate: (args.rate_limit, args.rate_limit * 2.0),
-        public_health: !args.private_health,
-        header_read_timeout: duration("--header-read-timeout", &args.header_read_timeout)?,
+        redis_url: pick(&args.redis_url, &cache_file.redis_url),
+        rate: (rate_limit, rate_limit * 2.0),
+        public_health: !(args.private_health || file.private_health == Some(true)),
+        header_read_timeout,
         ..Default::default()
     })
 }
 
-pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let cfg = config(args)?;
+pub fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    // The configuration layers (srehub.yaml, SREHUB_* settings, .env) with the global flags; the
+    // hub logs at `info` (its access log) unless a layer says otherwise.
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    let env: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let flags = crate::context::flag_options(global, None, None);
+    let (mut settings, _) = srehub_config::load(global.config.as_deref(), &cwd, &env, flags)?;
+    if !settings.log.level_given {
+        settings.log.level = "info".into();
+    }
+    crate::logging::init(&settings.log, false)?;
+    let cfg = config(args, &settings.serve)?;
     let state = AppState::new(cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.check_config {
         println!(
@@ -148,9 +214,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&args.listen)
+        let listen = args
+            .listen
+            .clone()
+            .or_else(|| settings.serve.listen.clone())
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listener = tokio::net::TcpListener::bind(&listen)
             .await
-            .with_context(|| format!("--listen {}: cannot listen", args.listen))?;
+            .with_context(|| format!("--listen {listen}: cannot listen"))?;
         let addr = listener.local_addr()?;
         eprintln!("srehub serve: listening on http://{addr} (docs at /docs)");
         let shutdown = async {

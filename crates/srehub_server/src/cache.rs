@@ -44,6 +44,35 @@ pub struct Entry<V = Value> {
     pub etag: String,
     pub fetched: Instant,
     pub ttl: Duration,
+    /// Answers already rendered from this entry, by the request's parameters: a repeated request is
+    /// a copy of bytes, not a new serialization (a few variants, the oldest dropped first).
+    pub rendered: std::sync::Mutex<std::collections::VecDeque<(String, axum::body::Bytes)>>,
+}
+
+/// Rendered variants kept per entry.
+const RENDERED_MAX: usize = 16;
+
+impl<V> Entry<V> {
+    /// A rendered answer of this entry for `key`.
+    pub fn rendered(&self, key: &str) -> Option<axum::body::Bytes> {
+        let r = self
+            .rendered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        r.iter().find(|(k, _)| k == key).map(|(_, b)| b.clone())
+    }
+
+    /// Keeps a rendered answer for `key`.
+    pub fn keep_rendered(&self, key: String, body: axum::body::Bytes) {
+        let mut r = self
+            .rendered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if r.len() >= RENDERED_MAX {
+            r.pop_front();
+        }
+        r.push_back((key, body));
+    }
 }
 
 /// How one source answered a load.
@@ -212,6 +241,7 @@ impl<V: Cacheable> Cache<V> {
             etag: s.etag,
             fetched: Instant::now().checked_sub(age)?,
             ttl,
+            rendered: Default::default(),
         }))
     }
 
@@ -264,6 +294,7 @@ impl<V: Cacheable> Cache<V> {
             etag,
             fetched: Instant::now(),
             ttl,
+            rendered: Default::default(),
         })
     }
 

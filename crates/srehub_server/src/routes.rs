@@ -278,6 +278,19 @@ pub(crate) fn answer(
     headers: &HeaderMap,
     body: impl FnOnce(&Value) -> Result<Value, AppError>,
 ) -> Result<Response, AppError> {
+    answer_memo(entry, status, headers, None, body)
+}
+
+/// [`answer`], keeping the rendered answer in the entry under `memo` (which must name everything the
+/// body depends on: the request's parameters and the caller's key), so that the same request again
+/// costs a copy, not a serialization.
+pub(crate) fn answer_memo(
+    entry: &Entry,
+    status: Status,
+    headers: &HeaderMap,
+    memo: Option<&str>,
+    body: impl FnOnce(&Value) -> Result<Value, AppError>,
+) -> Result<Response, AppError> {
     let data = match &entry.value {
         Ok(v) => v,
         Err(e) => return Err(e.clone()),
@@ -308,6 +321,20 @@ pub(crate) fn answer(
         hdrs(&mut r);
         return Ok(r);
     }
+    // The stale flag is part of the body.
+    let memo = memo.map(|m| format!("{m}|{}", status.as_str()));
+    if let Some(bytes) = memo.as_deref().and_then(|m| entry.rendered(m)) {
+        let mut r = (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response();
+        hdrs(&mut r);
+        return Ok(r);
+    }
     let mut v = body(data)?;
     let sources: Vec<Value> = entry
         .sources
@@ -319,7 +346,20 @@ pub(crate) fn answer(
         })
         .collect();
     v["sources"] = Value::Array(sources);
-    let mut r = axum::Json(v).into_response();
+    let bytes = axum::body::Bytes::from(
+        serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    if let Some(m) = memo {
+        entry.keep_rendered(m, bytes.clone());
+    }
+    let mut r = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response();
     hdrs(&mut r);
     Ok(r)
 }
@@ -362,7 +402,19 @@ async fn k8s_list(
     });
     let (entry, st) = list_entry(&s, &cluster, field).await?;
     let version = crate::select::list_version(&entry.etag);
-    answer(&entry, st, &headers, |list| {
+    // Everything the page depends on: the parameters and the key (its namespaces).
+    let memo = format!(
+        "{:?}",
+        (
+            &q.namespace,
+            &q.label_selector,
+            &q.fields,
+            limit,
+            &q.cursor,
+            &p.name
+        )
+    );
+    answer_memo(&entry, st, &headers, Some(&memo), |list| {
         let all: &[Value] = list.as_array().map_or(&[], Vec::as_slice);
         let visible: Vec<&Value> = all
             .iter()

@@ -306,13 +306,22 @@ where
 async fn keys_scopes_and_rate_limits() {
     let mut cfg = demo();
     cfg.keys = Some(srehub_server::auth::KeysFile {
-        keys: vec![srehub_server::auth::KeyConfig {
-            name: "grafana".into(),
-            // sha256("s3cret")
-            sha256: "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0".into(),
-            scopes: vec!["clusters".into()],
-            namespaces: Some(vec!["kube-system".into()]),
-        }],
+        keys: vec![
+            srehub_server::auth::KeyConfig {
+                name: "grafana".into(),
+                // sha256("s3cret")
+                sha256: "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0".into(),
+                scopes: vec!["clusters".into()],
+                namespaces: Some(vec!["kube-system".into()]),
+            },
+            srehub_server::auth::KeyConfig {
+                name: "ops".into(),
+                // sha256("0pskey")
+                sha256: "d14b3272a0641c4102edb852c2cdfab8c06d79553f3695c5c016704dacfc5174".into(),
+                scopes: vec!["clusters".into()],
+                namespaces: None,
+            },
+        ],
     });
     cfg.rate = (1.0, 5.0);
     let hub = start(cfg).await;
@@ -335,6 +344,18 @@ async fn keys_scopes_and_rate_limits() {
             .iter()
             .all(|i| i["metadata"]["namespace"] == "kube-system")
     );
+    // The same request with another key is another answer (rendered answers are kept per key).
+    let (code, _, all) = get(&c, &pods, &[("authorization", "Bearer 0pskey")]).await;
+    assert_eq!(code, 200);
+    assert!(
+        all["total"].as_u64() > v["total"].as_u64(),
+        "{} {}",
+        all["total"],
+        v["total"]
+    );
+    let (_, _, again) = get(&c, &pods, &[("authorization", "Bearer s3cret")]).await;
+    assert_eq!(again["total"], v["total"]);
+    assert_eq!(again["items"], v["items"]);
     let (code, _, _) = get(
         &c,
         &format!("{pods}&namespace=default"),

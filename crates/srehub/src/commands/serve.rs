@@ -178,7 +178,7 @@ pub fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     if !settings.log.level_given {
         settings.log.level = "info".into();
     }
-    crate::logging::init(&settings.log, false)?;
+    let _log_guard = crate::logging::init_background(&settings.log)?;
     let cfg = config(args, &settings.serve)?;
     let state = AppState::new(cfg).map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.check_config {

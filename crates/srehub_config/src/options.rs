@@ -99,6 +99,9 @@ pub struct ServeOptions {
     /// A client must send a whole request head within this (slowloris). Default: `10s`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header_read_timeout: Option<String>,
+    /// Export a span per request to this OpenTelemetry OTLP/HTTP receiver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub otlp_endpoint: Option<String>,
     /// The cache.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<ServeCacheOptions>,

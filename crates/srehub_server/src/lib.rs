@@ -9,6 +9,7 @@ pub mod cache;
 pub mod error;
 pub mod metrics;
 mod openapi;
+pub mod otlp;
 pub mod redis_tier;
 mod routes;
 mod select;
@@ -127,6 +128,8 @@ pub struct ServeConfig {
     pub header_read_timeout: std::time::Duration,
     /// The largest request head accepted (HTTP/1: 431 beyond it).
     pub max_header_bytes: usize,
+    /// Export a span per request to an OTLP/HTTP receiver.
+    pub otlp: Option<otlp::OtlpConfig>,
 }
 
 impl Default for ServeConfig {
@@ -152,6 +155,7 @@ impl Default for ServeConfig {
             max_body: 64 << 10,
             header_read_timeout: std::time::Duration::from_secs(10),
             max_header_bytes: 16 << 10,
+            otlp: None,
         }
     }
 }
@@ -179,6 +183,8 @@ pub struct AppState {
     pub registry: Option<srehub_registry::Registry>,
     pub artifactory: Option<srehub_registry::artifactory::Artifactory>,
     pub aqua: Option<srehub_registry::vulns::Aqua>,
+    /// The OTLP exporter, started with the server (it needs the runtime).
+    pub otlp: std::sync::OnceLock<otlp::Exporter>,
     pub started: Instant,
 }
 
@@ -285,6 +291,7 @@ impl AppState {
             registry,
             artifactory,
             aqua,
+            otlp: std::sync::OnceLock::new(),
             started: Instant::now(),
             config,
         }))
@@ -352,7 +359,7 @@ async fn around(State(state): State<Arc<AppState>>, mut req: Request, next: Next
             .map(|_| char::from(b"0123456789abcdef"[fastrand::usize(..16)]))
             .collect()
     };
-    let trace_id = req
+    let incoming = req
         .headers()
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
@@ -363,11 +370,17 @@ async fn around(State(state): State<Arc<AppState>>, mut req: Request, next: Next
                 && parts[1].len() == 32
                 && parts[2].len() == 16
                 && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
+                && parts[2].bytes().all(|b| b.is_ascii_hexdigit())
                 && parts[1] != "00000000000000000000000000000000")
-                .then(|| parts[1].to_ascii_lowercase())
-        })
-        .unwrap_or_else(|| hex(32));
-    let traceparent = format!("00-{trace_id}-{}-01", hex(16));
+                .then(|| (parts[1].to_ascii_lowercase(), parts[2].to_ascii_lowercase()))
+        });
+    let (trace_id, parent_span) = match incoming {
+        Some((t, p)) => (t, Some(p)),
+        None => (hex(32), None),
+    };
+    let span_id = hex(16);
+    let traceparent = format!("00-{trace_id}-{span_id}-01");
+    let wall_start = std::time::SystemTime::now();
     let resp = srehub_http::TRACEPARENT
         .scope(
             traceparent.clone(),
@@ -413,6 +426,24 @@ async fn around(State(state): State<Arc<AppState>>, mut req: Request, next: Next
             route: route.clone(),
         })
         .observe(secs);
+    if let Some(exp) = state.otlp.get() {
+        exp.record(
+            otlp::Span {
+                trace_id: trace_id.clone(),
+                span_id,
+                parent_span_id: parent_span,
+                name: format!("{method} {route}"),
+                start: wall_start,
+                duration: started.elapsed(),
+                method: method.clone(),
+                route: route.clone(),
+                status,
+                request_id: id.clone(),
+                key: key.clone(),
+            },
+            &*state.metrics,
+        );
+    }
     tracing::info!(
         request_id = %id,
         trace_id = %trace_id,
@@ -457,6 +488,17 @@ pub async fn serve(
         .http2()
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(cfg.max_header_bytes).unwrap_or(u32::MAX));
+    if let Some(cfg) = &state.config.otlp
+        && state.otlp.get().is_none()
+    {
+        let exporter = otlp::Exporter::start(
+            cfg.clone(),
+            state.config.http_for("otlp"),
+            state.metrics.clone(),
+        )
+        .map_err(std::io::Error::other)?;
+        let _ = state.otlp.set(exporter);
+    }
     let app = router(state.clone());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -485,6 +527,9 @@ pub async fn serve(
     }
     drop(listener);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown()).await;
+    if let Some(exp) = state.otlp.get() {
+        exp.flush(std::time::Duration::from_secs(5)).await;
+    }
     Ok(())
 }
 

@@ -60,6 +60,8 @@ pub struct Metrics {
     pub breaker: Family<ConnectorLabels, Gauge>,
     /// 1 while a cache backend answers (`redis`).
     pub backend_up: Family<BackendLabels, Gauge>,
+    /// Spans the OTLP exporter dropped (its queue was full).
+    pub otlp_dropped: Counter,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -87,6 +89,7 @@ impl Metrics {
             downstream_duration: Family::new_with_constructor(|| Histogram::new(latency_buckets())),
             breaker: Family::default(),
             backend_up: Family::default(),
+            otlp_dropped: Counter::default(),
         };
         r.register(
             "api_requests",
@@ -134,6 +137,11 @@ impl Metrics {
             m.backend_up.clone(),
         );
         r.register(
+            "otlp_spans_dropped",
+            "Spans the OTLP exporter dropped because its queue was full",
+            m.otlp_dropped.clone(),
+        );
+        r.register(
             "build",
             "srehub build information",
             Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
@@ -172,6 +180,16 @@ impl Metrics {
         let r = self.registry.lock().unwrap_or_else(|p| p.into_inner());
         let _ = prometheus_client::encoding::text::encode(&mut out, &r);
         out
+    }
+}
+
+impl crate::otlp::ExportObserver for Metrics {
+    fn sent(&self, _spans: usize, ok: bool, secs: f64) {
+        self.downstream_call("otlp", ok, secs);
+    }
+
+    fn dropped(&self, spans: usize) {
+        self.otlp_dropped.inc_by(spans as u64);
     }
 }
 

@@ -1096,3 +1096,123 @@ async fn a_registry_behind_token_authentication() {
     assert_eq!(code, 200, "{v}");
     assert_eq!(v["items"][0]["digest"], v1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_are_exported_over_otlp_and_a_dead_receiver_costs_nothing() {
+    // No OpenTelemetry collector can be installed here: a receiver of OTLP/HTTP JSON stands in for it.
+    let got: Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
+    let sink = got.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let sink = sink.clone();
+                async move {
+                    assert_eq!(headers["content-type"], "application/json");
+                    assert_eq!(headers["x-tenant"], "ops");
+                    sink.lock()
+                        .unwrap()
+                        .push(serde_json::from_slice(&body).unwrap());
+                    "{}"
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let receiver = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let mut cfg = demo();
+    let mut otlp = srehub_server::otlp::OtlpConfig::new(&receiver);
+    otlp.service_name = "hub-test".into();
+    otlp.headers.push(("x-tenant".into(), "ops".into()));
+    cfg.otlp = Some(otlp);
+    let hub = start(cfg).await;
+    let c = client();
+    let caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let caller_span = "00f067aa0ba902b7";
+    let resp = c
+        .send(
+            Request::get(format!("{}/api/v1/clusters", hub.url).parse().unwrap()).header(
+                "traceparent",
+                &format!("00-{caller_trace}-{caller_span}-01"),
+            ),
+        )
+        .await
+        .unwrap();
+    let ours = resp.headers["traceparent"].to_str().unwrap().to_string();
+    let (_, _, _) = get(&c, &format!("{}/api/v1/nope", hub.url), &[]).await;
+    hub.state
+        .otlp
+        .get()
+        .unwrap()
+        .flush(Duration::from_secs(5))
+        .await;
+    let batches = got.lock().unwrap().clone();
+    let spans: Vec<&Value> = batches
+        .iter()
+        .flat_map(|b| {
+            b["resourceSpans"][0]["scopeSpans"][0]["spans"]
+                .as_array()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(spans.len(), 2, "{batches:?}");
+    assert_eq!(
+        batches[0]["resourceSpans"][0]["resource"]["attributes"][0]["value"]["stringValue"],
+        "hub-test"
+    );
+    let s = spans
+        .iter()
+        .find(|s| s["name"] == "GET /api/v1/clusters")
+        .unwrap();
+    // The hub's span continues the caller's trace, under the caller's span, with the id it returned.
+    assert_eq!(s["traceId"], caller_trace);
+    assert_eq!(s["parentSpanId"], caller_span);
+    assert_eq!(
+        ours,
+        format!("00-{caller_trace}-{}-01", s["spanId"].as_str().unwrap())
+    );
+    assert_eq!(s["kind"], 2);
+    let unmatched = spans.iter().find(|s| s["name"] == "GET unmatched").unwrap();
+    assert!(unmatched.get("parentSpanId").is_none());
+
+    // A receiver that is gone: requests are answered as fast as ever, the failure is counted.
+    let mut cfg = demo();
+    let mut otlp = srehub_server::otlp::OtlpConfig::new(&format!(
+        "http://127.0.0.1:{}",
+        srehub_test_support::free_port()
+    ));
+    otlp.interval = Duration::from_millis(50);
+    cfg.otlp = Some(otlp);
+    cfg.http.retries = 0;
+    let hub = start(cfg).await;
+    let t = std::time::Instant::now();
+    for _ in 0..20 {
+        assert_eq!(
+            get(&c, &format!("{}/api/v1/clusters", hub.url), &[])
+                .await
+                .0,
+            200
+        );
+    }
+    assert!(t.elapsed() < Duration::from_secs(5));
+    hub.state
+        .otlp
+        .get()
+        .unwrap()
+        .flush(Duration::from_secs(5))
+        .await;
+    assert!(downstream_errors(&c, &hub, "otlp").await >= 1);
+}
+
+async fn downstream_errors(c: &Client, hub: &Hub, connector: &str) -> u64 {
+    let text = metrics_text(c, hub).await;
+    text.lines()
+        .filter(|l| {
+            l.starts_with("srehub_downstream_requests_total")
+                && l.contains(&format!("connector=\"{connector}\""))
+                && l.contains("outcome=\"error\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}

@@ -228,6 +228,11 @@ pub struct ServeArgs {
     /// it is down.
     #[arg(long, value_name = "URL", env = "SREHUB_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Export a span per request to this OpenTelemetry OTLP/HTTP receiver
+    /// (`http://otel-collector:4318`); also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, with
+    /// OTEL_SERVICE_NAME and OTEL_EXPORTER_OTLP_HEADERS (`k=v,k2=v2`).
+    #[arg(long, value_name = "URL", env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// Validate the configuration and exit (0 valid, 2 not).
     #[arg(long)]
     pub check_config: bool,

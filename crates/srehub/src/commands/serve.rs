@@ -132,7 +132,41 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
         None => from_file("header-read-timeout", &file.header_read_timeout)?
             .unwrap_or(Duration::from_secs(10)),
     };
+    // OTLP: the flag (or OTEL_EXPORTER_OTLP_ENDPOINT), the traces-only variable, then the file.
+    let otel = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    // As the OpenTelemetry specification orders them: the traces-only variable wins over the
+    // general one (a flag wins over both).
+    let from_general_env =
+        args.otlp_endpoint.is_some() && otel("OTEL_EXPORTER_OTLP_ENDPOINT") == args.otlp_endpoint;
+    let traces_env = otel("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    let otlp = if from_general_env && traces_env.is_some() {
+        traces_env.clone()
+    } else {
+        args.otlp_endpoint.clone().or(traces_env)
+    }
+    .or_else(|| file.otlp_endpoint.clone())
+    .map(
+        |endpoint| -> anyhow::Result<srehub_server::otlp::OtlpConfig> {
+            let mut c = srehub_server::otlp::OtlpConfig::new(&endpoint);
+            if let Some(name) = otel("OTEL_SERVICE_NAME") {
+                c.service_name = name;
+            }
+            for pair in otel("OTEL_EXPORTER_OTLP_HEADERS")
+                .unwrap_or_default()
+                .split(',')
+                .filter(|p| !p.trim().is_empty())
+            {
+                let (k, v) = pair.split_once('=').with_context(
+                    || "OTEL_EXPORTER_OTLP_HEADERS: expected key=value pairs separated by commas",
+                )?;
+                c.headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+            Ok(c)
+        },
+    )
+    .transpose()?;
     Ok(ServeConfig {
+        otlp,
         clusters,
         prometheus: pick(&args.conn.prometheus, &file.prometheus),
         alertmanager: pick(&args.conn.alertmanager, &file.alertmanager),

@@ -304,6 +304,49 @@ fn report_measures_slos_against_a_real_prometheus() {
     assert!(avail.contains("budget left 29 %"), "{avail}");
     assert!(avail.contains("1h 50.00×"), "{avail}");
     assert!(avail.contains("exhausted in 4 h"), "{avail}");
+    // The hub serves the same report at /api/v1/slo.
+    let port = srehub_test_support::free_port();
+    let mut hub = srehub_in(dir.path())
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--prometheus",
+            &prom.url,
+            "--slo-specs",
+        ])
+        .arg(examples().join("myservice.yml"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let body = loop {
+        use std::io::{Read as _, Write as _};
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            write!(s, "GET /api/v1/slo HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+            let mut a = String::new();
+            s.read_to_string(&mut a).unwrap();
+            break a;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "hub not listening"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let _ = hub.kill();
+    let _ = hub.wait();
+    assert!(body.starts_with("HTTP/1.0 200"), "{body}");
+    let json: serde_json::Value =
+        serde_json::from_str(body.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let checks: Vec<&str> = json["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert!(checks.contains(&"SLO002"), "{checks:?}");
+    assert_eq!(json["sources"][0]["name"], "prometheus");
     // Unreachable Prometheus: exit 3.
     let port = srehub_test_support::free_port();
     let out = srehub_in(dir.path())

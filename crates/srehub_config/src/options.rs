@@ -102,6 +102,13 @@ pub struct ServeOptions {
     /// Export a span per request to this OpenTelemetry OTLP/HTTP receiver.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub otlp_endpoint: Option<String>,
+    /// SLO spec files or directories (Sloth or OpenSLO) for `/api/v1/slo`.
+    #[serde(
+        default,
+        deserialize_with = "list",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub slo_specs: Option<Vec<String>>,
     /// The cache.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<ServeCacheOptions>,

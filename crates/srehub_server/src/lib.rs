@@ -108,6 +108,8 @@ pub struct ServeConfig {
     pub aqua_max_images: usize,
     /// Trivy JSON reports: a file, a directory or an `http(s)://` URL.
     pub trivy_reports: Option<String>,
+    /// SLO spec files or directories (Sloth or OpenSLO) for `/api/v1/slo`.
+    pub slo_specs: Vec<String>,
     /// Timeouts, retries, breaker, TLS of every connector (without credentials).
     pub http: HttpOptions,
     /// Credentials per connector (`prometheus`, `alertmanager`, `registry`): each gets only its own.
@@ -144,6 +146,7 @@ impl Default for ServeConfig {
             aqua_registry: None,
             aqua_max_images: 500,
             trivy_reports: None,
+            slo_specs: Vec::new(),
             http: HttpOptions::default(),
             credentials: Default::default(),
             cache: CacheOptions::default(),
@@ -230,6 +233,10 @@ impl AppState {
             && !std::path::Path::new(loc).exists()
         {
             return Err(format!("--trivy-reports {loc}: no such file or directory"));
+        }
+        if !config.slo_specs.is_empty() {
+            srehub_engine::slo::validate(&config.slo_specs)
+                .map_err(|e| format!("--slo-specs: {e}"))?;
         }
         let mut names = std::collections::BTreeSet::new();
         for c in &config.clusters {

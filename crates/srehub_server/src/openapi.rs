@@ -111,7 +111,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
             Param {
                 name: "kind",
                 location: "path",
-                description: "pods, nodes or events",
+                description: "pods, nodes, events or deployments",
                 required: true,
             },
             Param {
@@ -174,6 +174,14 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
             description: "Window, 5m to 90d (1d)",
             required: false,
         }],
+        answer: "envelope",
+    },
+    RouteDoc {
+        path: "/api/v1/slo",
+        method: "get",
+        summary: "Status of the configured SLOs (srehub slo report): SLI, error budget left, burn rates per window",
+        scope: Some("alerts"),
+        params: &[],
         answer: "envelope",
     },
     RouteDoc {

@@ -35,6 +35,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/k8s/{cluster}/doctor", get(doctor))
         .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/alerts/analysis", get(alerts_analysis))
+        .route("/api/v1/slo", get(slo_status))
         .route("/api/v1/registry/repos", get(registry_repos))
         // The same list: in the distribution API a repository is an image's name.
         .route("/api/v1/registry/images", get(registry_repos))
@@ -233,6 +234,12 @@ async fn list_entry(
                         match kind {
                             "pods" => serde_json::to_value(&snap.pods),
                             "nodes" => serde_json::to_value(&snap.nodes),
+                            "deployments" => serde_json::to_value(
+                                snap.workloads
+                                    .iter()
+                                    .filter(|w| w.metadata.kind == "Deployment")
+                                    .collect::<Vec<_>>(),
+                            ),
                             _ => serde_json::to_value(&snap.events),
                         }
                         .map_err(|e| AppError::Internal(e.to_string()))
@@ -377,9 +384,10 @@ async fn k8s_list(
         "pods" => "pods",
         "nodes" => "nodes",
         "events" => "events",
+        "deployments" => "deployments",
         other => {
             return Err(not_found(&format!(
-                "no resource `{other}` (pods, nodes, events)"
+                "no resource `{other}` (pods, nodes, events, deployments)"
             )));
         }
     };
@@ -605,6 +613,53 @@ async fn alerts_analysis(
                 }
             },
         )
+        .await;
+    answer(&entry, st, &headers, |v| Ok(json!({"report": v})))
+}
+
+/// `/api/v1/slo`: the status of the configured SLOs (`srehub slo report`): SLI, error budget left and
+/// burn rates per window, with the SLO checks' findings.
+async fn slo_status(
+    State(s): St,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    p.require("alerts")?;
+    p.require_all_namespaces("the SLO report")?;
+    let Some(prom) = s.config.prometheus.clone() else {
+        return Err(not_found("no Prometheus configured (--prometheus)"));
+    };
+    if s.config.slo_specs.is_empty() {
+        return Err(not_found("no SLO specs configured (--slo-specs)"));
+    }
+    let req = srehub_engine::slo::ReportRequest {
+        paths: s.config.slo_specs.clone(),
+        prometheus: prom,
+        http: s.config.http_for("prometheus"),
+        concurrency: 4,
+    };
+    let metrics = s.metrics.clone();
+    let (entry, st) = s
+        .cache
+        .get("slo", "slo:status".into(), s.config.ttl.alerts, move || {
+            let (req, metrics) = (req.clone(), metrics.clone());
+            async move {
+                let t = Instant::now();
+                let r = srehub_engine::slo::report(&req, &srehub_config::Settings::default()).await;
+                metrics.downstream_call("prometheus", r.is_ok(), t.elapsed().as_secs_f64());
+                Loaded {
+                    sources: vec![SourceOutcome::timed("prometheus", t, &r)],
+                    value: r
+                        .map_err(|e| match e {
+                            srehub_engine::Error::Downstream(m) => AppError::Downstream(m),
+                            other => AppError::Internal(other.to_string()),
+                        })
+                        .and_then(|rep| {
+                            serde_json::to_value(rep).map_err(|e| AppError::Internal(e.to_string()))
+                        }),
+                }
+            }
+        })
         .await;
     answer(&entry, st, &headers, |v| Ok(json!({"report": v})))
 }

@@ -102,6 +102,24 @@ async fn clusters_lists_doctor_caching_and_errors() {
     assert_eq!((code, v["status"].as_str()), (200, Some("ok")));
     let (_, _, v) = get(&c, &format!("{}/api/v1/clusters", hub.url), &[]).await;
     assert_eq!(v["items"][0]["name"], "demo");
+    let (code, _, v) = get(
+        &c,
+        &format!(
+            "{}/api/v1/k8s/demo/deployments?limit=1000&namespace=payments",
+            hub.url
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    let deployments = v["items"].as_array().unwrap();
+    assert!(!deployments.is_empty());
+    assert!(
+        deployments
+            .iter()
+            .all(|d| d["metadata"]["namespace"] == "payments" && d["spec"]["template"].is_object()),
+        "{v}"
+    );
 
     // Paging through every pod: the pages add up to the total, without repeats.
     let mut names = Vec::new();
@@ -415,6 +433,7 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/k8s/{cluster}/doctor",
         "/api/v1/alerts",
         "/api/v1/alerts/analysis",
+        "/api/v1/slo",
         "/api/v1/registry/repos",
         "/api/v1/registry/images",
         "/api/v1/registry/images/{name}/tags",

@@ -228,6 +228,10 @@ pub struct ServeArgs {
     /// it is down.
     #[arg(long, value_name = "URL", env = "SREHUB_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// SLO specs (Sloth or OpenSLO files or directories) whose status /api/v1/slo serves, from
+    /// --prometheus; repeatable.
+    #[arg(long = "slo-specs", value_name = "PATH")]
+    pub slo_specs: Vec<String>,
     /// Export a span per request to this OpenTelemetry OTLP/HTTP receiver
     /// (`http://otel-collector:4318`); also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, with
     /// OTEL_SERVICE_NAME and OTEL_EXPORTER_OTLP_HEADERS (`k=v,k2=v2`).

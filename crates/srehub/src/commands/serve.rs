@@ -165,8 +165,14 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
         },
     )
     .transpose()?;
+    let slo_specs = if args.slo_specs.is_empty() {
+        file.slo_specs.clone().unwrap_or_default()
+    } else {
+        args.slo_specs.clone()
+    };
     Ok(ServeConfig {
         otlp,
+        slo_specs,
         clusters,
         prometheus: pick(&args.conn.prometheus, &file.prometheus),
         alertmanager: pick(&args.conn.alertmanager, &file.alertmanager),

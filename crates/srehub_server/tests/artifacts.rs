@@ -629,3 +629,139 @@ async fn aqua_scans_of_running_images_every_page_and_partial_failure() {
         250
     );
 }
+
+/// An Artifactory that misbehaves as real ones do: rate limits (429 with Retry-After), slow answers,
+/// 403 for a token without rights, and 500s until it recovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifactory_rate_limits_slowness_and_the_circuit_breaker() {
+    #[derive(Default)]
+    struct Flaky {
+        storage_calls: AtomicUsize,
+        recovered: std::sync::atomic::AtomicBool,
+    }
+    async fn storage(State(f): State<Arc<Flaky>>) -> Response {
+        if f.storage_calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "1")],
+                "rate limited",
+            )
+                .into_response();
+        }
+        axum::Json(json!({"binariesSummary": {"binariesCount": "7"}})).into_response()
+    }
+    async fn repos() -> Response {
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        axum::Json(json!([])).into_response()
+    }
+    async fn forbidden() -> Response {
+        (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({"errors": [{"status": 403, "message": "Forbidden"}]})),
+        )
+            .into_response()
+    }
+    async fn catalog(State(f): State<Arc<Flaky>>) -> Response {
+        if f.recovered.load(Ordering::SeqCst) {
+            axum::Json(json!({"repositories": ["team/api"]})).into_response()
+        } else {
+            (StatusCode::INTERNAL_SERVER_ERROR, "database unavailable").into_response()
+        }
+    }
+    let flaky = Arc::new(Flaky::default());
+    let app = Router::new()
+        .route("/artifactory/api/storageinfo", get(storage))
+        .route("/artifactory/api/repositories", get(repos))
+        .route("/artifactory/api/search/aql", post(forbidden))
+        .route("/artifactory/api/docker/{repo}/v2/_catalog", get(catalog))
+        .with_state(flaky.clone());
+    let art = format!("{}/artifactory", serve_router(app).await);
+    let cfg = ServeConfig {
+        artifactory: Some(art),
+        http: HttpOptions {
+            timeout: std::time::Duration::from_millis(500),
+            retries: 1,
+            backoff_base: std::time::Duration::from_millis(10),
+            backoff_max: std::time::Duration::from_millis(300),
+            breaker_failures: 2,
+            breaker_open_for: std::time::Duration::from_millis(700),
+            env_proxy: false,
+            ..HttpOptions::default()
+        },
+        ..ServeConfig::default()
+    };
+    let (hub, _stop) = start(cfg).await;
+    let c = client();
+    // 429 with Retry-After: waited for and retried.
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/artifactory/storage")).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["storage"]["binaries_count"], 7);
+    assert_eq!(flaky.storage_calls.load(Ordering::SeqCst), 2);
+    // A 403 is the downstream's answer (502 with its status), not a breaker failure.
+    let (code, v) = call(
+        &c,
+        Request::post(
+            format!("{hub}/api/v1/artifactory/search").parse().unwrap(),
+            "text/plain",
+            b"items.find({})".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(code, 502, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("403"));
+    // A slow answer: 504 within the timeout (and its retry), not after three seconds.
+    let t = std::time::Instant::now();
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/artifactory/repos")).await;
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (504, Some("downstream_timeout")),
+        "{v}"
+    );
+    assert!(t.elapsed() < std::time::Duration::from_millis(2500));
+    // 500s open the breaker (the slow answers above counted too): 503 with Retry-After, and the
+    // downstream is left alone.
+    let mut codes = Vec::new();
+    for repo in ["r1", "r2", "r3"] {
+        let (code, _) = get_json(
+            &c,
+            &format!("{hub}/api/v1/artifactory/docker/{repo}/images"),
+        )
+        .await;
+        codes.push(code);
+    }
+    assert_eq!(codes.last(), Some(&503), "{codes:?}");
+    let resp = c
+        .send(Request::get(
+            format!("{hub}/api/v1/artifactory/docker/r4/images")
+                .parse()
+                .unwrap(),
+        ))
+        .await;
+    match resp {
+        Err(HttpError::Status {
+            status: 503, body, ..
+        }) => {
+            assert!(body.contains("circuit breaker open"), "{body}")
+        }
+        other => panic!("expected 503: {other:?}"),
+    }
+    let (_, status) = get_json(&c, &format!("{hub}/api/v1/status")).await;
+    let breaker = |v: &Value| {
+        v["connectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == "artifactory")
+            .map(|x| x["breaker"].clone())
+            .unwrap()
+    };
+    assert_eq!(breaker(&status), "open");
+    // It recovers: after the open period one probe goes through, succeeds, and the breaker closes.
+    flaky.recovered.store(true, Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/artifactory/docker/r5/images")).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["items"], json!(["team/api"]));
+    let (_, status) = get_json(&c, &format!("{hub}/api/v1/status")).await;
+    assert_eq!(breaker(&status), "closed");
+}

@@ -110,6 +110,15 @@ async fn readyz(State(s): St) -> Response {
 }
 
 async fn metrics(State(s): St) -> impl IntoResponse {
+    // Breaker states as of this scrape.
+    for (name, c) in s.connectors() {
+        s.metrics
+            .breaker
+            .get_or_create(&crate::metrics::ConnectorLabels {
+                connector: name.into(),
+            })
+            .set(c.breaker_state().gauge());
+    }
     (
         [(
             header::CONTENT_TYPE,

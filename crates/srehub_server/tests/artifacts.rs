@@ -756,6 +756,15 @@ async fn artifactory_rate_limits_slowness_and_the_circuit_breaker() {
             .unwrap()
     };
     assert_eq!(breaker(&status), "open");
+    let metrics = c
+        .send(Request::get(format!("{hub}/metrics").parse().unwrap()))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&metrics.body).to_string();
+    assert!(
+        text.contains("srehub_circuit_breaker_state{connector=\"artifactory\"} 1"),
+        "{text}"
+    );
     // It recovers: after the open period one probe goes through, succeeds, and the breaker closes.
     flaky.recovered.store(true, Ordering::SeqCst);
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;

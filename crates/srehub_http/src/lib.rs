@@ -430,12 +430,45 @@ impl Client {
 /// A URL as it may be shown (errors, logs, reports): without user name and password.
 pub fn redact(url: &str) -> String {
     match Url::parse(url) {
-        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+        Ok(mut u) => {
+            let userinfo = !u.username().is_empty() || u.password().is_some();
+            // Query parameters that carry secrets (presigned URLs' signatures, tokens, keys).
+            let secret = |k: &str| {
+                let k = k.to_ascii_lowercase();
+                [
+                    "sig",
+                    "token",
+                    "key",
+                    "secret",
+                    "password",
+                    "credential",
+                    "auth",
+                ]
+                .iter()
+                .any(|w| k.contains(w))
+            };
+            let hide = u.query_pairs().any(|(k, _)| secret(&k));
+            if !userinfo && !hide {
+                return url.to_string();
+            }
             let _ = u.set_username("");
             let _ = u.set_password(None);
+            if hide {
+                let pairs: Vec<(String, String)> = u
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if secret(&k) {
+                            "redacted".into()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             u.to_string()
         }
-        Ok(_) => url.to_string(),
         // Not parseable: drop anything that looks like credentials before an `@`.
         Err(_) => match (url.find("://"), url.rfind('@')) {
             (Some(i), Some(j)) if j > i => format!("{}{}", &url[..i + 3], &url[j + 1..]),

@@ -277,6 +277,12 @@ fn credentials_never_show_in_urls() {
         "https://prom.example/x?q=1"
     );
     assert_eq!(redact("http://prom:9090"), "http://prom:9090");
+    // Presigned URLs: the signature and credentials are hidden, the rest kept.
+    assert_eq!(
+        redact("https://b.s3.example/r.json?X-Amz-Credential=AK%2F1&X-Amz-Signature=abc&x=1"),
+        "https://b.s3.example/r.json?X-Amz-Credential=redacted&X-Amz-Signature=redacted&x=1"
+    );
+    assert_eq!(redact("http://h/q?query=up"), "http://h/q?query=up");
     assert_eq!(redact("http://u:p@[bad"), "http://[bad");
 }
 

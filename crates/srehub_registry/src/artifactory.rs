@@ -150,6 +150,7 @@ impl Artifactory {
     /// `/api/docker/{repo}/`.
     pub fn docker(&self, repo: &str) -> Result<Registry, RegistryError> {
         if repo.is_empty()
+            || repo.starts_with('.')
             || !repo
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
@@ -261,7 +262,7 @@ mod tests {
         let a = Artifactory::new("http://127.0.0.1:1/artifactory", HttpOptions::default())
             .expect("client");
         assert!(a.docker("docker-local").is_ok());
-        for bad in ["", "../x", "a/b", "a?b"] {
+        for bad in ["", "../x", "a/b", "a?b", ".", "..", ".hidden"] {
             assert!(a.docker(bad).is_err(), "{bad}");
         }
     }

@@ -250,7 +250,8 @@ impl Registry {
                 let ch =
                     parse_challenge(&c).ok_or_else(|| Self::shape(&req.url, "bad challenge"))?;
                 let token = self.fetch_token(&req.url, &ch).await?;
-                let key = ch.scope.clone().or(scope).unwrap_or_default();
+                // Kept under the scope this request's path asks for (what the next lookup uses).
+                let key = scope.or(ch.scope.clone()).unwrap_or_default();
                 Ok(self
                     .client
                     .send(req.auth(srehub_http::Auth::Bearer(token.0.clone())))
@@ -308,7 +309,7 @@ impl Registry {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| Self::shape(&token_url, "the token answer holds no token"))?;
         // 60 s when unsaid (the specification's default), used until 10 s before expiry.
-        let life = Duration::from_secs(t.expires_in.unwrap_or(60).max(20) - 10);
+        let life = Duration::from_secs(t.expires_in.unwrap_or(60).clamp(20, 86_400) - 10);
         Ok((token, Instant::now() + life))
     }
 

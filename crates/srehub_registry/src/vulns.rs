@@ -126,7 +126,7 @@ impl Aqua {
                 });
             }
             // Done when a page comes back short or the count is reached; at most 1,000 pages.
-            if n < AQUA_PAGE || vulns.len() >= p.count || page >= 1000 {
+            if n < AQUA_PAGE || (p.count > 0 && vulns.len() >= p.count) || page >= 1000 {
                 break;
             }
             page += 1;

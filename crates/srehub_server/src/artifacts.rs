@@ -167,12 +167,14 @@ async fn art_search(
         async move { art.aql(&query).await }
     };
     let key = format!("artifactory:aql:{hex}");
+    // A POST has no conditional answers: If-None-Match is not honoured here.
+    let _ = headers;
     cached_call(
         &s,
         "artifactory_search",
         key,
         "artifactory",
-        &headers,
+        &HeaderMap::new(),
         "",
         call,
     )
@@ -286,13 +288,21 @@ async fn gather(s: &Arc<AppState>, only: Option<&ImageRef>) -> Gathered {
         }
         g.sources.push(outcome);
     }
-    for c in &s.config.clusters {
+    // Every cluster at once.
+    let reads = futures::future::join_all(s.config.clusters.iter().map(|c| async move {
         let t = Instant::now();
         let r = snapshot(s, &c.name).await;
-        g.sources
-            .push(SourceOutcome::timed(format!("cluster/{}", c.name), t, &r));
+        (
+            c.name.clone(),
+            SourceOutcome::timed(format!("cluster/{}", c.name), t, &r),
+            r,
+        )
+    }))
+    .await;
+    for (name, outcome, r) in reads {
+        g.sources.push(outcome);
         match r {
-            Ok(snap) => g.pods.extend(vulns::pod_images(&c.name, &snap.pods)),
+            Ok(snap) => g.pods.extend(vulns::pod_images(&name, &snap.pods)),
             Err(e) => errors.push(e),
         }
     }
@@ -431,12 +441,14 @@ async fn vuln_images(
             .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
+            // Pods outside the key's namespaces are removed first: a limited key learns nothing
+            // about what runs elsewhere, not even through the `running` filter.
+            .map(|img| restrict_pods(img, &p))
             .filter(|img| {
                 let worst = img["worst"].as_str().map(Severity::parse);
                 min.is_none_or(|m| worst.is_some_and(|w| w >= m))
                     && running.is_none_or(|r| (img["running_pods"].as_u64().unwrap_or(0) > 0) == r)
             })
-            .map(|img| restrict_pods(img, &p))
             .collect();
         Ok(json!({"items": items}))
     })
@@ -445,16 +457,21 @@ async fn vuln_images(
 /// An image of the joined view with only the pods of namespaces the key may read.
 fn restrict_pods(img: &Value, p: &Principal) -> Value {
     let mut img = img.clone();
-    let mut total = 0;
+    let mut seen = std::collections::BTreeSet::new();
     if let Some(tags) = img["tags"].as_array_mut() {
         for t in tags {
             if let Some(pods) = t["pods"].as_array_mut() {
                 pods.retain(|pod| p.may_read_namespace(pod["namespace"].as_str().unwrap_or("")));
-                total += pods.len();
+                for pod in pods.iter() {
+                    seen.insert(format!(
+                        "{}/{}/{}/{}",
+                        pod["cluster"], pod["namespace"], pod["pod"], pod["container"]
+                    ));
+                }
             }
         }
     }
-    img["running_pods"] = json!(total);
+    img["running_pods"] = json!(seen.len());
     img
 }
 

@@ -27,6 +27,8 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    #[error("this route does not take that method")]
+    MethodNotAllowed,
     /// A page cursor of a list that has changed since (410, as Kubernetes answers an expired
     /// `continue` token).
     #[error("{0}")]
@@ -60,6 +62,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::CursorExpired(_) => StatusCode::GONE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BreakerOpen { .. } | AppError::Unavailable(_) => {
@@ -78,6 +81,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::CursorExpired(_) => "cursor_expired",
             AppError::RateLimited(_) => "rate_limited",
             AppError::BreakerOpen { .. } => "breaker_open",

@@ -114,6 +114,8 @@ pub struct ServeConfig {
     pub http: HttpOptions,
     /// Credentials per connector (`prometheus`, `alertmanager`, `registry`): each gets only its own.
     pub credentials: std::collections::BTreeMap<String, srehub_http::Auth>,
+    /// Extra request headers per connector (`--header` goes to Prometheus and Alertmanager only).
+    pub connector_headers: std::collections::BTreeMap<String, Vec<(String, String)>>,
     pub cache: CacheOptions,
     pub ttl: Ttls,
     pub keys: Option<auth::KeysFile>,
@@ -149,6 +151,7 @@ impl Default for ServeConfig {
             slo_specs: Vec::new(),
             http: HttpOptions::default(),
             credentials: Default::default(),
+            connector_headers: Default::default(),
             cache: CacheOptions::default(),
             ttl: Ttls::default(),
             keys: None,
@@ -168,6 +171,11 @@ impl ServeConfig {
     pub fn http_for(&self, connector: &str) -> HttpOptions {
         HttpOptions {
             auth: self.credentials.get(connector).cloned().unwrap_or_default(),
+            headers: self
+                .connector_headers
+                .get(connector)
+                .cloned()
+                .unwrap_or_default(),
             ..self.http.clone()
         }
     }
@@ -464,9 +472,36 @@ async fn around(State(state): State<Arc<AppState>>, mut req: Request, next: Next
     resp
 }
 
+/// Answers that axum makes itself (no route, wrong method, a body over the limit, a path that does
+/// not decode) in the hub's one error shape.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || resp.status().is_success() || resp.status().is_redirection() {
+        return resp;
+    }
+    let err = match resp.status().as_u16() {
+        404 => AppError::NotFound("no such route (see /api/v1/openapi.json)".into()),
+        405 => AppError::MethodNotAllowed,
+        413 => AppError::PayloadTooLarge("the request body is larger than the hub accepts".into()),
+        400 | 422 => AppError::bad("path", "a path parameter does not decode"),
+        _ => return resp,
+    };
+    let mut out = err.into_response();
+    if let Some(allow) = resp.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
 /// The hub's router.
 pub fn router(state: Arc<AppState>) -> Router {
     routes::routes()
+        .layer(middleware::from_fn(json_errors))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body))
         .layer(middleware::from_fn_with_state(state.clone(), around))
         .with_state(state)

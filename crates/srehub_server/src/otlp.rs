@@ -126,9 +126,12 @@ impl Exporter {
     /// Sends what is queued, waiting at most `within`.
     pub async fn flush(&self, within: Duration) {
         let (tx, rx) = oneshot::channel();
-        if self.tx.send(Msg::Flush(tx)).await.is_ok() {
-            let _ = tokio::time::timeout(within, rx).await;
-        }
+        let _ = tokio::time::timeout(within, async {
+            if self.tx.send(Msg::Flush(tx)).await.is_ok() {
+                let _ = rx.await;
+            }
+        })
+        .await;
     }
 }
 

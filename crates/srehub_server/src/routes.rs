@@ -154,7 +154,7 @@ async fn status(State(s): St, Extension(p): Extension<Principal>) -> Result<Resp
     }
     for c in &s.config.clusters {
         connectors.push(
-            json!({"name": format!("cluster/{}", c.name), "kind": "snapshot",
+            json!({"name": format!("cluster/{}", c.name), "kind": c.kind(),
             "paths": c.paths}),
         );
     }
@@ -313,7 +313,16 @@ pub(crate) fn answer_memo(
     };
     let remaining = entry.ttl.saturating_sub(entry.fetched.elapsed()).as_secs();
     let stale = status == Status::Stale;
-    let etag = entry.etag.clone();
+    // Each variant of an entry (page, fields, key) is its own representation with its own tag:
+    // a client revalidating page 1 must not be told page 2 is unchanged.
+    let etag = match memo {
+        Some(m) => {
+            let d = ring::digest::digest(&ring::digest::SHA256, m.as_bytes());
+            let h: String = d.as_ref()[..4].iter().map(|b| format!("{b:02x}")).collect();
+            format!("\"{}.{h}\"", entry.etag.trim_matches('"'))
+        }
+        None => entry.etag.clone(),
+    };
     let hdrs = |r: &mut Response| {
         let h = r.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&etag) {

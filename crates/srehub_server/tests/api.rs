@@ -224,6 +224,14 @@ async fn clusters_lists_doctor_caching_and_errors() {
     assert!(h2["cache-control"].starts_with("private, max-age="));
     let (code, _, _) = get(&c, &url, &[("if-none-match", &h2["etag"])]).await;
     assert_eq!(code, 304);
+    // Another page of the same list is another representation: its own tag, never a 304 for the
+    // first page's.
+    let page2 = format!("{url}?limit=1");
+    let (code, h3, _) = get(&c, &page2, &[("if-none-match", &h2["etag"])]).await;
+    assert_eq!(code, 200);
+    assert_ne!(h3["etag"], h2["etag"]);
+    let (code, _, _) = get(&c, &page2, &[("if-none-match", &h3["etag"])]).await;
+    assert_eq!(code, 304);
 
     // The doctor's report.
     let (code, _, v) = get(&c, &format!("{}/api/v1/k8s/demo/doctor", hub.url), &[]).await;

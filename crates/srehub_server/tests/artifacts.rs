@@ -392,6 +392,42 @@ async fn artifactory_with_a_wrong_key_fails_without_showing_it() {
     let text = v.to_string();
     assert!(text.contains("401"), "{text}");
     assert!(!text.contains(wrong), "{text}");
+    // Oversized bodies, unknown routes and wrong methods: the one error shape too.
+    let (code, v) = call(
+        &c,
+        Request::post(
+            format!("{hub}/api/v1/artifactory/search").parse().unwrap(),
+            "text/plain",
+            vec![b'x'; 100 << 10],
+        ),
+    )
+    .await;
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{v}"
+    );
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/nothing-here")).await;
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{v}"
+    );
+    assert!(v["error"]["request_id"].is_string());
+    let (code, v) = call(
+        &c,
+        Request::post(
+            format!("{hub}/api/v1/artifactory/storage").parse().unwrap(),
+            "text/plain",
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (405, Some("method_not_allowed")),
+        "{v}"
+    );
     // Without Artifactory configured the routes say so.
     let (hub2, _stop2) = start(ServeConfig::default()).await;
     let (code, v) = get_json(&c, &format!("{hub2}/api/v1/artifactory/storage")).await;

@@ -181,9 +181,18 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
         aqua: pick(&args.aqua, &file.aqua),
         aqua_registry: pick(&args.aqua_registry, &file.aqua_registry),
         trivy_reports: pick(&args.trivy_reports, &file.trivy_reports),
+        // `--header` (a Prometheus tenant, say) is for Prometheus and Alertmanager only: other
+        // connectors must not receive it.
+        connector_headers: [
+            ("prometheus".to_string(), http.headers.clone()),
+            ("alertmanager".to_string(), http.headers.clone()),
+        ]
+        .into_iter()
+        .collect(),
         http: srehub_http::HttpOptions {
             timeout: http.timeout.min(Duration::from_secs(20)),
             auth: srehub_http::Auth::None,
+            headers: Vec::new(),
             ..http
         },
         credentials,

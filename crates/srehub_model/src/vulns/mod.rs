@@ -484,8 +484,11 @@ pub fn exposure(scans: &[ImageScan], pods: &[PodImage]) -> Vec<ImageExposure> {
                     .cmp(&a.pods.len())
                     .then_with(|| a.reference.cmp(&b.reference))
             });
+            // Image totals count each reference once (the same tag scanned by Trivy and by Aqua is
+            // one image: its first scan counts) and each running container once.
             let mut counts = SeverityCounts::default();
-            for t in &tags {
+            let mut counted = std::collections::BTreeSet::new();
+            for t in tags.iter().filter(|t| counted.insert(t.reference.clone())) {
                 let c = &t.counts;
                 counts.critical += c.critical;
                 counts.high += c.high;
@@ -494,7 +497,12 @@ pub fn exposure(scans: &[ImageScan], pods: &[PodImage]) -> Vec<ImageExposure> {
                 counts.negligible += c.negligible;
                 counts.unknown += c.unknown;
             }
-            let running_pods = tags.iter().map(|t| t.pods.len() as u32).sum();
+            let running_pods = tags
+                .iter()
+                .flat_map(|t| &t.pods)
+                .map(|p| (&p.cluster, &p.namespace, &p.pod, &p.container))
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as u32;
             ImageExposure {
                 image,
                 worst: tags.iter().filter_map(|t| t.counts.worst()).max(),

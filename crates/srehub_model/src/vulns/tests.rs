@@ -128,3 +128,21 @@ fn scans_are_joined_with_the_pods_that_run_them() {
     assert_eq!(view[0].image, "docker.io/library/postgres");
     assert_eq!(view[1].running_pods, 0);
 }
+
+#[test]
+fn one_image_scanned_twice_is_counted_once() {
+    let trivy = report("postgres-16.4.json");
+    let mut aqua = trivy.clone();
+    aqua.scanner = "aqua".into();
+    let digest = trivy.digests[0].clone();
+    let pods = [pod(
+        "pg-0",
+        "postgres:16.4",
+        &format!("docker-pullable://postgres@{digest}"),
+        "Running",
+    )];
+    let view = exposure(&[trivy.clone(), aqua], &pod_images("prod", &pods));
+    assert_eq!(view[0].tags.len(), 2, "both scans are shown");
+    assert_eq!(view[0].running_pods, 1);
+    assert_eq!(view[0].counts, trivy.counts());
+}

@@ -13,3 +13,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
+
+{{/* The hub's own pods (the optional Redis has component: cache). */}}
+{{- define "srehub.apiSelectorLabels" -}}
+{{ include "srehub.selectorLabels" . }}
+app.kubernetes.io/component: api
+{{- end -}}

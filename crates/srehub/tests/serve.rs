@@ -212,6 +212,35 @@ fn the_hub_reads_srehub_yaml_and_writes_a_json_access_log() {
     assert_eq!(fields["key"], "ci", "{line}");
     assert!(!log.contains("secret-key-123"), "{log}");
 
+    // `.env` holds connector variables too (beneath the real environment).
+    let envdir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        envdir.path().join(".env"),
+        "SREHUB_TRIVY_REPORTS=/nonexistent/from-dotenv\n",
+    )
+    .unwrap();
+    let out = srehub_in(envdir.path())
+        .args(["serve", "--check-config"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/from-dotenv"));
+    std::fs::write(
+        envdir.path().join(".env"),
+        "SREHUB_AQUA_TOKEN_FILE=/nonexistent/token\n",
+    )
+    .unwrap();
+    let out = srehub_in(envdir.path())
+        .args(["serve", "--check-config", "--aqua", "http://127.0.0.1:9"])
+        .args(["--trivy-reports"])
+        .arg(workspace_root().join("examples/trivy"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("SREHUB_AQUA_TOKEN_FILE=/nonexistent/token")
+    );
+
     // A bad value in the file is named.
     std::fs::write(
         dir.path().join("srehub.yaml"),

@@ -15,7 +15,8 @@ mod settings;
 pub use error::Error;
 pub use exemption::{ExemptionSet, Subject};
 pub use load::{
-    ConfigSource, Layers, env_options, find_config_file, is_command_var, load, merge, parse_file,
+    ConfigSource, Layers, dotenv_vars, env_options, find_config_file, is_command_var, load, merge,
+    parse_file,
 };
 pub use options::{
     CheckOptions, ColorChoice, DoctorOptions, Exemption, KubeOptions, LogFormat, LogOptions,

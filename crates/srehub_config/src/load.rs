@@ -182,6 +182,19 @@ pub fn merge(layers: &[Options]) -> Options {
     serde_json::from_value(acc).unwrap_or_default()
 }
 
+/// The variables of `.env` in `cwd` (none when it is missing; a malformed file is reported by
+/// [`load`]): for commands that read variables of their own (connector credentials), which `.env`
+/// may hold as well, beneath the real environment.
+pub fn dotenv_vars(cwd: &Path) -> Vec<(String, String)> {
+    let path = cwd.join(".env");
+    if !path.is_file() {
+        return Vec::new();
+    }
+    dotenvy::from_path_iter(&path)
+        .map(|it| it.filter_map(Result::ok).collect())
+        .unwrap_or_default()
+}
+
 /// Reads every layer and resolves the settings. `env` is the process environment; `.env` in `cwd`
 /// fills in variables the environment does not set.
 pub fn load(

@@ -184,6 +184,20 @@ pub struct Client {
     opts: Arc<HttpOptions>,
     breaker: Arc<Breaker>,
     limit: Arc<tokio::sync::Semaphore>,
+    last: Arc<std::sync::Mutex<LastCall>>,
+}
+
+/// How the latest call of a client ended, for health pages.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct LastCall {
+    /// Whether it succeeded (`None` before the first call).
+    pub ok: Option<bool>,
+    pub latency_ms: Option<u64>,
+    /// Seconds since the Unix epoch.
+    pub at: Option<u64>,
+    /// The error of the latest failed call (kept after later successes).
+    pub last_error: Option<String>,
+    pub last_error_at: Option<u64>,
 }
 
 impl Client {
@@ -227,6 +241,7 @@ impl Client {
             name: name.into(),
             breaker: Arc::new(Breaker::new(opts.breaker_failures, opts.breaker_open_for)),
             limit: Arc::new(tokio::sync::Semaphore::new(opts.max_concurrency.max(1))),
+            last: Default::default(),
             http,
             opts: Arc::new(opts),
         })
@@ -243,6 +258,31 @@ impl Client {
     /// The breaker's state now (for status pages and metrics).
     pub fn breaker_state(&self) -> BreakerState {
         self.breaker.state(Instant::now())
+    }
+
+    /// How the latest call ended.
+    pub fn last_call(&self) -> LastCall {
+        self.last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn note(&self, started: Instant, error: Option<&HttpError>) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut l = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        l.ok = Some(error.is_none());
+        l.latency_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        l.at = Some(now);
+        if let Some(e) = error {
+            l.last_error = Some(e.to_string());
+            l.last_error_at = Some(now);
+        }
     }
 
     /// `base` joined with `path` and `query` (`base` may carry a path prefix, as behind a proxy).
@@ -303,6 +343,7 @@ impl Client {
                 return match outcome {
                     Ok((status, headers, body)) => {
                         self.breaker.record(true, Instant::now());
+                        self.note(started, None);
                         Ok(HttpResponse {
                             status,
                             headers,
@@ -315,6 +356,7 @@ impl Client {
                         // A 4xx other than 408/429 means the downstream answered: it is up.
                         self.breaker
                             .record(!e.counts_against_breaker(), Instant::now());
+                        self.note(started, Some(&e));
                         Err(e)
                     }
                 };

@@ -268,6 +268,11 @@ impl<V: Cacheable> Cache<V> {
         tokio::spawn(async move { tier.set(&key, bytes, keep).await });
     }
 
+    /// The entry for `key` if one is held, without loading or counting a hit.
+    pub async fn peek(&self, key: &str) -> Option<Arc<Entry<V>>> {
+        self.inner.get(key).await
+    }
+
     pub fn entry_count(&self) -> u64 {
         self.inner.entry_count()
     }

@@ -141,21 +141,29 @@ async fn status(State(s): St, Extension(p): Extension<Principal>) -> Result<Resp
     p.require("status")?;
     let mut connectors = Vec::new();
     for (name, c) in s.connectors() {
-        {
-            let st = c.breaker_state();
-            s.metrics
-                .breaker
-                .get_or_create(&crate::metrics::ConnectorLabels {
-                    connector: name.into(),
-                })
-                .set(st.gauge());
-            connectors.push(json!({"name": name, "breaker": st}));
-        }
+        let st = c.breaker_state();
+        s.metrics
+            .breaker
+            .get_or_create(&crate::metrics::ConnectorLabels {
+                connector: name.into(),
+            })
+            .set(st.gauge());
+        let last = c.last_call();
+        connectors.push(json!({"name": name, "breaker": st, "last_ok": last.ok,
+            "latency_ms": last.latency_ms, "last_call_at": last.at,
+            "last_error": last.last_error, "last_error_at": last.last_error_at}));
     }
     for c in &s.config.clusters {
+        // The latest read of the cluster, as the cache holds it (nothing is read for this page).
+        let held = s.snapshots.peek(&format!("snapshot:{}", c.name)).await;
+        let outcome = held.as_ref().and_then(|e| e.sources.first().cloned());
         connectors.push(
             json!({"name": format!("cluster/{}", c.name), "kind": c.kind(),
-            "paths": c.paths}),
+            "paths": c.paths,
+            "last_ok": outcome.as_ref().map(|o| o.status == "ok"),
+            "latency_ms": outcome.as_ref().map(|o| o.latency_ms),
+            "last_read_age_s": held.as_ref().map(|e| e.fetched.elapsed().as_secs()),
+            "last_error": outcome.and_then(|o| o.error)}),
         );
     }
     Ok(axum::Json(json!({

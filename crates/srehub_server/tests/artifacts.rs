@@ -792,6 +792,23 @@ async fn artifactory_rate_limits_slowness_and_the_circuit_breaker() {
             .unwrap()
     };
     assert_eq!(breaker(&status), "open");
+    let art_status = status["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "artifactory")
+        .unwrap()
+        .clone();
+    assert_eq!(art_status["last_ok"], false, "{art_status}");
+    assert!(
+        art_status["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("circuit breaker open")
+            || art_status["last_error"].as_str().unwrap().contains("500"),
+        "{art_status}"
+    );
+    assert!(art_status["latency_ms"].is_u64());
     let metrics = c
         .send(Request::get(format!("{hub}/metrics").parse().unwrap()))
         .await

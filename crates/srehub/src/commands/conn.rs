@@ -15,11 +15,26 @@ pub fn duration(flag: &str, v: &str) -> anyhow::Result<Duration> {
         .with_context(|| format!("{flag} `{v}`: expected a duration such as 30s, 5m, 6h or 14d"))
 }
 
+/// A variable of `.env` in the working directory (beneath the real environment, as for settings).
+pub fn dotenv(name: &str) -> Option<String> {
+    static VARS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    VARS.get_or_init(|| {
+        std::env::current_dir()
+            .map(|d| srehub_config::dotenv_vars(&d))
+            .unwrap_or_default()
+    })
+    .iter()
+    .find(|(k, _)| k == name)
+    .map(|(_, v)| v.clone())
+}
+
 /// HTTP options from the connection flags and the `SREHUB_<WHO>_…` credentials.
 pub fn http_options(conn: &PromConnArgs, who: &str) -> anyhow::Result<HttpOptions> {
     let env = |k: &str| {
-        std::env::var(format!("SREHUB_{who}_{k}"))
+        let name = format!("SREHUB_{who}_{k}");
+        std::env::var(&name)
             .ok()
+            .or_else(|| dotenv(&name))
             .filter(|v| !v.is_empty())
     };
     let mut headers = Vec::new();

@@ -80,6 +80,7 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
     let api_keys = args
         .api_keys
         .clone()
+        .or_else(|| super::conn::dotenv("SREHUB_API_KEYS_FILE").map(Into::into))
         .or_else(|| file.api_keys.as_ref().map(Into::into));
     let keys = match &api_keys {
         Some(p) => {
@@ -111,7 +112,12 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
     ] {
         credentials.insert(name.to_string(), http_options(&args.conn, env)?.auth);
     }
-    let pick = |flag: &Option<String>, f: &Option<String>| flag.clone().or_else(|| f.clone());
+    // A flag (or its variable), else its variable in `.env`, else the configuration's key.
+    let pick_env = |flag: &Option<String>, var: &str, f: &Option<String>| {
+        flag.clone()
+            .or_else(|| super::conn::dotenv(var))
+            .or_else(|| f.clone())
+    };
     let d = srehub_server::Ttls::default();
     let ttl = srehub_server::Ttls {
         k8s: from_file("cache.ttl.k8s", &ttl_file.k8s)?.unwrap_or(d.k8s),
@@ -174,13 +180,33 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
         otlp,
         slo_specs,
         clusters,
-        prometheus: pick(&args.conn.prometheus, &file.prometheus),
-        alertmanager: pick(&args.conn.alertmanager, &file.alertmanager),
-        registry: pick(&args.registry, &file.registry),
-        artifactory: pick(&args.artifactory, &file.artifactory),
-        aqua: pick(&args.aqua, &file.aqua),
-        aqua_registry: pick(&args.aqua_registry, &file.aqua_registry),
-        trivy_reports: pick(&args.trivy_reports, &file.trivy_reports),
+        prometheus: pick_env(
+            &args.conn.prometheus,
+            "SREHUB_PROMETHEUS_URL",
+            &file.prometheus,
+        ),
+        alertmanager: pick_env(
+            &args.conn.alertmanager,
+            "SREHUB_ALERTMANAGER_URL",
+            &file.alertmanager,
+        ),
+        registry: pick_env(&args.registry, "SREHUB_REGISTRY_URL", &file.registry),
+        artifactory: pick_env(
+            &args.artifactory,
+            "SREHUB_ARTIFACTORY_URL",
+            &file.artifactory,
+        ),
+        aqua: pick_env(&args.aqua, "SREHUB_AQUA_URL", &file.aqua),
+        aqua_registry: pick_env(
+            &args.aqua_registry,
+            "SREHUB_AQUA_REGISTRY",
+            &file.aqua_registry,
+        ),
+        trivy_reports: pick_env(
+            &args.trivy_reports,
+            "SREHUB_TRIVY_REPORTS",
+            &file.trivy_reports,
+        ),
         // `--header` (a Prometheus tenant, say) is for Prometheus and Alertmanager only: other
         // connectors must not receive it.
         connector_headers: [
@@ -207,7 +233,7 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
         },
         ttl,
         keys,
-        redis_url: pick(&args.redis_url, &cache_file.redis_url),
+        redis_url: pick_env(&args.redis_url, "SREHUB_REDIS_URL", &cache_file.redis_url),
         rate: (rate_limit, rate_limit * 2.0),
         public_health: !(args.private_health || file.private_health == Some(true)),
         header_read_timeout,
@@ -266,6 +292,7 @@ pub fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let listen = args
             .listen
             .clone()
+            .or_else(|| super::conn::dotenv("SREHUB_LISTEN"))
             .or_else(|| settings.serve.listen.clone())
             .unwrap_or_else(|| "127.0.0.1:8080".into());
         let listener = tokio::net::TcpListener::bind(&listen)

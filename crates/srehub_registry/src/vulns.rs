@@ -153,10 +153,9 @@ pub struct TrivyReports {
 /// Fetches Trivy JSON reports from an `http(s)://` URL answering one report or an array of them.
 pub async fn fetch_trivy_reports(
     location: &str,
-    opts: HttpOptions,
+    client: &Client,
 ) -> Result<TrivyReports, RegistryError> {
     let mut out = TrivyReports::default();
-    let client = Client::new("trivy", opts)?;
     let url = srehub_http::Url::parse(location).map_err(|e| {
         RegistryError::Http(srehub_http::HttpError::BadUrl {
             url: srehub_http::redact(location),

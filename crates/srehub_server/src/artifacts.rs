@@ -259,9 +259,8 @@ async fn gather(s: &Arc<AppState>, only: Option<&ImageRef>) -> Gathered {
     let mut errors = Vec::new();
     if let Some(loc) = s.config.trivy_reports.clone() {
         let t = Instant::now();
-        let opts = s.config.http_for("trivy");
-        let r = if loc.starts_with("http://") || loc.starts_with("https://") {
-            srehub_registry::vulns::fetch_trivy_reports(&loc, opts).await
+        let r = if let Some(client) = &s.trivy {
+            srehub_registry::vulns::fetch_trivy_reports(&loc, client).await
         } else {
             // Files are read off the async workers.
             tokio::task::spawn_blocking(move || srehub_registry::vulns::read_trivy_reports(&loc))

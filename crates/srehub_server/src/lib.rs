@@ -194,8 +194,12 @@ pub struct AppState {
     pub registry: Option<srehub_registry::Registry>,
     pub artifactory: Option<srehub_registry::artifactory::Artifactory>,
     pub aqua: Option<srehub_registry::vulns::Aqua>,
+    /// The client of Trivy reports served over HTTP (one breaker and pool for every load).
+    pub trivy: Option<srehub_http::Client>,
     /// The OTLP exporter, started with the server (it needs the runtime).
     pub otlp: std::sync::OnceLock<otlp::Exporter>,
+    /// A circuit breaker per live cluster (its API server), configured as the HTTP connectors'.
+    pub kube_breakers: std::collections::BTreeMap<String, Arc<srehub_http::Breaker>>,
     pub started: Instant,
 }
 
@@ -235,6 +239,13 @@ impl AppState {
             .map(|u| srehub_registry::vulns::Aqua::new(u, config.http_for("aqua")))
             .transpose()
             .map_err(|e| e.to_string())?;
+        let trivy = match &config.trivy_reports {
+            Some(loc) if loc.starts_with("http://") || loc.starts_with("https://") => Some(
+                srehub_http::Client::new("trivy", config.http_for("trivy"))
+                    .map_err(|e| e.to_string())?,
+            ),
+            _ => None,
+        };
         if let Some(loc) = &config.trivy_reports
             && !loc.starts_with("http://")
             && !loc.starts_with("https://")
@@ -306,7 +317,22 @@ impl AppState {
             registry,
             artifactory,
             aqua,
+            trivy,
             otlp: std::sync::OnceLock::new(),
+            kube_breakers: config
+                .clusters
+                .iter()
+                .filter(|c| c.live.is_some())
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        Arc::new(srehub_http::Breaker::new(
+                            config.http.breaker_failures,
+                            config.http.breaker_open_for,
+                        )),
+                    )
+                })
+                .collect(),
             started: Instant::now(),
             config,
         }))
@@ -315,6 +341,9 @@ impl AppState {
     /// The HTTP connectors configured, by name (each has its own breaker).
     pub fn connectors(&self) -> Vec<(&'static str, &srehub_http::Client)> {
         let mut out = Vec::new();
+        if let Some(t) = &self.trivy {
+            out.push(("trivy", t));
+        }
         if let Some(p) = &self.prometheus {
             out.push(("prometheus", p.client()));
         }

@@ -73,9 +73,11 @@ async fn readyz(State(s): St) -> Response {
             json!({"name": name, "ok": st != srehub_http::BreakerState::Open, "breaker": st}),
         );
     }
-    if let Some(loc) = &s.config.trivy_reports {
-        let local = !loc.starts_with("http://") && !loc.starts_with("https://");
-        sources.push(json!({"name": "trivy", "ok": !local || std::path::Path::new(loc).exists()}));
+    // Trivy reports on disk (over HTTP they are a connector, above).
+    if let Some(loc) = &s.config.trivy_reports
+        && s.trivy.is_none()
+    {
+        sources.push(json!({"name": "trivy", "ok": std::path::Path::new(loc).exists()}));
     }
     let ready = sources.iter().any(|x| x["ok"] == true);
     let code = if ready {
@@ -157,9 +159,13 @@ async fn status(State(s): St, Extension(p): Extension<Principal>) -> Result<Resp
         // The latest read of the cluster, as the cache holds it (nothing is read for this page).
         let held = s.snapshots.peek(&format!("snapshot:{}", c.name)).await;
         let outcome = held.as_ref().and_then(|e| e.sources.first().cloned());
+        let breaker = s
+            .kube_breakers
+            .get(&c.name)
+            .map(|b| b.state(std::time::Instant::now()));
         connectors.push(
             json!({"name": format!("cluster/{}", c.name), "kind": c.kind(),
-            "paths": c.paths,
+            "paths": c.paths, "breaker": breaker,
             "last_ok": outcome.as_ref().map(|o| o.status == "ok"),
             "latency_ms": outcome.as_ref().map(|o| o.latency_ms),
             "last_read_age_s": held.as_ref().map(|e| e.fetched.elapsed().as_secs()),
@@ -199,6 +205,8 @@ pub(crate) async fn snapshot(
     let source = c.source();
     let name = format!("cluster/{cluster}");
     let metrics = s.metrics.clone();
+    // A live cluster's API server has a circuit breaker of its own (snapshots are files).
+    let breaker = s.kube_breakers.get(cluster).cloned();
     let (entry, _) = s
         .snapshots
         .get(
@@ -206,11 +214,31 @@ pub(crate) async fn snapshot(
             format!("snapshot:{cluster}"),
             s.config.ttl.k8s,
             move || {
-                let (source, name, metrics) = (source.clone(), name.clone(), metrics.clone());
+                let (source, name, metrics, breaker) = (
+                    source.clone(),
+                    name.clone(),
+                    metrics.clone(),
+                    breaker.clone(),
+                );
                 async move {
                     let t = Instant::now();
+                    if let Some(b) = &breaker
+                        && let Err(retry_after) = b.allow(t)
+                    {
+                        let e = AppError::BreakerOpen {
+                            name: name.clone(),
+                            retry_after_s: retry_after.as_secs().max(1),
+                        };
+                        return Loaded {
+                            sources: vec![SourceOutcome::timed(name, t, &Err::<(), _>(&e))],
+                            value: Err(e),
+                        };
+                    }
                     let r =
                         srehub_engine::doctor::gather(&source, &[], &mut std::io::empty()).await;
+                    if let Some(b) = &breaker {
+                        b.record(r.is_ok(), Instant::now());
+                    }
                     metrics.downstream_call(&name, r.is_ok(), t.elapsed().as_secs_f64());
                     Loaded {
                         sources: vec![SourceOutcome::timed(name, t, &r)],

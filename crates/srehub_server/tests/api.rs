@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use srehub_http::{Client, HttpError, HttpOptions, Request};
 use srehub_server::{AppState, ClusterConfig, ServeConfig};
 use srehub_test_support::workspace_root;
@@ -639,6 +639,15 @@ async fn a_live_cluster_and_a_dead_one_side_by_side() {
             live("prod", fake.kubeconfig.clone()),
             live("dead", dead_cfg),
         ],
+        http: HttpOptions {
+            breaker_failures: 2,
+            breaker_open_for: Duration::from_secs(60),
+            ..HttpOptions::default()
+        },
+        cache: srehub_server::cache::CacheOptions {
+            negative_ttl: Duration::from_millis(1),
+            ..Default::default()
+        },
         ..ServeConfig::default()
     };
     let hub = start(cfg).await;
@@ -677,6 +686,34 @@ async fn a_live_cluster_and_a_dead_one_side_by_side() {
     );
     let (_, _, v) = get(&c, &format!("{}/api/v1/clusters", hub.url), &[]).await;
     assert_eq!(v["items"][0]["source"], "live");
+    // Repeated failures open the dead cluster's breaker: it is no longer called, 503 with
+    // Retry-After; the live one is untouched.
+    let mut last = (0, Value::Null);
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let (code, _, v) = get(&c, &format!("{}/api/v1/k8s/dead/events", hub.url), &[]).await;
+        last = (code, v);
+    }
+    assert_eq!(
+        (last.0, last.1["error"]["code"].as_str()),
+        (503, Some("breaker_open")),
+        "{}",
+        last.1
+    );
+    let (_, _, st) = get(&c, &format!("{}/api/v1/status", hub.url), &[]).await;
+    let state = |n: &str| {
+        st["connectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == n)
+            .unwrap()["breaker"]
+            .clone()
+    };
+    assert_eq!(
+        (state("cluster/dead"), state("cluster/prod")),
+        (json!("open"), json!("closed"))
+    );
 }
 
 fn sha256(b: &[u8]) -> String {

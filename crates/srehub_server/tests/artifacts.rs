@@ -827,3 +827,52 @@ async fn artifactory_rate_limits_slowness_and_the_circuit_breaker() {
     let (_, status) = get_json(&c, &format!("{hub}/api/v1/status")).await;
     assert_eq!(breaker(&status), "closed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trivy_reports_over_http_with_a_presigned_url() {
+    // Reports published as one JSON array (as a CI job uploads them), the third one broken.
+    let dir = workspace_root().join("examples/trivy");
+    let a: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("postgres-16.4.json")).unwrap()).unwrap();
+    let b: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("payments-api-2.14.2.json")).unwrap())
+            .unwrap();
+    let body = json!([a, b, {"SchemaVersion": 2, "ArtifactName": 7}]);
+    let app = Router::new().route(
+        "/reports/all.json",
+        get(move |Query(q): Query<BTreeMap<String, String>>| {
+            let body = body.clone();
+            async move {
+                if q.get("X-Amz-Signature").map(String::as_str) != Some("s3cr3tsig") {
+                    return StatusCode::FORBIDDEN.into_response();
+                }
+                axum::Json(body).into_response()
+            }
+        }),
+    );
+    let base = serve_router(app).await;
+    let cfg = ServeConfig {
+        clusters: demo_cluster(),
+        trivy_reports: Some(format!(
+            "{base}/reports/all.json?X-Amz-Expires=300&X-Amz-Signature=s3cr3tsig"
+        )),
+        http: http(),
+        ..ServeConfig::default()
+    };
+    let (hub, _stop) = start(cfg).await;
+    let c = client();
+    let (code, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images")).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    let trivy = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "trivy")
+        .unwrap()
+        .clone();
+    // The broken report is named (by its place in the array), the signature is not shown.
+    let err = trivy["error"].as_str().unwrap();
+    assert!(err.contains("[2]"), "{err}");
+    assert!(!v.to_string().contains("s3cr3tsig"), "{v}");
+}

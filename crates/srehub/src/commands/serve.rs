@@ -219,6 +219,8 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
             timeout: http.timeout.min(Duration::from_secs(20)),
             auth: srehub_http::Auth::None,
             headers: Vec::new(),
+            // Answers are parsed and cached: 32 MiB at most per downstream answer.
+            max_body: http.max_body.min(32 << 20),
             ..http
         },
         credentials,

@@ -17,7 +17,10 @@ use srehub_model::vulns::{self, ImageRef, ImageScan, PodImage, Severity};
 use crate::auth::Principal;
 use crate::cache::{Loaded, SourceOutcome};
 use crate::error::AppError;
-use crate::routes::{answer, cached_call, registry_error, snapshot};
+use crate::routes::{
+    PageQuery, answer, answer_memo, cached_call, cached_call_in, cached_list, items_page,
+    registry_error, snapshot,
+};
 use crate::{AppState, not_found};
 
 type St = State<Arc<AppState>>;
@@ -56,6 +59,8 @@ struct ReposQuery {
     kind: Option<String>,
     #[serde(rename = "packageType")]
     package_type: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
 /// `/api/v1/artifactory/repos?type=local&packageType=docker`.
@@ -96,13 +101,18 @@ async fn art_repos(
         let (art, kind, pt) = (art.clone(), q.kind.clone(), q.package_type.clone());
         async move { art.repositories(kind.as_deref(), pt.as_deref()).await }
     };
-    cached_call(
+    let page = PageQuery {
+        limit: q.limit.clone(),
+        cursor: q.cursor.clone(),
+    };
+    cached_call_in(
         &s,
         "artifactory_repos",
         key,
         "artifactory",
         &headers,
         "items",
+        Some(&page),
         call,
     )
     .await
@@ -186,6 +196,7 @@ async fn art_images(
     State(s): St,
     Extension(p): Extension<Principal>,
     Path(repo): Path<String>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     p.require("registry")?;
@@ -197,13 +208,13 @@ async fn art_images(
         async move { reg.catalog(100, 100_000).await }
     };
     let key = format!("artifactory:images:{repo}");
-    cached_call(
+    cached_list(
         &s,
         "artifactory_images",
         key,
         "artifactory",
         &headers,
-        "items",
+        q,
         call,
     )
     .await
@@ -214,6 +225,7 @@ async fn art_tags(
     State(s): St,
     Extension(p): Extension<Principal>,
     Path((repo, path)): Path<(String, String)>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     p.require("registry")?;
@@ -226,13 +238,13 @@ async fn art_tags(
         let (reg, name) = (reg.clone(), name.clone());
         async move { reg.tag_infos(&name, 1000, 4).await }
     };
-    cached_call(
+    cached_list(
         &s,
         "artifactory_tags",
         key,
         "artifactory",
         &headers,
-        "items",
+        q,
         call,
     )
     .await
@@ -370,6 +382,8 @@ struct VulnQuery {
     severity: Option<String>,
     /// Only images that run (`true`) or that do not (`false`).
     running: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
 fn severity_param(v: &Option<String>) -> Result<Option<Severity>, AppError> {
@@ -434,7 +448,17 @@ async fn vuln_images(
             },
         )
         .await;
-    answer(&entry, st, &headers, |v| {
+    let version = crate::select::list_version(&entry.etag);
+    let page = PageQuery {
+        limit: q.limit.clone(),
+        cursor: q.cursor.clone(),
+    };
+    // The answer depends on the filters, the page and the key (its namespaces).
+    let memo = format!(
+        "{:?}",
+        (&q.severity, &q.running, &q.limit, &q.cursor, &p.name)
+    );
+    answer_memo(&entry, st, &headers, Some(&memo), |v| {
         let items: Vec<Value> = v
             .as_array()
             .map(Vec::as_slice)
@@ -449,7 +473,7 @@ async fn vuln_images(
                     && running.is_none_or(|r| (img["running_pods"].as_u64().unwrap_or(0) > 0) == r)
             })
             .collect();
-        Ok(json!({"items": items}))
+        items_page(&Value::Array(items), &page, &version)
     })
 }
 

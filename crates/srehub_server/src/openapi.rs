@@ -37,6 +37,20 @@ const IMAGE: Param = Param {
     required: true,
 };
 
+const LIMIT: Param = Param {
+    name: "limit",
+    location: "query",
+    description: "Items per page, 1-1000 (the whole list when neither limit nor cursor is given)",
+    required: false,
+};
+
+const CURSOR: Param = Param {
+    name: "cursor",
+    location: "query",
+    description: "next_cursor of the previous page",
+    required: false,
+};
+
 const REPO: Param = Param {
     name: "repo",
     location: "path",
@@ -189,7 +203,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
         method: "get",
         summary: "Repositories of the OCI registry (/v2/_catalog, every page)",
         scope: Some("registry"),
-        params: &[],
+        params: &[LIMIT, CURSOR],
         answer: "envelope",
     },
     RouteDoc {
@@ -197,7 +211,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
         method: "get",
         summary: "Images of the OCI registry (the same list as /registry/repos: in the distribution API a repository is an image)",
         scope: Some("registry"),
-        params: &[],
+        params: &[LIMIT, CURSOR],
         answer: "envelope",
     },
     RouteDoc {
@@ -205,7 +219,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
         method: "get",
         summary: "Tags of an image with their digest, media type, size, layers and platforms",
         scope: Some("registry"),
-        params: &[IMAGE],
+        params: &[IMAGE, LIMIT, CURSOR],
         answer: "envelope",
     },
     RouteDoc {
@@ -226,6 +240,8 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
                 description: "docker, maven, npm, ...",
                 required: false,
             },
+            LIMIT,
+            CURSOR,
         ],
         answer: "envelope",
     },
@@ -250,7 +266,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
         method: "get",
         summary: "Images of an Artifactory Docker repository",
         scope: Some("registry"),
-        params: &[REPO],
+        params: &[REPO, LIMIT, CURSOR],
         answer: "envelope",
     },
     RouteDoc {
@@ -258,7 +274,7 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
         method: "get",
         summary: "Tags of an image in an Artifactory Docker repository",
         scope: Some("registry"),
-        params: &[REPO, IMAGE],
+        params: &[REPO, IMAGE, LIMIT, CURSOR],
         answer: "envelope",
     },
     RouteDoc {
@@ -279,6 +295,8 @@ pub(crate) const ROUTES: &[RouteDoc] = &[
                 description: "true: only images that run; false: only those that do not",
                 required: false,
             },
+            LIMIT,
+            CURSOR,
         ],
         answer: "envelope",
     },

@@ -742,6 +742,25 @@ where
     F: Fn() -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<T, srehub_registry::RegistryError>> + Send + 'static,
 {
+    cached_call_in(s, route, key, connector, headers, wrap, None, call).await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn cached_call_in<T, F, Fut>(
+    s: &Arc<AppState>,
+    route: &'static str,
+    key: String,
+    connector: &'static str,
+    headers: &HeaderMap,
+    wrap: &'static str,
+    page: Option<&PageQuery>,
+    call: F,
+) -> Result<Response, AppError>
+where
+    T: serde::Serialize,
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, srehub_registry::RegistryError>> + Send + 'static,
+{
     let metrics = s.metrics.clone();
     let (entry, st) = s
         .cache
@@ -760,18 +779,68 @@ where
             }
         })
         .await;
-    answer(&entry, st, headers, |v| {
-        Ok(if wrap.is_empty() {
-            v.clone()
-        } else {
-            json!({ wrap: v })
-        })
-    })
+    match page {
+        // A list: paged when asked, each page rendered once per cursor and limit.
+        Some(q) => {
+            let version = crate::select::list_version(&entry.etag);
+            let memo = format!("{:?}", (&q.limit, &q.cursor));
+            answer_memo(&entry, st, headers, Some(&memo), |v| {
+                items_page(v, q, &version)
+            })
+        }
+        None => answer(&entry, st, headers, |v| {
+            Ok(if wrap.is_empty() {
+                v.clone()
+            } else {
+                json!({ wrap: v })
+            })
+        }),
+    }
+}
+
+/// `limit` and `cursor` of a list route.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// The `items` of a list answer with `total`: the whole list when neither `limit` nor `cursor` is
+/// given (as before paging existed), else one page and its `next_cursor`.
+pub(crate) fn items_page(list: &Value, q: &PageQuery, version: &str) -> Result<Value, AppError> {
+    let all: &[Value] = list.as_array().map_or(&[], Vec::as_slice);
+    if q.limit.is_none() && q.cursor.is_none() {
+        return Ok(json!({"items": all, "total": all.len()}));
+    }
+    let limit = limit_of(&q.limit)?;
+    let (a, b, next) = page(all.len(), q.cursor.as_deref(), limit, version)?;
+    Ok(json!({"items": &all[a..b], "total": all.len(), "next_cursor": next}))
+}
+
+/// [`cached_call`] for a list answered as `items`, paged by `limit` and `cursor`.
+pub(crate) async fn cached_list<T, F, Fut>(
+    s: &Arc<AppState>,
+    route: &'static str,
+    key: String,
+    connector: &'static str,
+    headers: &HeaderMap,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    call: F,
+) -> Result<Response, AppError>
+where
+    T: serde::Serialize,
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, srehub_registry::RegistryError>> + Send + 'static,
+{
+    let Query(q) = q.map_err(|e| AppError::bad("query", e.body_text()))?;
+    cached_call_in(s, route, key, connector, headers, "items", Some(&q), call).await
 }
 
 async fn registry_repos(
     State(s): St,
     Extension(p): Extension<Principal>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     p.require("registry")?;
@@ -782,13 +851,13 @@ async fn registry_repos(
         let reg = reg.clone();
         async move { reg.catalog(100, 100_000).await }
     };
-    cached_call(
+    cached_list(
         &s,
         "registry_repos",
         "registry:repos".into(),
         "registry",
         &headers,
-        "items",
+        q,
         call,
     )
     .await
@@ -823,6 +892,7 @@ async fn registry_image(
     State(s): St,
     Extension(p): Extension<Principal>,
     Path(path): Path<String>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     p.require("registry")?;
@@ -835,14 +905,5 @@ async fn registry_image(
         let (reg, name) = (reg.clone(), name.clone());
         async move { reg.tag_infos(&name, 1000, 4).await }
     };
-    cached_call(
-        &s,
-        "registry_tags",
-        key,
-        "registry",
-        &headers,
-        "items",
-        call,
-    )
-    .await
+    cached_list(&s, "registry_tags", key, "registry", &headers, q, call).await
 }

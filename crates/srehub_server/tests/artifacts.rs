@@ -347,7 +347,38 @@ async fn artifactory_repositories_storage_search_and_docker_images() {
     assert_eq!(code, 200, "{v}");
     let items: Vec<String> = serde_json::from_value(v["items"].clone()).unwrap();
     assert_eq!(items, art_images());
+    assert_eq!(v["total"], 250);
     assert_eq!(calls.catalog_pages.load(Ordering::SeqCst), 3);
+    // Paged for the client too: 100, 100, 50, from the cached list.
+    let mut got = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (code, v) = get_json(
+            &c,
+            &format!(
+                "{hub}/api/v1/artifactory/docker/docker-local/images?limit=100&cursor={cursor}"
+            ),
+        )
+        .await;
+        assert_eq!(code, 200, "{v}");
+        got.extend(serde_json::from_value::<Vec<String>>(v["items"].clone()).unwrap());
+        match v["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(got, art_images());
+    assert_eq!(
+        calls.catalog_pages.load(Ordering::SeqCst),
+        3,
+        "served from the cache"
+    );
+    let (code, _) = get_json(
+        &c,
+        &format!("{hub}/api/v1/artifactory/docker/docker-local/images?limit=0"),
+    )
+    .await;
+    assert_eq!(code, 400);
     assert_eq!(
         *calls.last_params.lock().unwrap(),
         ["team/svc-099", "team/svc-199"]
@@ -577,7 +608,18 @@ async fn trivy_reports_joined_with_the_pods_that_run_the_images() {
         .collect();
     assert_eq!(names, ["trivy", "cluster/demo"]);
 
-    // Filters.
+    // Paging and filters.
+    let (_, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images?limit=1")).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    assert_eq!(v["total"], 2);
+    let next = v["next_cursor"].as_str().unwrap().to_string();
+    let (_, v2) = get_json(
+        &c,
+        &format!("{hub}/api/v1/vulns/images?limit=1&cursor={next}"),
+    )
+    .await;
+    assert_ne!(v2["items"][0]["image"], v["items"][0]["image"]);
+    assert!(v2["next_cursor"].is_null());
     let (_, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images?running=false")).await;
     assert_eq!(v["items"].as_array().unwrap().len(), 0);
     let (code, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images?severity=extreme")).await;

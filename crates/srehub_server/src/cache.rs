@@ -333,18 +333,35 @@ impl<V: Cacheable> Cache<V> {
         let shared_hit = Arc::new(AtomicBool::new(false));
         let flag = shared_hit.clone();
         let k = key.clone();
-        let e = self
-            .inner
-            .get_with(key, async move {
-                if let Some(e) = this.read_shared(&k).await {
-                    flag.store(true, Ordering::Relaxed);
-                    return e;
-                }
-                let e = this.load(ttl, loader).await;
-                this.write_shared(&k, &e);
-                e
-            })
-            .await;
+        let inner = self.inner.clone();
+        // The load runs in a task of its own: a caller that goes away (a client disconnecting, a
+        // readiness probe's time limit) does not cancel it, so a slow source still gets loaded
+        // once and cached, and the callers coalesced on it get the answer. A load that panics
+        // is an error entry, not a lost key.
+        let task = tokio::spawn(async move {
+            inner
+                .get_with(key, async move {
+                    if let Some(e) = this.read_shared(&k).await {
+                        flag.store(true, Ordering::Relaxed);
+                        return e;
+                    }
+                    let e = this.load(ttl, loader).await;
+                    this.write_shared(&k, &e);
+                    e
+                })
+                .await
+        });
+        let e = match task.await {
+            Ok(e) => e,
+            Err(err) => Arc::new(Entry {
+                value: Err(AppError::Internal(format!("the load failed: {err}"))),
+                sources: Vec::new(),
+                etag: digest(err.to_string().as_bytes()),
+                fetched: Instant::now(),
+                ttl: self.opts.negative_ttl,
+                rendered: Default::default(),
+            }),
+        };
         if shared_hit.load(Ordering::Relaxed) {
             self.metrics.cache_event_in("redis", "hit", route);
             (e, Status::Hit)

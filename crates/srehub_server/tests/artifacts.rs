@@ -918,3 +918,52 @@ async fn trivy_reports_over_http_with_a_presigned_url() {
     assert!(err.contains("[2]"), "{err}");
     assert!(!v.to_string().contains("s3cr3tsig"), "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_gives_up_does_not_cancel_the_load() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let app = Router::new().route(
+        "/artifactory/api/storageinfo",
+        get(move || {
+            let seen = seen.clone();
+            async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+                axum::Json(json!({"binariesSummary": {"binariesCount": "3"}}))
+            }
+        }),
+    );
+    let art = format!("{}/artifactory", serve_router(app).await);
+    let (hub, _stop) = start(ServeConfig {
+        artifactory: Some(art),
+        http: http(),
+        ..ServeConfig::default()
+    })
+    .await;
+    let impatient = Client::new(
+        "impatient",
+        HttpOptions {
+            timeout: std::time::Duration::from_millis(200),
+            retries: 0,
+            env_proxy: false,
+            ..HttpOptions::default()
+        },
+    )
+    .unwrap();
+    let url = format!("{hub}/api/v1/artifactory/storage");
+    assert!(
+        impatient
+            .send(Request::get(url.parse().unwrap()))
+            .await
+            .is_err()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1400)).await;
+    // The load went on without its caller and was cached: one downstream call, a hit now.
+    let r = client()
+        .send(Request::get(url.parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(r.headers["x-cache"], "hit");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

@@ -234,8 +234,30 @@ pub(crate) async fn snapshot(
                             value: Err(e),
                         };
                     }
-                    let r =
-                        srehub_engine::doctor::gather(&source, &[], &mut std::io::empty()).await;
+                    let r = match &source {
+                        // Files are read and parsed off the async workers.
+                        srehub_engine::doctor::Source::Snapshot(_) => {
+                            let source = source.clone();
+                            tokio::task::spawn_blocking(move || {
+                                tokio::runtime::Handle::current().block_on(
+                                    srehub_engine::doctor::gather(
+                                        &source,
+                                        &[],
+                                        &mut std::io::empty(),
+                                    ),
+                                )
+                            })
+                            .await
+                            .unwrap_or_else(|e| {
+                                Err(srehub_engine::Error::Downstream(format!(
+                                    "reading the snapshot failed: {e}"
+                                )))
+                            })
+                        }
+                        _ => {
+                            srehub_engine::doctor::gather(&source, &[], &mut std::io::empty()).await
+                        }
+                    };
                     if let Some(b) = &breaker {
                         b.record(r.is_ok(), Instant::now());
                     }
@@ -531,13 +553,21 @@ async fn doctor(
                     now: None,
                 };
                 let r = match snapshot(&state, &cluster).await {
-                    Ok(snap) => srehub_engine::doctor::analyze(
-                        &snap,
-                        &req,
-                        &srehub_config::Settings::default(),
-                        &cluster,
-                    )
-                    .map_err(|e| AppError::Internal(e.to_string())),
+                    // The analysis is CPU work: off the async workers.
+                    Ok(snap) => {
+                        let cluster = cluster.clone();
+                        tokio::task::spawn_blocking(move || {
+                            srehub_engine::doctor::analyze(
+                                &snap,
+                                &req,
+                                &srehub_config::Settings::default(),
+                                &cluster,
+                            )
+                            .map_err(|e| AppError::Internal(e.to_string()))
+                        })
+                        .await
+                        .unwrap_or_else(|e| Err(AppError::Internal(e.to_string())))
+                    }
                     Err(e) => Err(e),
                 };
                 Loaded {

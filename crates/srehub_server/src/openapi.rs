@@ -427,3 +427,58 @@ pub(crate) fn docs_page() -> String {
         env!("CARGO_PKG_VERSION")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The routes the router registers, read from its source (axum cannot list them), with the
+    /// method of each; wildcard routes are written as the table documents them.
+    fn registered() -> std::collections::BTreeSet<(String, String)> {
+        let mut out = std::collections::BTreeSet::new();
+        for src in [include_str!("routes.rs"), include_str!("artifacts.rs")] {
+            let mut rest = src;
+            while let Some(i) = rest.find(".route(") {
+                rest = &rest[i + 7..];
+                let Some(q) = rest.find('"') else { break };
+                let after = &rest[q + 1..];
+                let Some(end) = after.find('"') else { break };
+                let path = after[..end]
+                    .replace("{*path}", "{name}/tags")
+                    .replace("{*reference}", "{ref}");
+                let tail = &after[end..];
+                let method = if tail[..tail.find(')').unwrap_or(tail.len())].contains("post")
+                    || tail
+                        .trim_start_matches(['"', ',', ' ', '\n'])
+                        .starts_with("axum::routing::post")
+                {
+                    "post"
+                } else {
+                    "get"
+                };
+                out.insert((path, method.to_string()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_route_is_documented_and_every_documented_route_exists() {
+        let served = registered();
+        let documented: std::collections::BTreeSet<(String, String)> = ROUTES
+            .iter()
+            .map(|r| (r.path.to_string(), r.method.to_string()))
+            .collect();
+        assert!(served.len() > 20, "{served:?}");
+        let undocumented: Vec<_> = served.difference(&documented).collect();
+        let missing: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            undocumented.is_empty(),
+            "served but not in the OpenAPI table: {undocumented:?}"
+        );
+        assert!(
+            missing.is_empty(),
+            "in the OpenAPI table but not served: {missing:?}"
+        );
+    }
+}

@@ -10,6 +10,21 @@ use std::time::{Duration, Instant};
 use common::srehub_in;
 use srehub_test_support::{free_port, workspace_root};
 
+/// Sends a raw HTTP/1.0 request once the hub listens on `port` (within 20 s); the whole answer.
+fn ask_when_up(port: u16, request: &str) -> String {
+    let start = Instant::now();
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            s.write_all(request.as_bytes()).unwrap();
+            let mut a = String::new();
+            s.read_to_string(&mut a).unwrap();
+            return a;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not listening");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn check_config_start_answer_and_stop() {
     let dir = tempfile::tempdir().unwrap();
@@ -113,21 +128,10 @@ fn check_config_start_answer_and_stop() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    let answer = loop {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            write!(
-                s,
-                "GET /api/v1/k8s/demo-cluster/nodes?limit=1 HTTP/1.0\r\nHost: x\r\n\r\n"
-            )
-            .unwrap();
-            let mut a = String::new();
-            s.read_to_string(&mut a).unwrap();
-            break a;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "not listening");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let answer = ask_when_up(
+        port,
+        "GET /api/v1/k8s/demo-cluster/nodes?limit=1 HTTP/1.0\r\nHost: x\r\n\r\n",
+    );
     assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
     assert!(answer.contains("\"next_cursor\":\"o1."), "{answer}");
     let ok = std::process::Command::new("kill")
@@ -165,21 +169,10 @@ fn the_hub_reads_srehub_yaml_and_writes_a_json_access_log() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    let answer = loop {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            write!(
-                s,
-                "GET /api/v1/k8s/demo/nodes?limit=1 HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer secret-key-123\r\nX-Request-Id: req-from-test-1\r\n\r\n"
-            )
-            .unwrap();
-            let mut a = String::new();
-            s.read_to_string(&mut a).unwrap();
-            break a;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "not listening");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let answer = ask_when_up(
+        port,
+        "GET /api/v1/k8s/demo/nodes?limit=1 HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer secret-key-123\r\nX-Request-Id: req-from-test-1\r\n\r\n",
+    );
     assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
     // TTL from the file: 30 s at most (jittered by 10 %).
     let max_age: u64 = answer

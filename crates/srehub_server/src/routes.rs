@@ -406,17 +406,14 @@ pub(crate) fn answer_memo(
     }
     // The stale flag is part of the body.
     let memo = memo.map(|m| format!("{m}|{}", status.as_str()));
-    if let Some(bytes) = memo.as_deref().and_then(|m| entry.rendered(m)) {
-        let mut r = (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            bytes,
-        )
-            .into_response();
+    let respond = |bytes: axum::body::Bytes| {
+        let json = HeaderValue::from_static("application/json");
+        let mut r = ([(header::CONTENT_TYPE, json)], bytes).into_response();
         hdrs(&mut r);
-        return Ok(r);
+        r
+    };
+    if let Some(bytes) = memo.as_deref().and_then(|m| entry.rendered(m)) {
+        return Ok(respond(bytes));
     }
     let mut v = body(data)?;
     let sources: Vec<Value> = entry
@@ -435,16 +432,7 @@ pub(crate) fn answer_memo(
     if let Some(m) = memo {
         entry.keep_rendered(m, bytes.clone());
     }
-    let mut r = (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        bytes,
-    )
-        .into_response();
-    hdrs(&mut r);
-    Ok(r)
+    Ok(respond(bytes))
 }
 
 async fn k8s_list(

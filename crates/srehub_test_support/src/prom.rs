@@ -263,27 +263,7 @@ pub fn redis(port: Option<u16>) -> Option<Server> {
 /// Starts Debian's `docker-registry` (the CNCF distribution registry) on a free port with filesystem
 /// storage in a temporary directory. `None` when it is not installed outside CI.
 pub fn docker_registry() -> Option<Server> {
-    let bin = require_binary(&["docker-registry", "registry"], &[])?;
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let cfg = dir.path().join("config.yml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let mut s = spawn(
-        &bin,
-        &["serve".to_string(), cfg.display().to_string()],
-        &dir,
-        port,
-        "/v2/",
-    );
-    s.dir = dir;
-    Some(s)
+    registry_with("", 200)
 }
 
 /// Debian's `docker-registry` requiring bearer tokens of a token service (`realm`), signed by the key
@@ -295,6 +275,15 @@ pub fn docker_registry_with_tokens(
     issuer: &str,
     cert: &Path,
 ) -> Option<Server> {
+    let auth = format!(
+        "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}\n",
+        cert.display()
+    );
+    registry_with(&auth, 401)
+}
+
+/// The registry with filesystem storage and `extra` configuration, ready when `/v2/` answers `ready`.
+fn registry_with(extra: &str, ready: u16) -> Option<Server> {
     let bin = require_binary(&["docker-registry", "registry"], &[])?;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -302,10 +291,8 @@ pub fn docker_registry_with_tokens(
     std::fs::write(
         &cfg,
         format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n\
-             auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}\n",
-            dir.path().join("data").display(),
-            cert.display()
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{extra}",
+            dir.path().join("data").display()
         ),
     )
     .unwrap();
@@ -315,7 +302,7 @@ pub fn docker_registry_with_tokens(
         &dir,
         port,
         "/v2/",
-        401,
+        ready,
     );
     s.dir = dir;
     Some(s)

@@ -253,7 +253,8 @@ pub fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let flags = crate::context::flag_options(global, None, None);
     let (mut settings, _) = srehub_config::load(global.config.as_deref(), &cwd, &env, flags)?;
     if !settings.log.level_given {
-        settings.log.level = "info".into();
+        // The hub's own lines (the access log) at info; libraries only when they warn.
+        settings.log.level = "warn,srehub=info,srehub_server=info".into();
     }
     let _log_guard = crate::logging::init_background(&settings.log)?;
     let cfg = config(args, &settings.serve)?;

@@ -88,7 +88,11 @@ impl HttpError {
     }
 
     pub(crate) fn from_reqwest(name: &str, url: &str, e: &reqwest::Error) -> HttpError {
-        let reason = chain(e);
+        let mut reason = chain(e);
+        // reqwest's messages end with ` for url (…)`: the URL as sent, secrets included.
+        if let Some(u) = e.url() {
+            reason = reason.replace(u.as_str(), &crate::redact(u.as_str()));
+        }
         let (name, url) = (name.to_string(), url.to_string());
         if e.is_timeout() {
             HttpError::Timeout { name, url }

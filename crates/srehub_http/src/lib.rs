@@ -364,7 +364,7 @@ impl Client {
             let delay = backoff(&self.opts, attempt, retry_after);
             tracing::debug!(
                 downstream = %self.name,
-                url = %req.url,
+                url = %redact(req.url.as_str()),
                 attempt,
                 delay_ms = delay.as_millis() as u64,
                 "retrying"

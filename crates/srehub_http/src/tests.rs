@@ -327,3 +327,29 @@ async fn the_trace_context_goes_downstream() {
     let none = client.send(Request::get(url)).await.unwrap();
     assert_eq!(String::from_utf8(none.body).unwrap(), "none");
 }
+
+#[tokio::test]
+async fn errors_never_show_secrets_of_the_url() {
+    // A closed port: the connect error's text would carry the URL as sent.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let client = Client::new(
+        "trivy",
+        HttpOptions {
+            retries: 0,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let url = format!("http://user:pw@127.0.0.1:{port}/r.json?X-Amz-Signature=topsecret&x=1");
+    let e = client
+        .send(Request::get(url.parse().unwrap()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("connect"), "{e}");
+    assert!(!e.contains("topsecret") && !e.contains("pw@"), "{e}");
+    assert_eq!(client.last_call().last_error.as_deref(), Some(e.as_str()));
+}

@@ -18,8 +18,8 @@ use crate::auth::Principal;
 use crate::cache::{Loaded, SourceOutcome};
 use crate::error::AppError;
 use crate::routes::{
-    PageQuery, answer, answer_memo, cached_call, cached_call_in, cached_list, items_page,
-    registry_error, snapshot,
+    PageQuery, answer_memo, cached_call, cached_call_in, cached_list, items_page, registry_error,
+    snapshot,
 };
 use crate::{AppState, not_found};
 
@@ -567,7 +567,8 @@ async fn vuln_image(
             }
         })
         .await;
-    answer(&entry, st, &headers, |v| {
+    // The pods shown depend on the key: its own rendering and tag.
+    answer_memo(&entry, st, &headers, Some(&p.name), |v| {
         let mut v = v.clone();
         if let Some(pods) = v["pods"].as_array_mut() {
             pods.retain(|pod| p.may_read_namespace(pod["namespace"].as_str().unwrap_or("")));

@@ -338,7 +338,7 @@ impl<V: Cacheable> Cache<V> {
         // readiness probe's time limit) does not cancel it, so a slow source still gets loaded
         // once and cached, and the callers coalesced on it get the answer. A load that panics
         // is an error entry, not a lost key.
-        let task = tokio::spawn(async move {
+        let load = async move {
             inner
                 .get_with(key, async move {
                     if let Some(e) = this.read_shared(&k).await {
@@ -350,7 +350,12 @@ impl<V: Cacheable> Cache<V> {
                     e
                 })
                 .await
-        });
+        };
+        // The request's trace context goes with the load, so its downstream calls carry it.
+        let task = match srehub_http::TRACEPARENT.try_with(Clone::clone) {
+            Ok(tp) => tokio::spawn(srehub_http::TRACEPARENT.scope(tp, load)),
+            Err(_) => tokio::spawn(load),
+        };
         let e = match task.await {
             Ok(e) => e,
             Err(err) => Arc::new(Entry {

@@ -517,7 +517,7 @@ async fn json_errors(req: Request, next: Next) -> Response {
         404 => AppError::NotFound("no such route (see /api/v1/openapi.json)".into()),
         405 => AppError::MethodNotAllowed,
         413 => AppError::PayloadTooLarge("the request body is larger than the hub accepts".into()),
-        400 | 422 => AppError::bad("path", "a path parameter does not decode"),
+        400 | 422 => AppError::bad("request", "the request could not be read"),
         _ => return resp,
     };
     let mut out = err.into_response();

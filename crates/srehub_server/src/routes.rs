@@ -112,14 +112,22 @@ async fn readyz(State(s): St) -> Response {
 }
 
 async fn metrics(State(s): St) -> impl IntoResponse {
-    // Breaker states as of this scrape.
-    for (name, c) in s.connectors() {
+    // Breaker states as of this scrape: HTTP connectors and live clusters.
+    let now = Instant::now();
+    let states = s
+        .connectors()
+        .into_iter()
+        .map(|(name, c)| (name.to_string(), c.breaker_state()))
+        .chain(
+            s.kube_breakers
+                .iter()
+                .map(|(name, b)| (format!("cluster/{name}"), b.state(now))),
+        );
+    for (connector, st) in states {
         s.metrics
             .breaker
-            .get_or_create(&crate::metrics::ConnectorLabels {
-                connector: name.into(),
-            })
-            .set(c.breaker_state().gauge());
+            .get_or_create(&crate::metrics::ConnectorLabels { connector })
+            .set(st.gauge());
     }
     (
         [(
@@ -816,9 +824,8 @@ where
     }
 }
 
-/// `limit` and `cursor` of a list route.
+/// `limit` and `cursor` of a list route (other parameters are ignored, as these routes always did).
 #[derive(Debug, Default, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct PageQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,

@@ -477,6 +477,7 @@ async fn artifactory_with_a_wrong_key_fails_without_showing_it() {
 struct AquaCalls {
     pages: AtomicUsize,
     images: std::sync::Mutex<Vec<String>>,
+    traceparents: std::sync::Mutex<Vec<String>>,
 }
 
 const AQUA_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.aqua-test";
@@ -518,6 +519,9 @@ async fn fake_aqua(calls: Arc<AquaCalls>) -> String {
                 .into_response();
         }
         calls.pages.fetch_add(1, Ordering::SeqCst);
+        if let Some(tp) = h.get("traceparent").and_then(|v| v.to_str().ok()) {
+            calls.traceparents.lock().unwrap().push(tp.to_string());
+        }
         calls
             .images
             .lock()
@@ -666,8 +670,20 @@ async fn aqua_scans_of_running_images_every_page_and_partial_failure() {
     ))
     .await;
     let c = client();
-    let (code, v) = get_json(&c, &format!("{hub}/api/v1/vulns/images")).await;
+    // The caller's trace reaches the downstream calls made for it (the load runs in its own task).
+    let trace = "0af7651916cd43dd8448eb211c80319c";
+    let (code, v) = call(
+        &c,
+        Request::get(format!("{hub}/api/v1/vulns/images").parse().unwrap())
+            .header("traceparent", &format!("00-{trace}-b7ad6b7169203331-01")),
+    )
+    .await;
     assert_eq!(code, 200, "{v}");
+    let tps = calls.traceparents.lock().unwrap().clone();
+    assert!(
+        !tps.is_empty() && tps.iter().all(|t| t.contains(trace)),
+        "{tps:?}"
+    );
     // Every distinct running image was asked about once (postgres twice: two pages of 200).
     let asked = calls.images.lock().unwrap().clone();
     assert!(

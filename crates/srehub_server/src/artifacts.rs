@@ -14,13 +14,11 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use srehub_model::vulns::{self, ImageRef, ImageScan, PodImage, Severity};
 
+use crate::answer::{PageQuery, answer_memo, cached_call, cached_call_in, cached_list, items_page};
 use crate::auth::Principal;
 use crate::cache::{Loaded, SourceOutcome};
 use crate::error::AppError;
-use crate::routes::{
-    PageQuery, answer_memo, cached_call, cached_call_in, cached_list, items_page, registry_error,
-    snapshot,
-};
+use crate::routes::{registry_error, snapshot};
 use crate::{AppState, not_found};
 
 type St = State<Arc<AppState>>;

@@ -3,6 +3,7 @@
 //! ids, JSON access logs, Prometheus metrics and health endpoints. Handlers call the same engine
 //! functions as the CLI; there is no analysis logic here.
 
+mod answer;
 mod artifacts;
 pub mod auth;
 pub mod cache;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use srehub_http::{Client, HttpError, HttpOptions, Request};
+use srehub_http::{Auth, Client, HttpError, HttpOptions, Request};
 use srehub_server::{AppState, ClusterConfig, ServeConfig};
 use srehub_test_support::workspace_root;
 
@@ -90,4 +90,52 @@ pub mod reqwest_headers {
             .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect()
     }
+}
+
+/// Serves `app` on a free 127.0.0.1 port (a fake downstream); its base URL.
+pub async fn serve_router(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// [`start`], as the hub's base URL and the guard that keeps it running.
+pub async fn start_url(cfg: ServeConfig) -> (String, Hub) {
+    let hub = start(cfg).await;
+    (hub.url.clone(), hub)
+}
+
+/// Sends a request; the status and the JSON body (`null` when it is not JSON).
+pub async fn call(c: &Client, req: Request) -> (u16, Value) {
+    match c.send(req).await {
+        Ok(r) => (
+            r.status.as_u16(),
+            serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+        ),
+        Err(HttpError::Status { status, body, .. }) => {
+            (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+pub async fn get_json(c: &Client, url: &str) -> (u16, Value) {
+    call(c, Request::get(url.parse().unwrap())).await
+}
+
+/// Connector options of the hub under test: one quick retry, no proxy.
+pub fn connector_http() -> HttpOptions {
+    HttpOptions {
+        retries: 1,
+        backoff_base: std::time::Duration::from_millis(10),
+        env_proxy: false,
+        ..HttpOptions::default()
+    }
+}
+
+/// `cfg` with `auth` as the credentials of `connector`.
+pub fn with_credentials(mut cfg: ServeConfig, connector: &str, auth: Auth) -> ServeConfig {
+    cfg.credentials.insert(connector.to_string(), auth);
+    cfg
 }

@@ -10,6 +10,25 @@ use std::time::{Duration, Instant};
 use common::srehub_in;
 use srehub_test_support::{free_port, workspace_root};
 
+/// `srehub serve --check-config ARGS` in `dir` with the variables `env`: exit code, stdout, stderr.
+fn check_config(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Option<i32>, String, String) {
+    let out = srehub_in(dir)
+        .args(["serve", "--check-config"])
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Sends a raw HTTP/1.0 request once the hub listens on `port` (within 20 s); the whole answer.
 fn ask_when_up(port: u16, request: &str) -> String {
     let start = Instant::now();
@@ -29,92 +48,58 @@ fn ask_when_up(port: u16, request: &str) -> String {
 fn check_config_start_answer_and_stop() {
     let dir = tempfile::tempdir().unwrap();
     let demo = workspace_root().join("examples/demo-cluster");
-    let out = srehub_in(dir.path())
-        .args(["serve", "--check-config", "--snapshot"])
-        .arg(&demo)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("configuration valid: 1 cluster(s)"));
+    let demo_s = demo.display().to_string();
+    let (code, out, err) = check_config(dir.path(), &["--snapshot", &demo_s], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("configuration valid: 1 cluster(s)"));
     std::fs::write(
         dir.path().join("keys.yaml"),
         "keys:\n  - name: x\n    sha256: abc\n    scopes: [clusters]\n",
     )
     .unwrap();
-    let out = srehub_in(dir.path())
-        .args(["serve", "--check-config", "--api-keys", "keys.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("keys[0] (x): sha256 must be 64 hex digits")
-    );
-    let out = srehub_in(dir.path())
-        .args(["serve", "--check-config", "--cluster", "prod=/nonexistent"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("cluster `prod`: /nonexistent does not exist")
-    );
+    let (code, _, err) = check_config(dir.path(), &["--api-keys", "keys.yaml"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("keys[0] (x): sha256 must be 64 hex digits"));
+    let (code, _, err) = check_config(dir.path(), &["--cluster", "prod=/nonexistent"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cluster `prod`: /nonexistent does not exist"));
     // Secrets from files (a mounted Secret): a missing or empty one is named; a good one is read.
-    let out = srehub_in(dir.path())
-        .args([
-            "serve",
-            "--check-config",
-            "--artifactory",
-            "http://127.0.0.1:9/artifactory",
-        ])
-        .env("SREHUB_ARTIFACTORY_API_KEY_FILE", "/nonexistent/key")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let (code, _, err) = check_config(
+        dir.path(),
+        &["--artifactory", "http://127.0.0.1:9/artifactory"],
+        &[("SREHUB_ARTIFACTORY_API_KEY_FILE", "/nonexistent/key")],
+    );
+    assert_eq!(code, Some(2));
     assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("SREHUB_ARTIFACTORY_API_KEY_FILE=/nonexistent/key: cannot read the file"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("SREHUB_ARTIFACTORY_API_KEY_FILE=/nonexistent/key: cannot read the file"),
+        "{err}"
     );
     std::fs::write(dir.path().join("empty"), "\n").unwrap();
     std::fs::write(dir.path().join("token"), "s3cret-token\n").unwrap();
-    let out = srehub_in(dir.path())
-        .args(["serve", "--check-config", "--aqua", "http://127.0.0.1:9"])
-        .env("SREHUB_AQUA_TOKEN_FILE", dir.path().join("empty"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("the file is empty"));
-    let out = srehub_in(dir.path())
-        .args(["serve", "--check-config", "--aqua", "http://127.0.0.1:9"])
-        .args(["--trivy-reports"])
-        .arg(workspace_root().join("examples/trivy"))
-        .env("SREHUB_AQUA_TOKEN_FILE", dir.path().join("token"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let empty = dir.path().join("empty").display().to_string();
+    let token = dir.path().join("token").display().to_string();
+    let aqua = ["--aqua", "http://127.0.0.1:9"];
+    let (code, _, err) = check_config(dir.path(), &aqua, &[("SREHUB_AQUA_TOKEN_FILE", &empty)]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("the file is empty"));
+    let reports = workspace_root()
+        .join("examples/trivy")
+        .display()
+        .to_string();
+    let (code, out, err) = check_config(
+        dir.path(),
+        &[aqua[0], aqua[1], "--trivy-reports", &reports],
+        &[("SREHUB_AQUA_TOKEN_FILE", &token)],
     );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret"));
-    let out = srehub_in(dir.path())
-        .args([
-            "serve",
-            "--check-config",
-            "--trivy-reports",
-            "/nonexistent/reports",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--trivy-reports /nonexistent/reports"));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!out.contains("s3cret"));
+    let (code, _, err) = check_config(
+        dir.path(),
+        &["--trivy-reports", "/nonexistent/reports"],
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--trivy-reports /nonexistent/reports"));
 
     let port = free_port();
     let mut child = srehub_in(dir.path())
@@ -212,27 +197,25 @@ fn the_hub_reads_srehub_yaml_and_writes_a_json_access_log() {
         "SREHUB_TRIVY_REPORTS=/nonexistent/from-dotenv\n",
     )
     .unwrap();
-    let out = srehub_in(envdir.path())
-        .args(["serve", "--check-config"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/from-dotenv"));
+    let (code, _, err) = check_config(envdir.path(), &[], &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("/nonexistent/from-dotenv"));
     std::fs::write(
         envdir.path().join(".env"),
         "SREHUB_AQUA_TOKEN_FILE=/nonexistent/token\n",
     )
     .unwrap();
-    let out = srehub_in(envdir.path())
-        .args(["serve", "--check-config", "--aqua", "http://127.0.0.1:9"])
-        .args(["--trivy-reports"])
-        .arg(workspace_root().join("examples/trivy"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("SREHUB_AQUA_TOKEN_FILE=/nonexistent/token")
+    let reports = workspace_root()
+        .join("examples/trivy")
+        .display()
+        .to_string();
+    let (code, _, err) = check_config(
+        envdir.path(),
+        &["--aqua", "http://127.0.0.1:9", "--trivy-reports", &reports],
+        &[],
     );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("SREHUB_AQUA_TOKEN_FILE=/nonexistent/token"));
 
     // A bad value in the file is named.
     std::fs::write(
@@ -240,11 +223,7 @@ fn the_hub_reads_srehub_yaml_and_writes_a_json_access_log() {
         "serve:\n  cache:\n    ttl: {k8s: soon}\n",
     )
     .unwrap();
-    let out = srehub_in(dir.path())
-        .args(["serve", "--check-config"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, _, err) = check_config(dir.path(), &[], &[]);
+    assert_eq!(code, Some(2));
     assert!(err.contains("serve.cache.ttl.k8s"), "{err}");
 }

@@ -45,8 +45,7 @@ pub(crate) fn answer_memo(
     // a client revalidating page 1 must not be told page 2 is unchanged.
     let etag = match memo {
         Some(m) => {
-            let d = ring::digest::digest(&ring::digest::SHA256, m.as_bytes());
-            let h: String = d.as_ref()[..4].iter().map(|b| format!("{b:02x}")).collect();
+            let h = crate::cache::short_hash(m.as_bytes(), 4);
             format!("\"{}.{h}\"", entry.etag.trim_matches('"'))
         }
         None => entry.etag.clone(),

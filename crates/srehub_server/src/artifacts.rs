@@ -146,7 +146,6 @@ async fn art_storage(
 async fn art_search(
     State(s): St,
     Extension(p): Extension<Principal>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     p.require("registry")?;
@@ -165,18 +164,13 @@ async fn art_search(
             "expected an AQL query such as items.find({\"repo\":\"docker-local\"})",
         ));
     }
-    let d = ring::digest::digest(&ring::digest::SHA256, query.as_bytes());
-    let hex: String = d.as_ref()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = crate::cache::short_hash(query.as_bytes(), 12);
     let call = move || {
         let (art, query) = (art.clone(), query.clone());
         async move { art.aql(&query).await }
     };
     let key = format!("artifactory:aql:{hex}");
-    // A POST has no conditional answers: If-None-Match is not honoured here.
-    let _ = headers;
+    // A POST has no conditional answers: the request's If-None-Match is not looked at.
     cached_call(
         &s,
         "artifactory_search",

@@ -148,12 +148,16 @@ fn unix_ms() -> i64 {
 }
 
 fn digest(bytes: &[u8]) -> String {
+    format!("\"{}\"", short_hash(bytes, 12))
+}
+
+/// The first `n` bytes (at most 32) of the SHA-256 of `bytes`, in hex: cache keys, tags and ids.
+pub(crate) fn short_hash(bytes: &[u8], n: usize) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, bytes);
-    let hex: String = d.as_ref()[..12]
+    d.as_ref()[..n.min(32)]
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("\"{hex}\"")
+        .collect()
 }
 
 /// Whether an answer came from the cache.

@@ -295,8 +295,7 @@ impl AppState {
                 config.aqua_registry,
                 config.trivy_reports
             ));
-            let d = ring::digest::digest(&ring::digest::SHA256, id.as_bytes());
-            let hex: String = d.as_ref()[..6].iter().map(|b| format!("{b:02x}")).collect();
+            let hex = cache::short_hash(id.as_bytes(), 6);
             cache = cache.with_shared(Arc::new(redis_tier::RedisTier::new(
                 url,
                 &format!("srehub:cache:{hex}:"),

@@ -101,17 +101,6 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
         anyhow::bail!("--rate-limit (serve.rate-limit) must be positive");
     }
     let http = http_options(&args.conn, "PROMETHEUS")?;
-    let mut credentials = std::collections::BTreeMap::new();
-    for (name, env) in [
-        ("prometheus", "PROMETHEUS"),
-        ("alertmanager", "ALERTMANAGER"),
-        ("registry", "REGISTRY"),
-        ("artifactory", "ARTIFACTORY"),
-        ("aqua", "AQUA"),
-        ("trivy", "TRIVY"),
-    ] {
-        credentials.insert(name.to_string(), http_options(&args.conn, env)?.auth);
-    }
     // A flag (or its variable), else its variable in `.env`, else the configuration's key.
     let pick_env = |flag: &Option<String>, var: &str, f: &Option<String>| {
         flag.clone()
@@ -176,37 +165,57 @@ fn config(args: &ServeArgs, file: &ServeOptions) -> anyhow::Result<ServeConfig> 
     } else {
         args.slo_specs.clone()
     };
+    let prometheus = pick_env(
+        &args.conn.prometheus,
+        "SREHUB_PROMETHEUS_URL",
+        &file.prometheus,
+    );
+    let alertmanager = pick_env(
+        &args.conn.alertmanager,
+        "SREHUB_ALERTMANAGER_URL",
+        &file.alertmanager,
+    );
+    let registry = pick_env(&args.registry, "SREHUB_REGISTRY_URL", &file.registry);
+    let artifactory = pick_env(
+        &args.artifactory,
+        "SREHUB_ARTIFACTORY_URL",
+        &file.artifactory,
+    );
+    let aqua = pick_env(&args.aqua, "SREHUB_AQUA_URL", &file.aqua);
+    let trivy_reports = pick_env(
+        &args.trivy_reports,
+        "SREHUB_TRIVY_REPORTS",
+        &file.trivy_reports,
+    );
+    // Credentials of the connectors in use only (each gets its own).
+    let mut credentials = std::collections::BTreeMap::new();
+    for (name, env, url) in [
+        ("prometheus", "PROMETHEUS", &prometheus),
+        ("alertmanager", "ALERTMANAGER", &alertmanager),
+        ("registry", "REGISTRY", &registry),
+        ("artifactory", "ARTIFACTORY", &artifactory),
+        ("aqua", "AQUA", &aqua),
+        ("trivy", "TRIVY", &trivy_reports),
+    ] {
+        if url.is_some() {
+            credentials.insert(name.to_string(), http_options(&args.conn, env)?.auth);
+        }
+    }
     Ok(ServeConfig {
         otlp,
         slo_specs,
         clusters,
-        prometheus: pick_env(
-            &args.conn.prometheus,
-            "SREHUB_PROMETHEUS_URL",
-            &file.prometheus,
-        ),
-        alertmanager: pick_env(
-            &args.conn.alertmanager,
-            "SREHUB_ALERTMANAGER_URL",
-            &file.alertmanager,
-        ),
-        registry: pick_env(&args.registry, "SREHUB_REGISTRY_URL", &file.registry),
-        artifactory: pick_env(
-            &args.artifactory,
-            "SREHUB_ARTIFACTORY_URL",
-            &file.artifactory,
-        ),
-        aqua: pick_env(&args.aqua, "SREHUB_AQUA_URL", &file.aqua),
+        prometheus,
+        alertmanager,
+        registry,
+        artifactory,
+        aqua,
         aqua_registry: pick_env(
             &args.aqua_registry,
             "SREHUB_AQUA_REGISTRY",
             &file.aqua_registry,
         ),
-        trivy_reports: pick_env(
-            &args.trivy_reports,
-            "SREHUB_TRIVY_REPORTS",
-            &file.trivy_reports,
-        ),
+        trivy_reports,
         // `--header` (a Prometheus tenant, say) is for Prometheus and Alertmanager only: other
         // connectors must not receive it.
         connector_headers: [

@@ -144,7 +144,7 @@ impl Aqua {
 }
 
 /// Trivy reports read so far, and the ones that could not be read (named, with the reason).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, Deserialize)]
 pub struct TrivyReports {
     pub scans: Vec<ImageScan>,
     pub errors: Vec<String>,

@@ -242,6 +242,29 @@ async fn art_tags(
     .await
 }
 
+/// Trivy reports from their URL or from disk (off the async workers), as a cache load.
+async fn load_trivy(s: &AppState, loc: String) -> Loaded {
+    let t = Instant::now();
+    let r = if let Some(client) = &s.trivy {
+        srehub_registry::vulns::fetch_trivy_reports(&loc, client).await
+    } else {
+        tokio::task::spawn_blocking(move || srehub_registry::vulns::read_trivy_reports(&loc))
+            .await
+            .unwrap_or_else(|e| {
+                Err(srehub_registry::RegistryError::Shape {
+                    url: "trivy".into(),
+                    reason: e.to_string(),
+                })
+            })
+    };
+    s.metrics
+        .downstream_call("trivy", r.is_ok(), t.elapsed().as_secs_f64());
+    Loaded {
+        sources: vec![SourceOutcome::timed("trivy", t, &r)],
+        value: r.map_err(|e| registry_error(&e)).and_then(to_value),
+    }
+}
+
 /// The scans and running containers the vulnerability views join, with each source's outcome.
 struct Gathered {
     scans: Vec<ImageScan>,
@@ -262,32 +285,37 @@ async fn gather(s: &Arc<AppState>, only: Option<&ImageRef>) -> Gathered {
     };
     let mut errors = Vec::new();
     if let Some(loc) = s.config.trivy_reports.clone() {
-        let t = Instant::now();
-        let r = if let Some(client) = &s.trivy {
-            srehub_registry::vulns::fetch_trivy_reports(&loc, client).await
-        } else {
-            // Files are read off the async workers.
-            tokio::task::spawn_blocking(move || srehub_registry::vulns::read_trivy_reports(&loc))
-                .await
-                .unwrap_or_else(|e| {
-                    Err(srehub_registry::RegistryError::Shape {
-                        url: "trivy".into(),
-                        reason: e.to_string(),
-                    })
-                })
-        };
-        s.metrics
-            .downstream_call("trivy", r.is_ok(), t.elapsed().as_secs_f64());
-        let mut outcome = SourceOutcome::timed("trivy", t, &r);
-        match r {
-            Ok(rep) => {
+        // The reports are read once per TTL for every view (not once per image asked about).
+        let state = s.clone();
+        let (entry, _) = s
+            .cache
+            .get(
+                "trivy_reports",
+                "trivy:reports".into(),
+                s.config.ttl.vulns,
+                move || {
+                    let (state, loc) = (state.clone(), loc.clone());
+                    async move { load_trivy(&state, loc).await }
+                },
+            )
+            .await;
+        let mut outcome = entry.sources.first().cloned().unwrap_or_else(|| {
+            SourceOutcome::timed("trivy", Instant::now(), &Ok::<(), String>(()))
+        });
+        match entry
+            .value
+            .as_deref()
+            .map(|v| serde_json::from_value::<srehub_registry::vulns::TrivyReports>(v.clone()))
+        {
+            Ok(Ok(rep)) => {
                 if !rep.errors.is_empty() {
                     // Partial: the reports that could be read are served.
                     outcome.error = Some(rep.errors.join("; "));
                 }
                 g.scans.extend(rep.scans);
             }
-            Err(e) => errors.push(registry_error(&e)),
+            Ok(Err(e)) => errors.push(AppError::Internal(e.to_string())),
+            Err(e) => errors.push(e.clone()),
         }
         g.sources.push(outcome);
     }
@@ -347,16 +375,13 @@ async fn gather(s: &Arc<AppState>, only: Option<&ImageRef>) -> Gathered {
                 Err(e) => failures.push(e),
             }
         }
-        let ok = failures.is_empty();
         s.metrics
-            .downstream_call("aqua", ok, t.elapsed().as_secs_f64());
-        let first = failures.first().map(ToString::to_string);
-        let outcome_result: Result<(), String> = match &first {
+            .downstream_call("aqua", failures.is_empty(), t.elapsed().as_secs_f64());
+        let outcome: Result<(), String> = match failures.first() {
             None => Ok(()),
             Some(e) => Err(format!("{} image(s) failed; first: {e}", failures.len())),
         };
-        g.sources
-            .push(SourceOutcome::timed("aqua", t, &outcome_result));
+        g.sources.push(SourceOutcome::timed("aqua", t, &outcome));
         if let Some(e) = failures.first() {
             errors.push(registry_error(e));
         }

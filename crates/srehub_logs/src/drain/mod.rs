@@ -18,10 +18,10 @@ use hasher::FastMap;
 pub use params::{NumericStats, ParamStats};
 use tokens::{
     fresh_id, merge_token, param_value, recycle, route_key, sequence_hash, similarity,
-    strip_affixes, wild_hash,
+    strip_affixes,
 };
 pub use variants::{Assigned, Template, Variant};
-use variants::{retire_positions, variant_text};
+use variants::{VariantIndex, retire_positions, variant_text};
 
 use crate::mask::{
     MaskOptions, MaskScratch, WILDCARD, has_wildcard, mask_tokens, same_token, token_hash,
@@ -81,13 +81,16 @@ pub struct Cluster {
     #[serde(default)]
     pub variants: Vec<Variant>,
     #[serde(skip)]
-    variant_index: FastMap<Vec<(usize, String)>, usize>,
+    variant_index: VariantIndex,
     /// Positions whose token holds `<*>`, in order (kept in step with `tokens` and `params`).
     #[serde(skip)]
     slots: Vec<Slot>,
     /// Hashes of the tokens (kept in step with `tokens`).
     #[serde(skip)]
     tok_hash: Vec<u64>,
+    /// Whether each token holds `<*>` and so accepts any value (kept in step with `tokens`).
+    #[serde(skip)]
+    open: Vec<bool>,
     #[serde(skip)]
     last_used: u64,
     #[serde(skip)]
@@ -133,6 +136,7 @@ impl Cluster {
     /// Recomputes what is derived from `tokens` and `params`: token hashes and the `<*>` slots.
     fn refresh(&mut self) {
         self.tok_hash = self.tokens.iter().map(|t| token_hash(t)).collect();
+        self.open = self.tokens.iter().map(|t| has_wildcard(t)).collect();
         self.slots = self
             .tokens
             .iter()
@@ -205,7 +209,6 @@ pub struct Miner {
     variant_ids: FastMap<String, (u32, usize)>,
     seq_cache: FastMap<u64, SeqEntry>,
     hash_scratch: Vec<u64>,
-    wild_hash: u64,
     clock: u64,
     evicted: u64,
     scratch: Vec<&'static str>,
@@ -229,7 +232,6 @@ impl Miner {
             variant_ids: FastMap::default(),
             seq_cache: FastMap::default(),
             hash_scratch: Vec::new(),
-            wild_hash: wild_hash(),
             clock: 0,
             evicted: 0,
             scratch: Vec::new(),
@@ -273,10 +275,10 @@ impl Miner {
             &mut hashes,
         );
         // A token sequence seen before goes straight to its cluster when the cluster's template still
-        // accepts it unchanged (each token equal or `<*>`): most lines of a log repeat a masked
-        // sequence, and this skips the tree and the similarity scan.
+        // accepts it unchanged (each token equal or holding `<*>`, no number where only words were
+        // seen; what `absorb` leaves unchanged): most lines of a log repeat a masked sequence, and
+        // this skips the tree and the similarity scan.
         let seq = sequence_hash(&hashes);
-        let wild = self.wild_hash;
         let entry = self.seq_cache.get(&seq).copied();
         if let Some(SeqEntry { cluster: idx, .. }) = entry
             && let Some(c) = self.clusters[idx as usize].as_mut()
@@ -284,7 +286,11 @@ impl Miner {
             && c.tok_hash
                 .iter()
                 .zip(&hashes)
-                .all(|(&t, &m)| t == wild || t == m)
+                .zip(&c.open)
+                .all(|((&t, &m), &open)| open || t == m)
+            && c.enum_positions
+                .iter()
+                .all(|&p| masked.get(p).is_some_and(|m| !digits_involved(m)))
         {
             c.count += 1;
             c.last_used = self.clock;
@@ -411,13 +417,13 @@ impl Miner {
         };
         if c.enum_positions.is_empty() {
             // Nothing to retire or to tell apart: the variant without words.
-            if let Some(&v) = c.variant_index.get(&Vec::new()) {
+            if let Some(v) = c.variant_index.find(&c.variants, &[], |_| "") {
                 c.variants[v].record(line, message);
                 return v;
             }
         }
         // Positions that have shown enough distinct words become parameters.
-        let retired: Vec<usize> = c
+        let mut retired: Vec<usize> = c
             .enum_positions
             .iter()
             .copied()
@@ -429,12 +435,12 @@ impl Miner {
             })
             .collect();
         // Bound the combinations: at most 64 variants per cluster.
-        let mut retired = retired;
-        if c.variants
-            .iter()
-            .filter(|v| v.merged_into.is_none())
-            .count()
-            >= 64
+        if c.variants.len() >= 64
+            && c.variants
+                .iter()
+                .filter(|v| v.merged_into.is_none())
+                .count()
+                >= 64
             && let Some(&p) = c.enum_positions.iter().find(|p| !retired.contains(p))
         {
             retired.push(p);
@@ -442,38 +448,32 @@ impl Miner {
         if !retired.is_empty() {
             retire_positions(c, &retired);
         }
-        if c.enum_positions.is_empty()
-            && let Some(&v) = c.variant_index.get(&Vec::new())
-        {
+        let word = |p: usize| {
+            let t = c.tokens.get(p).map_or("", String::as_str);
+            raw.get(p).map_or("", |r| param_value(t, r))
+        };
+        if let Some(v) = c.variant_index.find(&c.variants, &c.enum_positions, word) {
             c.variants[v].record(line, message);
             return v;
         }
         let key: Vec<(usize, String)> = c
             .enum_positions
             .iter()
-            .map(|&p| {
-                let t = c.tokens.get(p).map_or("", String::as_str);
-                let v = raw.get(p).map_or("", |r| param_value(t, r));
-                (p, v.to_string())
-            })
+            .map(|&p| (p, word(p).to_string()))
             .collect();
-        if let Some(&v) = c.variant_index.get(&key) {
-            c.variants[v].record(line, message);
-            return v;
-        }
         let text = variant_text(&c.tokens, &key);
         let id = fresh_id(&text, |id| self.variant_ids.contains_key(id));
+        let v = c.variants.len();
+        c.variant_index.insert(&key, v);
         c.variants.push(Variant {
             id: id.clone(),
-            key: key.clone(),
+            key,
             count: 1,
             first_line: line,
             last_line: line,
             example: message.to_string(),
             merged_into: None,
         });
-        let v = c.variants.len() - 1;
-        c.variant_index.insert(key, v);
         self.variant_ids.insert(id, (idx, v));
         v
     }
@@ -549,7 +549,7 @@ impl Miner {
             for (i, v) in c.variants.iter().enumerate() {
                 m.variant_ids.insert(v.id.clone(), (idx, i));
                 if v.merged_into.is_none() {
-                    c.variant_index.insert(v.key.clone(), i);
+                    c.variant_index.insert(&v.key, i);
                 }
             }
             m.nodes[node as usize].clusters.push(idx);
@@ -639,9 +639,10 @@ impl Miner {
             seeded: false,
             enum_positions: Vec::new(),
             variants: Vec::new(),
-            variant_index: FastMap::default(),
+            variant_index: VariantIndex::default(),
             slots: Vec::new(),
             tok_hash: Vec::new(),
+            open: Vec::new(),
             last_used: self.clock,
             node,
         };
@@ -672,7 +673,6 @@ impl Miner {
         };
         let mut changed = false;
         let mut not_enum: Vec<usize> = Vec::new();
-        let digits_involved = |m: &str| has_wildcard(m) || m.bytes().any(|b| b.is_ascii_digit());
         for (pos, m) in masked.iter().enumerate() {
             let Some(t) = c.tokens.get(pos) else { break };
             if c.enum_positions.contains(&pos) && digits_involved(m) {
@@ -702,13 +702,7 @@ impl Miner {
                     v.key.push((pos, value.clone()));
                     v.key.sort_unstable();
                 }
-                c.variant_index = c
-                    .variants
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, v)| v.merged_into.is_none())
-                    .map(|(i, v)| (v.key.clone(), i))
-                    .collect();
+                c.variant_index = VariantIndex::of(&c.variants);
             }
             c.params.retain(|p| p.position != pos);
             c.params.push(ParamStats {
@@ -789,6 +783,12 @@ impl Miner {
             }
         }
     }
+}
+
+/// Whether a masked token holds a variable or a digit: a number where an enumerated position saw
+/// only words makes the position a parameter.
+fn digits_involved(m: &str) -> bool {
+    has_wildcard(m) || m.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// Entries of the sequence cache before it is cleared (bounds its memory).

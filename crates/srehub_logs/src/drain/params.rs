@@ -21,6 +21,10 @@ pub struct ParamStats {
     /// `values` parsed as numbers, with their histogram buckets (rebuilt when missing).
     #[serde(skip)]
     pub(super) numbers: Vec<Option<(f64, i16)>>,
+    /// One bit per remembered value ([`Key::bit`]): a value whose bit is clear is not remembered,
+    /// which spares the scan of `keys` for the many values of a high-cardinality parameter.
+    #[serde(skip)]
+    pub(super) filter: u64,
 }
 
 /// Summary of numeric parameter values (latencies, sizes, counts), with a log-scale histogram.
@@ -152,15 +156,19 @@ impl ParamStats {
                 .map(|(v, _)| Key::of(v.as_bytes()))
                 .collect();
             self.numbers = self.values.iter().map(|(v, _)| number(v)).collect();
+            self.filter = self.keys.iter().fold(0, |f, k| f | k.bit());
         }
         let k = Key::of(value.as_bytes());
+        let found = if self.filter & k.bit() == 0 {
+            None
+        } else {
+            self.keys
+                .iter()
+                .position(|&vk| vk == k)
+                .and_then(|i| self.find_from(i, k, value))
+        };
         // The value parsed as a number when that is known already (a remembered value).
-        let known: Option<Option<(f64, i16)>> = match self
-            .keys
-            .iter()
-            .position(|&vk| vk == k)
-            .and_then(|i| self.find_from(i, k, value))
-        {
+        let known: Option<Option<(f64, i16)>> = match found {
             Some(i) => {
                 self.values[i].1 += 1;
                 let n = self.numbers[i];
@@ -176,6 +184,7 @@ impl ParamStats {
                 let n = number(value);
                 self.values.push((value.to_string(), 1));
                 self.keys.push(k);
+                self.filter |= k.bit();
                 self.numbers.push(n);
                 Some(n)
             }
@@ -245,6 +254,14 @@ impl Key {
             (0, 0)
         };
         Key { len: n, head, tail }
+    }
+
+    /// One of 64 bits, picked by a hash of the key: equal keys have equal bits.
+    #[inline]
+    fn bit(self) -> u64 {
+        let h = (self.head ^ self.tail.rotate_left(29) ^ self.len as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        1 << (h >> 58)
     }
 
     /// Whether equal keys mean equal values.

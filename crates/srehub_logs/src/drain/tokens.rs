@@ -1,11 +1,6 @@
 //! Token-level helpers of the miner: routing keys, similarity, merging, parameter values, ids.
 
-use crate::mask::{WILDCARD, has_wildcard, is_wild, same_bytes, same_token, token_hash};
-
-/// The hash of the wildcard token.
-pub(super) fn wild_hash() -> u64 {
-    token_hash(WILDCARD)
-}
+use crate::mask::{WILDCARD, has_wildcard, is_wild, same_bytes, same_token};
 
 /// A hash of a masked token sequence, from its token hashes.
 pub(super) fn sequence_hash(hashes: &[u64]) -> u64 {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Change, Cluster, ClusterRef, FastMap, ParamStats};
-use crate::mask::WILDCARD;
+use crate::mask::{WILDCARD, token_hash};
 
 /// One template of a cluster: the cluster's tokens with words at its enumerated positions.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -82,6 +82,67 @@ pub(super) fn variant_text(tokens: &[String], key: &[(usize, String)]) -> String
     out
 }
 
+/// The live variants of a cluster by their words, looked up with borrowed words (no allocation per
+/// message): a map from a hash of the words to a variant, checked against the variant's key. A
+/// variant whose hash another holds already is found by a scan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct VariantIndex {
+    by_hash: FastMap<u64, usize>,
+}
+
+impl VariantIndex {
+    fn hash<'a>(words: impl IntoIterator<Item = (usize, &'a str)>) -> u64 {
+        let mut h: u64 = 0x2545_f491_4f6c_dd1d;
+        for (p, w) in words {
+            h = (h.rotate_left(5) ^ p as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            h = (h.rotate_left(5) ^ token_hash(w)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        h
+    }
+
+    /// The live variant whose words at `positions` (in order) are `word(position)`.
+    pub(super) fn find<'w>(
+        &self,
+        variants: &[Variant],
+        positions: &[usize],
+        word: impl Fn(usize) -> &'w str,
+    ) -> Option<usize> {
+        let h = Self::hash(positions.iter().map(|&p| (p, word(p))));
+        // Every live variant's hash is in the map: a hash that is not belongs to no variant.
+        let &i = self.by_hash.get(&h)?;
+        let is = |v: &Variant| {
+            v.merged_into.is_none()
+                && v.key.len() == positions.len()
+                && v.key
+                    .iter()
+                    .zip(positions)
+                    .all(|((kp, kw), &p)| *kp == p && kw.as_str() == word(p))
+        };
+        if variants.get(i).is_some_and(is) {
+            return Some(i);
+        }
+        // Another key with the same hash holds the entry.
+        variants.iter().position(is)
+    }
+
+    /// Adds a live variant.
+    pub(super) fn insert(&mut self, key: &[(usize, String)], v: usize) {
+        let h = Self::hash(key.iter().map(|(p, w)| (*p, w.as_str())));
+        self.by_hash.entry(h).or_insert(v);
+    }
+
+    /// The index of every live variant of `variants`.
+    pub(super) fn of(variants: &[Variant]) -> VariantIndex {
+        let mut index = VariantIndex::default();
+        for (i, v) in variants.iter().enumerate() {
+            if v.merged_into.is_none() {
+                index.insert(&v.key, i);
+            }
+        }
+        index
+    }
+}
+
 /// Turns enumerated positions into parameters: variants that now have the same words elsewhere are
 /// merged into the first of them (counts summed, line range widened).
 pub(super) fn retire_positions(c: &mut Cluster, positions: &[usize]) {
@@ -111,5 +172,5 @@ pub(super) fn retire_positions(c: &mut Cluster, positions: &[usize]) {
             }
         }
     }
-    c.variant_index = index;
+    c.variant_index = VariantIndex::of(&c.variants);
 }

@@ -157,3 +157,51 @@ fn key_value_tokens_keep_their_key() {
         "a user=root"
     );
 }
+
+#[test]
+fn a_repeated_sequence_joins_a_template_whose_token_holds_a_wildcard() {
+    let mut m = Miner::new(MinerOptions::default());
+    let first = m.add(1, "session opened for user=alice by uid=0");
+    m.add(2, "session opened for user=bob by uid=0");
+    assert_eq!(
+        m.cluster(first.cluster).unwrap().template(),
+        "session opened for user=<*> by uid=<*>"
+    );
+    // `user=carol` differs from the template token `user=<*>` yet is accepted unchanged: the second
+    // time its masked sequence comes, it takes the cached way, with the same outcome.
+    for line in 3..=5 {
+        let a = m.add(line, "session opened for user=carol by uid=0");
+        assert_eq!(a.cluster, first.cluster);
+        assert_eq!(a.change, Change::Matched);
+    }
+    let c = m.cluster(first.cluster).unwrap();
+    assert_eq!(c.count, 5);
+    assert_eq!(c.last_line(), 5);
+    let user = c.params.iter().find(|p| p.position == 3).unwrap();
+    assert_eq!(user.values.iter().map(|(_, n)| n).sum::<u64>(), 5);
+    assert_eq!(user.values[0], ("carol".to_string(), 3));
+}
+
+#[test]
+fn a_variant_is_found_when_another_holds_its_hash() {
+    let variant = |word: &str| Variant {
+        id: format!("T{word}"),
+        key: vec![(1, word.to_string())],
+        count: 1,
+        first_line: 1,
+        last_line: 1,
+        example: String::new(),
+        merged_into: None,
+    };
+    let variants = vec![variant("Active"), variant("Inactive")];
+    let index = VariantIndex::of(&variants);
+    let word = |w: &'static str| move |_: usize| w;
+    assert_eq!(index.find(&variants, &[1], word("Active")), Some(0));
+    assert_eq!(index.find(&variants, &[1], word("Inactive")), Some(1));
+    assert_eq!(index.find(&variants, &[1], word("Standby")), None);
+    // An index whose entry for `Inactive` names another variant (as a hash collision would): the
+    // scan finds it.
+    let mut collided = VariantIndex::default();
+    collided.insert(&variants[1].key, 0);
+    assert_eq!(collided.find(&variants, &[1], word("Inactive")), Some(1));
+}

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use regex::Regex;
 
 use crate::level::parse_level;
-use crate::record::{FieldValue, Level, Record};
+use crate::record::{FieldRef, Level, Record};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -156,7 +156,7 @@ impl Filter {
             "level" => r.level.map(|l| Cow::Borrowed(l.as_str())),
             "format" => Some(Cow::Borrowed(r.format.as_str())),
             name => r.field(name).map(|v| match v {
-                FieldValue::Str(s) => Cow::Borrowed(s.as_str()),
+                FieldRef::Str(s) => Cow::Borrowed(s),
                 other => Cow::Owned(other.to_text()),
             }),
         }
@@ -178,6 +178,7 @@ fn compare(ord: std::cmp::Ordering, op: Op) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::FieldValue;
 
     fn rec() -> Record {
         let mut r = Record::plain(1, "upstream timeout after 30s");

@@ -5,6 +5,7 @@
 
 mod bytes;
 pub mod drain;
+pub mod fields;
 pub mod filter;
 pub mod formats;
 pub mod level;
@@ -16,4 +17,4 @@ pub mod summary;
 pub mod time;
 
 pub use compact_str::CompactString;
-pub use record::{FieldValue, Format, Level, Record};
+pub use record::{FieldList, FieldRef, FieldValue, Format, Level, Record};

@@ -152,7 +152,10 @@ mod tests {
             .unwrap();
         assert_eq!(r.message, "Created MRAppMaster for x");
         assert_eq!(r.line, 7);
-        assert_eq!(r.field("Process"), Some(&FieldValue::Str("main".into())));
+        assert_eq!(
+            r.field("Process").map(|v| v.to_owned_value()),
+            Some(FieldValue::Str("main".into()))
+        );
         assert_eq!(r.level, Some(crate::record::Level::Info));
     }
 
@@ -170,7 +173,10 @@ mod tests {
                 "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown",
             )
             .unwrap();
-        assert_eq!(r.field("PID"), Some(&FieldValue::Str("19939".into())));
+        assert_eq!(
+            r.field("PID").map(|v| v.to_owned_value()),
+            Some(FieldValue::Str("19939".into()))
+        );
         assert_eq!(r.message, "check pass; user unknown");
         assert!(p.parse(3, "garbage").is_none());
     }

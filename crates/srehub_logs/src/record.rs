@@ -3,6 +3,8 @@
 use compact_str::CompactString;
 use serde::Serialize;
 
+pub use crate::fields::{FieldList, FieldRef};
+
 /// A normalized severity. Parsers map the many spellings (`WARN`, `warning`, `W`, syslog severities
 /// 0–7, journald `PRIORITY`) onto these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -116,8 +118,8 @@ pub struct Record {
     /// The human message (the part template mining works on).
     pub message: String,
     /// Every other field, in input order, flattened (`http.status`, `args.0`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<(CompactString, FieldValue)>,
+    #[serde(skip_serializing_if = "FieldList::is_empty")]
+    pub fields: FieldList,
     pub format: Format,
 }
 
@@ -129,13 +131,13 @@ impl Record {
             timestamp: None,
             level: None,
             message: message.into(),
-            fields: Vec::new(),
+            fields: FieldList::new(),
             format: Format::Plain,
         }
     }
 
     /// The field named `name`, if present.
-    pub fn field(&self, name: &str) -> Option<&FieldValue> {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    pub fn field(&self, name: &str) -> Option<FieldRef<'_>> {
+        self.fields.get(name)
     }
 }

@@ -273,7 +273,7 @@ pub fn write_record_json(w: &mut dyn Write, r: &crate::Record) -> io::Result<()>
     map.insert("message".into(), r.message.as_str().into());
     map.insert("format".into(), r.format.as_str().into());
     for (k, v) in &r.fields {
-        let key = if map.contains_key(k.as_str()) {
+        let key = if map.contains_key(k) {
             format!("field.{k}")
         } else {
             k.to_string()

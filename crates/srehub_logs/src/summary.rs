@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde::Serialize;
 
-use crate::record::{FieldValue, Level, Record};
+use crate::record::{Level, Record};
 
 /// Most buckets per series: past it, every series is coarsened (bucket width doubled).
 pub const MAX_BUCKETS: usize = 2048;
@@ -284,7 +284,7 @@ impl Collector {
             .service_fields
             .iter()
             .find_map(|f| rec.field(f))
-            .map(FieldValue::to_text);
+            .map(|v| v.to_text());
         let is_error = rec.level.is_some_and(|l| l >= Level::Error);
         if !self.traces.contains_key(&trace_id) {
             if self.traces.len() >= self.opts.max_traces {
@@ -459,6 +459,7 @@ pub fn trace_id_of(rec: &Record, fields: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::FieldValue;
     use crate::record::Record;
 
     fn rec(ts: Option<&str>, level: Option<Level>, fields: &[(&str, &str)]) -> Record {

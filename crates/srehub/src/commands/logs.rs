@@ -363,13 +363,13 @@ fn loki_entry(
     }
     if let Some((k, v)) = rec.fields.iter().find(|(k, _)| {
         matches!(
-            k.as_str(),
+            *k,
             "trace_id" | "traceId" | "trace.id" | "dd.trace_id" | "traceparent"
         )
     }) {
         let v = v.to_text();
         // W3C traceparent: version-traceid-spanid-flags.
-        let id = match k.as_str() {
+        let id = match k {
             "traceparent" => v.split('-').nth(1).unwrap_or(&v).to_string(),
             _ => v,
         };

@@ -98,7 +98,7 @@ pub(crate) fn parse(line_no: u64, line: &str) -> Option<Record> {
         timestamp: Some(timestamp),
         level: Some(level),
         message: request.into_owned(),
-        fields,
+        fields: fields.into(),
         format: Format::AccessLog,
     })
 }
@@ -136,12 +136,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.level, Some(Level::Error));
-        assert_eq!(r.field("user"), Some(&FieldValue::Null));
-        assert_eq!(r.field("bytes"), Some(&FieldValue::Null));
-        assert_eq!(r.field("path"), Some(&s(r#"/api/v1/x?q="a b""#)));
-        assert_eq!(r.field("referer"), Some(&FieldValue::Null));
-        assert_eq!(r.field("user_agent"), Some(&s("curl/8.0 (x)")));
-        assert_eq!(r.field("extra"), Some(&s(r#"rt=0.005 uct="0.001""#)));
+        assert_eq!(
+            r.field("user").map(|v| v.to_owned_value()),
+            Some(FieldValue::Null)
+        );
+        assert_eq!(
+            r.field("bytes").map(|v| v.to_owned_value()),
+            Some(FieldValue::Null)
+        );
+        assert_eq!(
+            r.field("path").map(|v| v.to_owned_value()),
+            Some(s(r#"/api/v1/x?q="a b""#))
+        );
+        assert_eq!(
+            r.field("referer").map(|v| v.to_owned_value()),
+            Some(FieldValue::Null)
+        );
+        assert_eq!(
+            r.field("user_agent").map(|v| v.to_owned_value()),
+            Some(s("curl/8.0 (x)"))
+        );
+        assert_eq!(
+            r.field("extra").map(|v| v.to_owned_value()),
+            Some(s(r#"rt=0.005 uct="0.001""#))
+        );
         let r = parse(
             3,
             r#"10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "\x16\x03\x01" 400 0 "-" "-""#,

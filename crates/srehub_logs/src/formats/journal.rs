@@ -23,7 +23,7 @@ pub(crate) fn record(line: u64, fields: Fields, format: Format) -> Record {
         timestamp: None,
         level: None,
         message: String::new(),
-        fields: Vec::new(),
+        fields: crate::FieldList::new(),
         format,
     };
     let (mut msg, mut prio, mut rt, mut srt) = (None, None, None, None);
@@ -69,7 +69,7 @@ pub(crate) fn record(line: u64, fields: Fields, format: Format) -> Record {
             };
         }
     }
-    rec.fields = fields;
+    rec.fields = fields.into();
     rec
 }
 
@@ -279,7 +279,7 @@ mod tests {
             r.timestamp,
             Some("2023-11-14T22:13:20.123456Z".parse().unwrap())
         );
-        let keys: Vec<&str> = r.fields.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = r.fields.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["__CURSOR", "_SYSTEMD_UNIT", "SYSLOG_IDENTIFIER"]);
     }
 
@@ -291,7 +291,7 @@ mod tests {
         .unwrap();
         let r = record(1, f, Format::JournalJson);
         assert_eq!(r.message, "hi\u{fffd}");
-        let keys: Vec<&str> = r.fields.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = r.fields.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["X.0", "X.1", "Y.0", "Y.1", "Z"]);
     }
 

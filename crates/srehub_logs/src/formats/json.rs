@@ -23,7 +23,7 @@ use crate::record::{FieldValue, Format, Record};
 #[cfg(test)]
 pub(crate) fn flatten_object(text: &str) -> Option<Fields> {
     let mut c = Collector::new();
-    collect_object(text, &mut c).then(|| c.take_fields())
+    collect_object(text, &mut c).then(|| c.take_fields().to_vec())
 }
 
 /// [`flatten_object`] into an empty collector (which sets the well-known keys aside as it goes);

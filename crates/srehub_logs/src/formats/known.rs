@@ -9,10 +9,9 @@
 
 use std::borrow::Cow;
 
-use compact_str::CompactString;
 use jiff::Timestamp;
 
-use super::Fields;
+use crate::fields::{FieldList, FieldRef};
 use crate::level::{level_from_number, parse_level};
 use crate::record::{FieldValue, Format, Level};
 use crate::time::{parse_timestamp, timestamp_from_value};
@@ -38,13 +37,6 @@ const NAMES: [[&str; 6]; 3] = [
     ],
     ["time", "timestamp", "ts", "@timestamp", "t", "datetime"],
 ];
-
-/// The longest text a `CompactString` keeps inline.
-const INLINE: usize = std::mem::size_of::<CompactString>();
-
-// Constants, so that new fields are copied from read-only memory rather than assembled byte by byte.
-const EMPTY: CompactString = CompactString::const_new("");
-const EMPTY_STR_FIELD: (CompactString, FieldValue) = (EMPTY, FieldValue::Str(EMPTY));
 
 /// What a key means to the collector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,10 +149,10 @@ enum Val<'a> {
 }
 
 impl Val<'_> {
-    fn into_field_value(self) -> FieldValue {
+    fn as_field_ref(&self) -> FieldRef<'_> {
         match self {
-            Val::Str(s) => FieldValue::Str(CompactString::from(s)),
-            Val::Other(v) => v,
+            Val::Str(s) => FieldRef::Str(s),
+            Val::Other(v) => v.as_field_ref(),
         }
     }
 
@@ -185,7 +177,10 @@ struct Held<'a> {
 /// Gathers the fields of one line. See the [module docs](self).
 #[derive(Debug)]
 pub(crate) struct Collector<'a> {
-    fields: Fields,
+    /// The text the fields are read from: keys and values that are slices of it are stored as
+    /// positions in the field list's copy of it.
+    base: &'a str,
+    fields: FieldList,
     /// Fields pushed so far.
     seq: u32,
     /// The roles' ranks already seen (bit `role * 6 + rank`): only the first field of a name counts.
@@ -200,11 +195,18 @@ pub(crate) struct Collector<'a> {
 }
 
 impl<'a> Collector<'a> {
-    #[inline]
+    /// A collector for fields of any origin (every key and text value is copied).
+    #[cfg(test)]
     pub(crate) fn new() -> Collector<'a> {
+        Collector::over("")
+    }
+
+    /// A collector for the fields of `base` (a line or a JSON object's text).
+    #[inline]
+    pub(crate) fn over(base: &'a str) -> Collector<'a> {
         Collector {
-            // Most log lines have a handful of fields: one allocation instead of a growth chain.
-            fields: Vec::with_capacity(12),
+            base,
+            fields: FieldList::over(base),
             seq: 0,
             seen: 0,
             held: [None, None, None],
@@ -217,7 +219,7 @@ impl<'a> Collector<'a> {
 
     /// Empties the collector for another line.
     pub(crate) fn clear(&mut self) {
-        self.fields.clear();
+        self.fields.reset();
         self.seq = 0;
         self.seen = 0;
         self.held = [None, None, None];
@@ -282,9 +284,7 @@ impl<'a> Collector<'a> {
     #[inline]
     pub(crate) fn push_string(&mut self, key: &str, value: String) {
         match self.note(key, true) {
-            Key::Other if value.len() <= INLINE => self.push_text(key, &value),
-            // Keeps the allocation.
-            Key::Other => self.push_field(key, FieldValue::Str(value.into())),
+            Key::Other => self.push_text(key, &value),
             k => self.push_known(k, key, Val::Str(Cow::Owned(value))),
         }
     }
@@ -381,42 +381,26 @@ impl<'a> Collector<'a> {
         let role = slot;
         let name = NAMES[role][usize::from(h.rank)];
         self.fields
-            .insert(at, (CompactString::new(name), h.value.into_field_value()));
+            .insert_in_base(at, self.base, name, h.value.as_field_ref());
     }
 
     fn push_field_val(&mut self, key: &str, value: Val<'a>) {
         self.fields
-            .push((CompactString::new(key), value.into_field_value()));
+            .push_in_base(self.base, key, value.as_field_ref());
     }
-
-    // Short strings are written straight into their place in the field list: building a
-    // `CompactString` on the stack and moving it costs more than the copy itself.
 
     #[inline]
     fn push_text(&mut self, key: &str, value: &str) {
         self.seq += 1;
-        if value.len() <= INLINE {
-            self.fields.push(EMPTY_STR_FIELD);
-            if let Some((k, FieldValue::Str(v))) = self.fields.last_mut() {
-                k.push_str(key);
-                v.push_str(value);
-            }
-        } else {
-            self.fields
-                .push((EMPTY, FieldValue::Str(CompactString::new(value))));
-            if let Some((k, _)) = self.fields.last_mut() {
-                k.push_str(key);
-            }
-        }
+        self.fields
+            .push_in_base(self.base, key, FieldRef::Str(value));
     }
 
     #[inline]
     fn push_field(&mut self, key: &str, value: FieldValue) {
         self.seq += 1;
-        self.fields.push((EMPTY, value));
-        if let Some((k, _)) = self.fields.last_mut() {
-            k.push_str(key);
-        }
+        self.fields
+            .push_in_base(self.base, key, value.as_field_ref());
     }
 
     /// Which JSON-based format the fields are: journald (`__REALTIME_TIMESTAMP`, `__CURSOR`,
@@ -433,7 +417,7 @@ impl<'a> Collector<'a> {
     }
 
     /// All the fields, in input order (the collector is left empty).
-    pub(crate) fn take_fields(&mut self) -> Fields {
+    pub(crate) fn take_fields(&mut self) -> FieldList {
         // Earliest first: each goes back after every field that came before it.
         let mut held: Vec<(usize, Held<'a>)> = (0..3)
             .filter_map(|i| self.held[i].take().map(|h| (i, h)))
@@ -452,7 +436,7 @@ impl<'a> Collector<'a> {
     /// likewise); returns them with the other fields in input order. Only the first field of a name
     /// is considered; a level or time field whose value does not parse stays a field. The collector
     /// is left empty.
-    pub(crate) fn finish(&mut self) -> (Known, Fields) {
+    pub(crate) fn finish(&mut self) -> (Known, FieldList) {
         let known = Known {
             message: self.held[0].take().map(|h| h.value.into_text()),
             level: self.level,
@@ -461,7 +445,7 @@ impl<'a> Collector<'a> {
         (known, self.clear_taking())
     }
 
-    fn clear_taking(&mut self) -> Fields {
+    fn clear_taking(&mut self) -> FieldList {
         let fields = std::mem::take(&mut self.fields);
         self.clear();
         fields
@@ -480,7 +464,7 @@ fn level_of(v: &Val<'_>) -> Option<Level> {
 fn timestamp_of(v: &Val<'_>) -> Option<Timestamp> {
     match v {
         Val::Str(s) => parse_timestamp(s),
-        Val::Other(v) => timestamp_from_value(v),
+        Val::Other(v) => timestamp_from_value(v.as_field_ref()),
     }
 }
 
@@ -591,7 +575,7 @@ mod tests {
         c.push_str("level", "warn");
         c.push_str("msg", "m");
         let all = c.take_fields();
-        let keys: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = all.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["log", "stream", "time", "log", "level", "msg"]);
         assert_eq!(c.json_kind(), Format::Json);
         c.push_str("__CURSOR", "s=1");

@@ -261,7 +261,7 @@ impl Parser {
         if !s.trim_start().starts_with('{') {
             return None;
         }
-        let mut fields = known::Collector::new();
+        let mut fields = known::Collector::over(s);
         if json::collect_object(s, &mut fields) {
             return Some(self.dispatch_json(line_no, &mut fields, out));
         }
@@ -299,9 +299,10 @@ impl Parser {
     ) -> Format {
         let kind = fields.json_kind();
         match kind {
-            Format::Docker => self.docker_line(line_no, fields.take_fields(), out),
+            Format::Docker => self.docker_line(line_no, fields.take_fields().to_vec(), out),
             Format::JournalJson => {
-                let rec = journal::record(line_no, fields.take_fields(), Format::JournalJson);
+                let rec =
+                    journal::record(line_no, fields.take_fields().to_vec(), Format::JournalJson);
                 self.emit(rec, out);
             }
             _ => {
@@ -340,7 +341,7 @@ impl Parser {
             return;
         };
         if state == json::Scan::Closed {
-            let mut fields = known::Collector::new();
+            let mut fields = known::Collector::over(&acc.buf);
             if json::collect_object(&acc.buf, &mut fields) {
                 let first = acc.starts.first().map_or(line_no, |(l, _)| *l);
                 self.dispatch_json(first, &mut fields, out);
@@ -581,15 +582,15 @@ fn nested(
     line: u64,
     message: String,
     format: Format,
-    mut lead: Fields,
+    lead: Fields,
     outer_ts: Option<Timestamp>,
 ) -> Record {
     // Plain text (no `{`, no `=`) is the common case: nothing to read, nothing to allocate.
     let parsed = if message.trim_start().starts_with('{') {
-        let mut c = known::Collector::new();
+        let mut c = known::Collector::over(&message);
         json::collect_object(&message, &mut c).then_some(c)
     } else if message.contains('=') {
-        let mut c = known::Collector::new();
+        let mut c = known::Collector::over(&message);
         logfmt::collect(&message, true, &mut c).then_some(c)
     } else {
         None
@@ -600,18 +601,19 @@ fn nested(
             timestamp: outer_ts,
             level: None,
             message,
-            fields: lead,
+            fields: lead.into(),
             format,
         };
     };
-    let (known, mut inner) = inner.finish();
-    lead.append(&mut inner);
+    let (known, inner) = inner.finish();
+    let mut fields: crate::FieldList = lead.into();
+    fields.append(&inner);
     Record {
         line,
         timestamp: known.timestamp.or(outer_ts),
         level: known.level,
         message: known.message.unwrap_or_default(),
-        fields: lead,
+        fields,
         format,
     }
 }

@@ -151,7 +151,7 @@ pub(crate) fn parse_3164(line_no: u64, line: &str) -> Option<Record> {
         timestamp,
         level: pri.map(|p| syslog_severity(p & 7)),
         message: message.to_string(),
-        fields,
+        fields: fields.into(),
         format: Format::Syslog3164,
     })
 }
@@ -227,7 +227,7 @@ pub(crate) fn parse_5424(line_no: u64, line: &str) -> Option<Record> {
         timestamp,
         level: Some(syslog_severity(pri & 7)),
         message: message.to_string(),
-        fields,
+        fields: fields.into(),
         format: Format::Syslog5424,
     })
 }
@@ -328,9 +328,18 @@ mod tests {
             "Jun  9 06:06:20 combo sshd(pam_unix)[19939]: check pass; user unknown",
         )
         .unwrap();
-        assert_eq!(r.field("syslog_time"), Some(&s("Jun  9 06:06:20")));
-        assert_eq!(r.field("app"), Some(&s("sshd(pam_unix)")));
-        assert_eq!(r.field("pid"), Some(&FieldValue::Int(19939)));
+        assert_eq!(
+            r.field("syslog_time").map(|v| v.to_owned_value()),
+            Some(s("Jun  9 06:06:20"))
+        );
+        assert_eq!(
+            r.field("app").map(|v| v.to_owned_value()),
+            Some(s("sshd(pam_unix)"))
+        );
+        assert_eq!(
+            r.field("pid").map(|v| v.to_owned_value()),
+            Some(FieldValue::Int(19939))
+        );
         assert_eq!(r.message, "check pass; user unknown");
         assert_eq!(r.level, None);
         // No tag.
@@ -340,7 +349,10 @@ mod tests {
         // No host.
         let r = parse_3164(4, "Jun 14 15:16:01 kernel: [ 1.0] boot").unwrap();
         assert_eq!(r.field("host"), None);
-        assert_eq!(r.field("app"), Some(&s("kernel")));
+        assert_eq!(
+            r.field("app").map(|v| v.to_owned_value()),
+            Some(s("kernel"))
+        );
         assert_eq!(r.message, "[ 1.0] boot");
         // With a year, or an RFC 3339 timestamp (rsyslog file format).
         let r = parse_3164(5, "Jun 14 2017 15:16:01 host app[1]: x").unwrap();
@@ -355,7 +367,10 @@ mod tests {
             r.timestamp,
             Some("2024-01-02T02:04:05.123456Z".parse().unwrap())
         );
-        assert_eq!(r.field("host"), Some(&s("web01")));
+        assert_eq!(
+            r.field("host").map(|v| v.to_owned_value()),
+            Some(s("web01"))
+        );
         assert_eq!(r.message, "started");
     }
 
@@ -389,7 +404,10 @@ mod tests {
             Some("2003-10-11T22:14:15.003Z".parse().unwrap())
         );
         assert_eq!(r.field("pid"), None);
-        assert_eq!(r.field("msgid"), Some(&s("ID47")));
+        assert_eq!(
+            r.field("msgid").map(|v| v.to_owned_value()),
+            Some(s("ID47"))
+        );
         let r = parse_5424(
             2,
             r#"<165>1 2003-10-11T22:14:15.003Z host evntslog 42 - [exampleSDID@32473 iut="3" eventSource="App \"x\" \] y"][meta a="1"] An event"#,
@@ -397,13 +415,24 @@ mod tests {
         .unwrap();
         assert_eq!(r.message, "An event");
         assert_eq!(r.level, Some(Level::Notice));
-        assert_eq!(r.field("pid"), Some(&FieldValue::Int(42)));
-        assert_eq!(r.field("sd.exampleSDID@32473.iut"), Some(&s("3")));
         assert_eq!(
-            r.field("sd.exampleSDID@32473.eventSource"),
-            Some(&s(r#"App "x" ] y"#))
+            r.field("pid").map(|v| v.to_owned_value()),
+            Some(FieldValue::Int(42))
         );
-        assert_eq!(r.field("sd.meta.a"), Some(&s("1")));
+        assert_eq!(
+            r.field("sd.exampleSDID@32473.iut")
+                .map(|v| v.to_owned_value()),
+            Some(s("3"))
+        );
+        assert_eq!(
+            r.field("sd.exampleSDID@32473.eventSource")
+                .map(|v| v.to_owned_value()),
+            Some(s(r#"App "x" ] y"#))
+        );
+        assert_eq!(
+            r.field("sd.meta.a").map(|v| v.to_owned_value()),
+            Some(s("1"))
+        );
         let r = parse_5424(3, "<14>1 - - - - - -").unwrap();
         assert_eq!(r.message, "");
         assert_eq!(r.timestamp, None);

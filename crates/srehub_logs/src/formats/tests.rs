@@ -61,10 +61,16 @@ fn pretty_printed_json_objects_are_joined() {
     assert_eq!(recs[0].line, 1);
     assert_eq!(recs[0].message, "a } in a string {");
     assert_eq!(recs[0].level, Some(Level::Warn));
-    assert_eq!(recs[0].field("nested.k.1"), Some(&FieldValue::Int(2)));
+    assert_eq!(
+        recs[0].field("nested.k.1").map(|v| v.to_owned_value()),
+        Some(FieldValue::Int(2))
+    );
     assert_eq!(recs[1].line, 9);
     assert_eq!(recs[2].line, 10);
-    assert_eq!(recs[2].field("x"), Some(&FieldValue::Int(1)));
+    assert_eq!(
+        recs[2].field("x").map(|v| v.to_owned_value()),
+        Some(FieldValue::Int(1))
+    );
     assert_eq!(p.stats().unparsed, 0);
 }
 
@@ -129,9 +135,15 @@ fn docker_partial_lines_are_joined_per_stream() {
         Some("2019-01-01T00:00:00.1Z".parse().unwrap())
     );
     assert_eq!(recs[1].fields, vec![("stream".into(), s("stdout"))]);
-    assert_eq!(recs[0].field("stream"), Some(&s("stderr")));
+    assert_eq!(
+        recs[0].field("stream").map(|v| v.to_owned_value()),
+        Some(s("stderr"))
+    );
     assert_eq!(recs[2].level, Some(Level::Warn));
-    assert_eq!(recs[2].field("k"), Some(&FieldValue::Int(1)));
+    assert_eq!(
+        recs[2].field("k").map(|v| v.to_owned_value()),
+        Some(FieldValue::Int(1))
+    );
     assert_eq!(
         recs[2].timestamp,
         Some("2019-01-01T00:00:00.4Z".parse().unwrap())
@@ -224,10 +236,18 @@ fn journal_export_blocks() {
         recs[0].timestamp,
         Some("2023-11-14T22:13:20Z".parse().unwrap())
     );
-    assert_eq!(recs[0].field("_SYSTEMD_UNIT"), Some(&s("a.service")));
+    assert_eq!(
+        recs[0].field("_SYSTEMD_UNIT").map(|v| v.to_owned_value()),
+        Some(s("a.service"))
+    );
     assert_eq!(recs[1].message, "bin\nary\u{fffd}");
     assert_eq!(recs[1].line, 7);
-    assert_eq!(recs[1].field("SYSLOG_IDENTIFIER"), Some(&s("app")));
+    assert_eq!(
+        recs[1]
+            .field("SYSLOG_IDENTIFIER")
+            .map(|v| v.to_owned_value()),
+        Some(s("app"))
+    );
     assert_eq!(recs[2].message, "last, no blank line after");
     assert_eq!(p.stats().unparsed, 1);
     assert_eq!(p.stats().invalid_utf8, 0);

@@ -4,10 +4,9 @@
 //! an offset are taken as UTC. Nothing here reads the clock: formats without a year (syslog's
 //! `Jun 14 15:16:01`) need the year from the caller ([`parse_syslog_time`]).
 
-use compact_str::CompactString;
 use jiff::Timestamp;
 
-use crate::record::FieldValue;
+use crate::record::{FieldList, FieldRef};
 
 /// Parses a timestamp in one of the usual log formats:
 ///
@@ -155,32 +154,32 @@ const TIME_FIELD_NAMES: &[&str] = &["time", "timestamp", "ts", "@timestamp", "da
 /// a `Date` and `Time` pair (joined with a space: `2015-10-18` `18:01:47,978`, `081109` `203615`),
 /// `Month` `Date`/`Day` `Time` with a `Year` field, or a single `time`/`timestamp`/`ts`/`@timestamp`/
 /// `datetime` field. Year-less dates give `None`: analyzers do not read the clock to guess a year.
-pub fn parse_timestamp_fields(fields: &[(CompactString, FieldValue)]) -> Option<Timestamp> {
+pub fn parse_timestamp_fields(fields: &FieldList) -> Option<Timestamp> {
     let get = |name: &str| {
         fields
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     };
-    if let (Some(FieldValue::Str(d)), Some(FieldValue::Str(t))) = (get("date"), get("time"))
-        && let Some(ts) = with_joined(&[d.as_str(), " ", t.as_str()], parse_timestamp)
+    if let (Some(FieldRef::Str(d)), Some(FieldRef::Str(t))) = (get("date"), get("time"))
+        && let Some(ts) = with_joined(&[d, " ", t], parse_timestamp)
     {
         return Some(ts);
     }
-    if let (Some(FieldValue::Str(m)), Some(FieldValue::Str(d)), Some(FieldValue::Str(t)), Some(y)) = (
+    if let (Some(FieldRef::Str(m)), Some(FieldRef::Str(d)), Some(FieldRef::Str(t)), Some(y)) = (
         get("month"),
         get("date").or_else(|| get("day")),
         get("time"),
         get("year"),
     ) {
         let year = match y {
-            FieldValue::Int(i) => i16::try_from(*i).ok(),
-            FieldValue::Str(s) => s.trim().parse::<i16>().ok(),
+            FieldRef::Int(i) => i16::try_from(i).ok(),
+            FieldRef::Str(s) => s.trim().parse::<i16>().ok(),
             _ => None,
         };
         if let Some(year) = year {
             let f = |s: &str| month_first(&mut Cur::new(s.as_bytes()), Some(i64::from(year)));
-            if let Some(ts) = with_joined(&[m.as_str(), " ", d.as_str(), " ", t.as_str()], f) {
+            if let Some(ts) = with_joined(&[m, " ", d, " ", t], f) {
                 return Some(ts);
             }
         }
@@ -194,12 +193,12 @@ pub fn parse_timestamp_fields(fields: &[(CompactString, FieldValue)]) -> Option<
 }
 
 /// A timestamp from a field value: text in any [`parse_timestamp`] format or an epoch number.
-pub fn timestamp_from_value(v: &FieldValue) -> Option<Timestamp> {
+pub fn timestamp_from_value(v: FieldRef<'_>) -> Option<Timestamp> {
     match v {
-        FieldValue::Str(s) => parse_timestamp(s),
-        FieldValue::Int(i) => parse_epoch_i64(*i),
-        FieldValue::Float(f) => parse_epoch_f64(*f),
-        FieldValue::Null | FieldValue::Bool(_) => None,
+        FieldRef::Str(s) => parse_timestamp(s),
+        FieldRef::Int(i) => parse_epoch_i64(i),
+        FieldRef::Float(f) => parse_epoch_f64(f),
+        FieldRef::Null | FieldRef::Bool(_) => None,
     }
 }
 

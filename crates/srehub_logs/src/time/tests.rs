@@ -1,6 +1,7 @@
 //! Tests of timestamp parsing.
 
 use super::*;
+use crate::record::FieldValue;
 
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -200,7 +201,7 @@ fn invalid_values_are_refused() {
     );
 }
 
-fn fields(pairs: &[(&str, &str)]) -> Vec<(CompactString, FieldValue)> {
+fn fields(pairs: &[(&str, &str)]) -> FieldList {
     pairs
         .iter()
         .map(|(k, v)| ((*k).into(), FieldValue::Str((*v).into())))
@@ -239,11 +240,11 @@ fn fields_of_loghub_patterns() {
     // Android: month-day without a year.
     let f = fields(&[("Date", "03-17"), ("Time", "16:13:38.811")]);
     assert_eq!(parse_timestamp_fields(&f), None);
-    let f = vec![("ts".into(), FieldValue::Int(1_700_000_000))];
+    let f: FieldList = vec![("ts".into(), FieldValue::Int(1_700_000_000))].into();
     assert_eq!(parse_timestamp_fields(&f), Some(ts("2023-11-14T22:13:20Z")));
     let f = fields(&[("@timestamp", "2023-11-14T22:13:20Z")]);
     assert_eq!(parse_timestamp_fields(&f), Some(ts("2023-11-14T22:13:20Z")));
-    assert_eq!(parse_timestamp_fields(&[]), None);
+    assert_eq!(parse_timestamp_fields(&FieldList::new()), None);
     let long = "9".repeat(200);
     let f = fields(&[("Date", &long), ("Time", &long)]);
     assert_eq!(parse_timestamp_fields(&f), None);

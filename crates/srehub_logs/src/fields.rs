@@ -103,6 +103,14 @@ impl FieldList {
         }
     }
 
+    /// Makes this (emptied) list hold the fields of `base` next, keeping its allocations.
+    pub(crate) fn reuse_over(&mut self, base: &str) {
+        self.items.clear();
+        self.text.clear();
+        self.text.push_str(base);
+        self.base = u32::try_from(base.len()).unwrap_or(0);
+    }
+
     /// The position of `s` in the copy of `base`, when `s` is a slice of `base` (the text this
     /// list was made [`over`](FieldList::over)).
     #[inline(always)]
@@ -179,6 +187,11 @@ impl FieldList {
         for (k, v) in other {
             self.push_ref(k, v);
         }
+    }
+
+    /// Bytes allocated (to bound what is kept for reuse).
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        self.text.capacity() + self.items.capacity() * std::mem::size_of::<Item>()
     }
 
     pub fn len(&self) -> usize {

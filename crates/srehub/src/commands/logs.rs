@@ -96,7 +96,7 @@ fn parse(args: &crate::args::LogsParseArgs) -> anyhow::Result<ExitCode> {
                 Some(ts) => since.is_none_or(|s| ts >= s) && until.is_none_or(|u| ts < u),
                 None => since.is_none() && until.is_none(),
             };
-            if !in_time || !filters.iter().all(|f| f.matches(&rec)) {
+            if !in_time || !filters.iter().all(|f| f.matches(rec)) {
                 return std::ops::ControlFlow::Continue(());
             }
             matched += 1;
@@ -105,8 +105,8 @@ fn parse(args: &crate::args::LogsParseArgs) -> anyhow::Result<ExitCode> {
             }
             let mut out = out.borrow_mut();
             let written = match args.output {
-                RecordOutput::Json => render::write_record_json(&mut *out, &rec),
-                RecordOutput::Logfmt => render::write_record_logfmt(&mut *out, &rec),
+                RecordOutput::Json => render::write_record_json(&mut *out, rec),
+                RecordOutput::Logfmt => render::write_record_logfmt(&mut *out, rec),
             };
             match written {
                 Ok(()) => std::ops::ControlFlow::Continue(()),

@@ -39,7 +39,7 @@ pub fn analyze(req: &AnalyzeRequest, settings: &Settings) -> Result<AnalyzeOutco
     let streams = for_each_record(&req.inputs, &req.format, req.max_line, |line, _, rec| {
         let a = miner.add(line, &rec.message);
         if let Some(t) = miner.resolve(a.cluster, a.variant) {
-            collector.add(line, &rec, t.id(), || t.text());
+            collector.add(line, rec, t.id(), || t.text());
         }
         std::ops::ControlFlow::Continue(())
     })?;

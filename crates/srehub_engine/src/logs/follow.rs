@@ -111,7 +111,7 @@ pub fn follow_records(
     format: &FormatChoice,
     max_line: usize,
     opts: &FollowOptions,
-    mut on_record: impl FnMut(u64, usize, Record) -> ControlFlow<()>,
+    mut on_record: impl FnMut(u64, usize, &Record) -> ControlFlow<()>,
     mut on_tick: impl FnMut() -> ControlFlow<()>,
 ) -> Result<Vec<StreamSummary>, Error> {
     let (tx, rx) = mpsc::sync_channel::<Line>(8192);
@@ -155,7 +155,9 @@ pub fn follow_records(
                 seq += 1;
                 parser.push_line(seq, &line.bytes, &mut batch);
                 for rec in batch.drain(..) {
-                    if on_record(rec.line, line.stream, rec).is_break() {
+                    let flow = on_record(rec.line, line.stream, &rec);
+                    parser.recycle(rec);
+                    if flow.is_break() {
                         stopped = true;
                         break 'run;
                     }
@@ -178,7 +180,7 @@ pub fn follow_records(
             seq += 1;
             parsers[line.stream].push_line(seq, &line.bytes, &mut batch);
             for rec in batch.drain(..) {
-                if on_record(rec.line, line.stream, rec).is_break() {
+                if on_record(rec.line, line.stream, &rec).is_break() {
                     stopped = true;
                     break 'drain;
                 }
@@ -196,7 +198,7 @@ pub fn follow_records(
         let parser = &mut parsers[stream];
         parser.finish(&mut batch);
         for rec in batch.drain(..) {
-            if !stopped && on_record(rec.line, stream, rec).is_break() {
+            if !stopped && on_record(rec.line, stream, &rec).is_break() {
                 stopped = true;
             }
         }

@@ -41,7 +41,7 @@ pub fn read_records(
     format: &FormatChoice,
     max_line: usize,
     follow: Option<&follow::FollowOptions>,
-    on_record: impl FnMut(u64, usize, Record) -> std::ops::ControlFlow<()>,
+    on_record: impl FnMut(u64, usize, &Record) -> std::ops::ControlFlow<()>,
     on_tick: impl FnMut() -> std::ops::ControlFlow<()>,
 ) -> Result<Vec<StreamSummary>, Error> {
     match follow {
@@ -57,7 +57,7 @@ pub fn for_each_record(
     inputs: &[Input],
     format: &FormatChoice,
     max_line: usize,
-    mut on_record: impl FnMut(u64, usize, Record) -> std::ops::ControlFlow<()>,
+    mut on_record: impl FnMut(u64, usize, &Record) -> std::ops::ControlFlow<()>,
 ) -> Result<Vec<StreamSummary>, Error> {
     let mut summaries = Vec::with_capacity(inputs.len());
     let mut offset = 0u64;
@@ -83,7 +83,10 @@ pub fn for_each_record(
                     parser.push_line(line_no, line, &mut batch);
                     for rec in batch.drain(..) {
                         let global = offset + rec.line;
-                        if on_record(global, stream, rec).is_break() {
+                        let flow = on_record(global, stream, &rec);
+                        // The record's allocations serve the next ones.
+                        parser.recycle(rec);
+                        if flow.is_break() {
                             summaries.push(summary(input, offset, &parser, &lines, None));
                             break 'inputs;
                         }
@@ -94,7 +97,7 @@ pub fn for_each_record(
         parser.finish(&mut batch);
         for rec in batch.drain(..) {
             let global = offset + rec.line;
-            if on_record(global, stream, rec).is_break() {
+            if on_record(global, stream, &rec).is_break() {
                 break;
             }
         }
@@ -171,7 +174,7 @@ pub fn templates(
             records.set(records.get() + 1);
             let mut miner = miner_cell.borrow_mut();
             let assigned = miner.add(line, &rec.message);
-            on_assign(line, stream, &rec, &miner, assigned);
+            on_assign(line, stream, rec, &miner, assigned);
             std::ops::ControlFlow::Continue(())
         },
         || on_tick(&miner_cell.borrow(), records.get()),

@@ -156,6 +156,18 @@ impl Val<'_> {
         }
     }
 
+    /// The value as text, written into `buf` when it is borrowed (reusing its allocation).
+    fn into_text_in(self, mut buf: String) -> String {
+        match self {
+            Val::Str(Cow::Borrowed(s)) => {
+                buf.clear();
+                buf.push_str(s);
+                buf
+            }
+            other => other.into_text(),
+        }
+    }
+
     fn into_text(self) -> String {
         match self {
             Val::Str(s) => s.into_owned(),
@@ -181,6 +193,8 @@ pub(crate) struct Collector<'a> {
     /// positions in the field list's copy of it.
     base: &'a str,
     fields: FieldList,
+    /// Where a borrowed message is copied to by [`Collector::finish`].
+    message_buf: String,
     /// Fields pushed so far.
     seq: u32,
     /// The roles' ranks already seen (bit `role * 6 + rank`): only the first field of a name counts.
@@ -204,9 +218,22 @@ impl<'a> Collector<'a> {
     /// A collector for the fields of `base` (a line or a JSON object's text).
     #[inline]
     pub(crate) fn over(base: &'a str) -> Collector<'a> {
+        Collector::reusing(base, FieldList::over(base), String::new())
+    }
+
+    /// [`Collector::over`] filling the allocations of a record already consumed: `fields` (any
+    /// content) and `message_buf` (see [`super::Spare`]).
+    #[inline]
+    pub(crate) fn reusing(
+        base: &'a str,
+        mut fields: FieldList,
+        message_buf: String,
+    ) -> Collector<'a> {
+        fields.reuse_over(base);
         Collector {
             base,
-            fields: FieldList::over(base),
+            fields,
+            message_buf,
             seq: 0,
             seen: 0,
             held: [None, None, None],
@@ -438,11 +465,21 @@ impl<'a> Collector<'a> {
     /// is left empty.
     pub(crate) fn finish(&mut self) -> (Known, FieldList) {
         let known = Known {
-            message: self.held[0].take().map(|h| h.value.into_text()),
+            message: self.held[0]
+                .take()
+                .map(|h| h.value.into_text_in(std::mem::take(&mut self.message_buf))),
             level: self.level,
             timestamp: self.timestamp,
         };
         (known, self.clear_taking())
+    }
+
+    /// Returns the collector's allocations to `spare` (a line that was not read in its format).
+    pub(crate) fn give_back(mut self, spare: &mut super::Spare) {
+        spare.put(
+            std::mem::take(&mut self.fields),
+            std::mem::take(&mut self.message_buf),
+        );
     }
 
     fn clear_taking(&mut self) -> FieldList {

@@ -12,15 +12,17 @@ use std::borrow::Cow;
 
 #[cfg(test)]
 use super::Fields;
+use super::Spare;
 use super::known::Collector;
 use super::scan;
 use crate::record::{FieldValue, Format, Record};
 
 /// Parses a logfmt line into a record; `None` when it is not logfmt (by the strict rules when
 /// `strict`).
-pub(crate) fn parse(line_no: u64, line: &str, strict: bool) -> Option<Record> {
-    let mut c = Collector::over(line);
+pub(crate) fn parse(line_no: u64, line: &str, strict: bool, spare: &mut Spare) -> Option<Record> {
+    let mut c = spare.collector(line);
     if !collect(line, strict, &mut c) {
+        c.give_back(spare);
         return None;
     }
     let (known, fields) = c.finish();
@@ -219,6 +221,7 @@ mod tests {
             4,
             r#"ts=2024-01-02T03:04:05.123Z level=info caller=main.go:42 msg="listening on \"0.0.0.0:8080\"" port=8080 tls=false debug"#,
             false,
+            &mut Spare::default(),
         )
         .unwrap();
         assert_eq!(r.message, r#"listening on "0.0.0.0:8080""#);
@@ -242,6 +245,7 @@ mod tests {
             1,
             r#"time="2024-01-02 03:04:05" level=warning msg="a\tb\\c\u00e9" id=007 n=-3 e="""#,
             true,
+            &mut Spare::default(),
         )
         .unwrap();
         assert_eq!(r.message, "a\tb\\cé");

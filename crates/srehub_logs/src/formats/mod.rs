@@ -71,10 +71,60 @@ pub struct ParseStats {
     pub by_format: BTreeMap<&'static str, u64>,
 }
 
+/// The allocations (field lists, message strings) of records the consumer is done with
+/// ([`Parser::recycle`]), reused for the next records: a parsed line then allocates nothing for its
+/// record in the usual case.
+#[derive(Debug, Default)]
+pub(crate) struct Spare {
+    lists: Vec<crate::FieldList>,
+    strings: Vec<String>,
+}
+
+/// Allocations kept for reuse, at most, and the largest kept (memory stays bounded after a huge
+/// record).
+const SPARE_MAX: usize = 16;
+const SPARE_BYTES_MAX: usize = 64 << 10;
+
+impl Spare {
+    /// A field list (its content is replaced by whoever fills it).
+    pub(crate) fn list(&mut self) -> crate::FieldList {
+        self.lists.pop().unwrap_or_default()
+    }
+
+    /// An empty string.
+    pub(crate) fn string(&mut self) -> String {
+        let mut s = self.strings.pop().unwrap_or_default();
+        s.clear();
+        s
+    }
+
+    /// Keeps a field list and a string for reuse.
+    pub(crate) fn put(&mut self, list: crate::FieldList, string: String) {
+        if list.capacity_bytes() > 0
+            && list.capacity_bytes() <= SPARE_BYTES_MAX
+            && self.lists.len() < SPARE_MAX
+        {
+            self.lists.push(list);
+        }
+        if string.capacity() > 0
+            && string.capacity() <= SPARE_BYTES_MAX
+            && self.strings.len() < SPARE_MAX
+        {
+            self.strings.push(string);
+        }
+    }
+
+    /// A collector over `base` filling reused allocations.
+    pub(crate) fn collector<'a>(&mut self, base: &'a str) -> known::Collector<'a> {
+        known::Collector::reusing(base, self.list(), self.string())
+    }
+}
+
 /// A streaming parser for one stream (one file, one container). See the [module docs](self).
 #[derive(Debug)]
 pub struct Parser {
     choice: FormatChoice,
+    spare: Spare,
     stats: ParseStats,
     /// The format of the last structured line (Auto).
     current: Option<Format>,
@@ -109,6 +159,7 @@ impl Parser {
     pub fn new(choice: FormatChoice) -> Parser {
         Parser {
             choice,
+            spare: Spare::default(),
             stats: ParseStats::default(),
             current: None,
             json: None,
@@ -143,6 +194,11 @@ impl Parser {
                 self.process(line_no, &s, out);
             }
         }
+    }
+
+    /// Hands back a record the caller is done with: its allocations serve the next records.
+    pub fn recycle(&mut self, rec: Record) {
+        self.spare.put(rec.fields, rec.message);
     }
 
     /// End of stream: flushes pending records (partial CRI/Docker lines, an unfinished JSON object,
@@ -247,7 +303,7 @@ impl Parser {
             }
             Format::Cri => return self.try_cri(line_no, s, out),
             Format::JournalExport => return self.try_journal_start(line_no, s, sniffing),
-            Format::Logfmt => logfmt::parse(line_no, s, sniffing),
+            Format::Logfmt => logfmt::parse(line_no, s, sniffing, &mut self.spare),
             Format::Syslog3164 => syslog::parse_3164(line_no, s),
             Format::Syslog5424 => syslog::parse_5424(line_no, s),
             Format::AccessLog => access::parse(line_no, s),
@@ -261,10 +317,11 @@ impl Parser {
         if !s.trim_start().starts_with('{') {
             return None;
         }
-        let mut fields = known::Collector::over(s);
+        let mut fields = self.spare.collector(s);
         if json::collect_object(s, &mut fields) {
             return Some(self.dispatch_json(line_no, &mut fields, out));
         }
+        fields.give_back(&mut self.spare);
         let kind = json::opens_object(s)?;
         let (scan, awaiting_key) = match kind {
             json::OpenKind::Lone => {
@@ -523,7 +580,9 @@ impl Parser {
         if unparsed {
             self.stats.unparsed += 1;
         }
-        self.emit(Record::plain(line_no, s), out);
+        let mut message = self.spare.string();
+        message.push_str(s);
+        self.emit(Record::plain(line_no, message), out);
     }
 }
 

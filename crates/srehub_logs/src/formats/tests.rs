@@ -23,6 +23,42 @@ fn s(v: &str) -> FieldValue {
     FieldValue::Str(v.into())
 }
 
+/// Records handed back with `recycle` lend their allocations to the next records: what those hold
+/// is theirs alone, whatever the format, and the same as without recycling.
+#[test]
+fn recycled_records_do_not_leak_into_the_next_ones() {
+    let input = concat!(
+        "{\"msg\":\"first json\",\"level\":\"warn\",\"a\":1,\"b\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n",
+        "{\"msg\":\"second\",\"c\":true}\n",
+        "{\"c\":true}\n",
+        "a plain line\n",
+        "ts=2024-01-02T03:04:05Z level=info msg=\"logfmt line\" k=v n=3\n",
+        "level=error k=v\n",
+        "{not json\n",
+        "x\n",
+        "{\"log\":\"{\\\"msg\\\":\\\"inner\\\",\\\"k\\\":2}\\n\",\"stream\":\"stdout\",\"time\":\"2024-01-02T03:04:05Z\"}\n",
+    );
+    let (expected, _) = auto(input);
+    let mut p = Parser::new(FormatChoice::Auto);
+    let mut got = Vec::new();
+    let mut batch = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        p.push_line(i as u64 + 1, line.as_bytes(), &mut batch);
+        for rec in batch.drain(..) {
+            got.push(rec.clone());
+            p.recycle(rec);
+        }
+    }
+    p.finish(&mut batch);
+    got.append(&mut batch);
+    assert_eq!(got, expected);
+    assert_eq!(got.len(), 9);
+    assert_eq!(got[2].message, "");
+    assert_eq!(got[5].message, "");
+    assert_eq!(got[5].fields, vec![("k".into(), s("v"))]);
+    assert_eq!(got[8].message, "inner");
+}
+
 #[test]
 fn json_lines_are_detected_and_parsed() {
     let (recs, p) = auto(concat!(

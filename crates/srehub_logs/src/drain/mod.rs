@@ -209,6 +209,7 @@ pub struct Miner {
     variant_ids: FastMap<String, (u32, usize)>,
     seq_cache: FastMap<u64, SeqEntry>,
     hash_scratch: Vec<u64>,
+    wild_hash: u64,
     clock: u64,
     evicted: u64,
     scratch: Vec<&'static str>,
@@ -232,6 +233,7 @@ impl Miner {
             variant_ids: FastMap::default(),
             seq_cache: FastMap::default(),
             hash_scratch: Vec::new(),
+            wild_hash: token_hash(WILDCARD),
             clock: 0,
             evicted: 0,
             scratch: Vec::new(),
@@ -275,19 +277,35 @@ impl Miner {
             &mut hashes,
         );
         // A token sequence seen before goes straight to its cluster when the cluster's template still
-        // accepts it unchanged (each token equal or holding `<*>`, no number where only words were
-        // seen; what `absorb` leaves unchanged): most lines of a log repeat a masked sequence, and
-        // this skips the tree and the similarity scan.
+        // accepts it unchanged (each token equal or `<*>`, no number where only words were seen):
+        // most lines of a log repeat a masked sequence, and this skips the tree and the similarity
+        // scan. A template token holding `<*>` among other text (`user=<*>`) accepts any value only
+        // while the leaf's search that chose this cluster still stands (nothing changed in the leaf
+        // since): a newer cluster there could match such a line better, as the search would find.
         let seq = sequence_hash(&hashes);
         let entry = self.seq_cache.get(&seq).copied();
-        if let Some(SeqEntry { cluster: idx, .. }) = entry
+        let nodes = &self.nodes;
+        let still_searched = |e: SeqEntry| {
+            e.node != NO_NODE
+                && nodes
+                    .get(e.node as usize)
+                    .is_some_and(|n| n.version == e.version)
+        };
+        let wild = self.wild_hash;
+        let mut through_open = false;
+        if let Some(e @ SeqEntry { cluster: idx, .. }) = entry
             && let Some(c) = self.clusters[idx as usize].as_mut()
             && c.tok_hash.len() == hashes.len()
+            && c.open.len() == hashes.len()
             && c.tok_hash
                 .iter()
                 .zip(&hashes)
                 .zip(&c.open)
-                .all(|((&t, &m), &open)| open || t == m)
+                .all(|((&t, &m), &open)| {
+                    through_open |= open && t != m && t != wild;
+                    t == m || t == wild || open
+                })
+            && (!through_open || still_searched(e))
             && c.enum_positions
                 .iter()
                 .all(|&p| masked.get(p).is_some_and(|m| !digits_involved(m)))

@@ -182,6 +182,33 @@ fn a_repeated_sequence_joins_a_template_whose_token_holds_a_wildcard() {
     assert_eq!(user.values[0], ("carol".to_string(), 3));
 }
 
+/// A line whose cached cluster accepts it only through a token holding `<*>` goes where the tree
+/// search would send it once a better cluster has appeared in the same leaf.
+#[test]
+fn a_cached_sequence_is_searched_again_when_its_leaf_changed() {
+    let mut m = Miner::new(MinerOptions::default());
+    let a = m.add(1, "job sync user=alice role=admin done");
+    m.add(2, "job sync user=bob role=dev done");
+    assert_eq!(
+        m.cluster(a.cluster).unwrap().template(),
+        "job sync user=<*> role=<*> done"
+    );
+    assert_eq!(
+        m.add(3, "job sync user=carol role=admin done").cluster,
+        a.cluster
+    );
+    let b = m.add(4, "job sync user=carol role=admin failed");
+    assert_eq!(b.change, Change::Created);
+    assert_ne!(b.cluster, a.cluster);
+    // Closer to B (four equal tokens) than to A (three): B takes it and generalizes.
+    let again = m.add(5, "job sync user=carol role=admin done");
+    assert_eq!(again.cluster, b.cluster);
+    assert_eq!(again.change, Change::Generalized);
+    // The same line once more: cached, B's search still stands, straight to B.
+    let third = m.add(6, "job sync user=carol role=admin done");
+    assert_eq!((third.cluster, third.change), (b.cluster, Change::Matched));
+}
+
 #[test]
 fn a_variant_is_found_when_another_holds_its_hash() {
     let variant = |word: &str| Variant {

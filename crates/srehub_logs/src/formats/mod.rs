@@ -28,7 +28,8 @@ use jiff::Timestamp;
 use crate::pattern::Pattern;
 use crate::record::{FieldValue, Format, Record};
 
-/// Flattened fields in input order.
+/// Flattened fields in input order, as the formats that build them field by field (syslog, access
+/// logs, journal, Docker, partial lines) gather them; a record holds them as a [`crate::FieldList`].
 pub(crate) type Fields = Vec<(CompactString, FieldValue)>;
 
 /// The most bytes a record spread over several lines may gather (Docker and CRI partial lines,

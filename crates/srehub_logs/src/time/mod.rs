@@ -4,6 +4,8 @@
 //! an offset are taken as UTC. Nothing here reads the clock: formats without a year (syslog's
 //! `Jun 14 15:16:01`) need the year from the caller ([`parse_syslog_time`]).
 
+use std::cell::Cell;
+
 use jiff::Timestamp;
 
 use crate::record::{FieldList, FieldRef};
@@ -76,8 +78,23 @@ fn rfc3339_utc(b: &[u8]) -> Option<Option<Timestamp>> {
         let (hi, lo) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
         (hi < 10 && lo < 10).then(|| u32::from(hi) * 10 + u32::from(lo))
     };
-    let y = two(0)? * 100 + two(2)?;
-    let (mo, d, h, m, sec) = (two(5)?, two(8)?, two(11)?, two(14)?, two(17)?);
+    // Lines of a log share their minute: `YYYY-MM-DDThh:mm` as the last line had it gives its epoch
+    // second without reading the date again.
+    let key = u128::from_le_bytes(b.get(..16)?.try_into().ok()?);
+    let minute = match LAST_MINUTE.with(Cell::get) {
+        (k, Some(at)) if k == key => Some(at),
+        _ => {
+            let y = two(0)? * 100 + two(2)?;
+            let (mo, d, h, m) = (two(5)?, two(8)?, two(11)?, two(14)?);
+            let tod = Tod { h, m, s: 0, ns: 0 };
+            let at = civil_inline(i64::from(y), mo, d, &tod, 0).map(|t| t.as_second());
+            if at.is_some() {
+                LAST_MINUTE.with(|c| c.set((key, at)));
+            }
+            at
+        }
+    };
+    let sec = two(17)?;
     let mut i = 19;
     let mut ns: u32 = 0;
     if matches!(b.get(i), Some(b'.' | b',')) {
@@ -109,8 +126,23 @@ fn rfc3339_utc(b: &[u8]) -> Option<Option<Timestamp>> {
     if !matches!(&b[i..], [] | [b'Z' | b'z']) {
         return None;
     }
-    let tod = Tod { h, m, s: sec, ns };
-    Some(civil_inline(i64::from(y), mo, d, &tod, 0))
+    // An invalid date or time of day, or seconds past 60: the right shape, no timestamp.
+    let Some(minute) = minute.filter(|_| sec <= 60) else {
+        return Some(None);
+    };
+    // A leap second is read as the last instant of the minute, as the general path does.
+    let (sec, ns) = if sec == 60 {
+        (59, 999_999_999)
+    } else {
+        (sec, ns)
+    };
+    Some(Timestamp::new(minute + i64::from(sec), i32::try_from(ns).ok()?).ok())
+}
+
+thread_local! {
+    /// The minute (`YYYY-MM-DDThh:mm` as bytes) of the last timestamp of the usual shape read on this
+    /// thread, and its epoch second.
+    static LAST_MINUTE: Cell<(u128, Option<i64>)> = const { Cell::new((0, None)) };
 }
 
 /// Parses a year-less syslog time (`Jun 14 15:16:01`, `Jun  9 06:06:20.123`) in `year`, UTC. Any

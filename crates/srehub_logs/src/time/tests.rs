@@ -249,3 +249,42 @@ fn fields_of_loghub_patterns() {
     let f = fields(&[("Date", &long), ("Time", &long)]);
     assert_eq!(parse_timestamp_fields(&f), None);
 }
+
+/// The usual shape is read with the minute of the previous timestamp when it is the same: the results
+/// are those of the general path, in any order, across minute, day and year changes, with invalid
+/// fields after a valid minute.
+#[test]
+fn timestamps_sharing_a_minute_read_as_the_general_path_does() {
+    let cases = [
+        "2024-05-01T10:00:00.000Z",
+        "2024-05-01T10:00:59.999Z",
+        "2024-05-01T10:00:60Z",
+        "2024-05-01T10:00:61Z",
+        "2024-05-01T10:00:07,5",
+        "2024-05-01T10:01:00Z",
+        "2024-05-01T10:00:01Z",
+        "2024-05-01 10:00:01.123456789",
+        "2024-05-01T10:00:01.1234567891Z",
+        "2024-12-31T23:59:59.5Z",
+        "2025-01-01T00:00:00Z",
+        "2024-02-29T12:30:00Z",
+        "2023-02-29T12:30:00Z",
+        "2024-13-01T10:00:00Z",
+        "2024-05-01T24:00:00Z",
+        "2024-05-01T10:60:00Z",
+        "2024-05-01T10:00:00.Z",
+        "2024-05-01T10:00:00+02:00",
+        "2024-05-01T10:00:0xZ",
+        "2024-05-01T10:00:00.000Z",
+    ];
+    for round in 0..2 {
+        for s in cases.iter().chain(cases.iter().rev()) {
+            assert_eq!(parse_timestamp(s), parse_trimmed(s), "{s} (round {round})");
+        }
+    }
+    assert_eq!(
+        parse_timestamp("2024-05-01T10:00:60Z"),
+        Some(ts("2024-05-01T10:00:59.999999999Z"))
+    );
+    assert_eq!(parse_timestamp("2024-05-01T10:00:61Z"), None);
+}

@@ -93,22 +93,28 @@ impl FieldList {
     /// A list over `base` (the text the fields are read from): keys and values that are slices of
     /// `base` are then stored as positions ([`FieldList::push_in_base`]).
     pub(crate) fn over(base: &str) -> FieldList {
-        let mut text = String::with_capacity(base.len() + 32);
-        text.push_str(base);
-        FieldList {
-            text,
+        let mut list = FieldList {
+            text: String::with_capacity(base.len() + 32),
             items: Vec::with_capacity(12),
-            // Longer texts (over 4 GiB) keep their fields as copies.
-            base: u32::try_from(base.len()).unwrap_or(0),
-        }
+            base: 0,
+        };
+        list.reuse_over(base);
+        list
     }
 
-    /// Makes this (emptied) list hold the fields of `base` next, keeping its allocations.
+    /// Makes this list hold the fields of `base` next (its fields are dropped, its allocations
+    /// kept).
     pub(crate) fn reuse_over(&mut self, base: &str) {
         self.items.clear();
         self.text.clear();
-        self.text.push_str(base);
-        self.base = u32::try_from(base.len()).unwrap_or(0);
+        // Positions are 32-bit: the fields of a longer text (over 4 GiB) are kept as copies.
+        self.base = match u32::try_from(base.len()) {
+            Ok(n) => {
+                self.text.push_str(base);
+                n
+            }
+            Err(_) => 0,
+        };
     }
 
     /// The position of `s` in the copy of `base`, when `s` is a slice of `base` (the text this
@@ -206,12 +212,6 @@ impl FieldList {
     pub(crate) fn reset(&mut self) {
         self.items.clear();
         self.text.truncate(self.base as usize);
-    }
-
-    pub fn clear(&mut self) {
-        self.items.clear();
-        self.text.clear();
-        self.base = 0;
     }
 
     #[inline]

@@ -189,6 +189,16 @@ struct SeqEntry {
 
 const NO_NODE: u32 = u32::MAX;
 
+impl SeqEntry {
+    /// Whether the leaf search that chose `cluster` still stands: nothing changed in the leaf since.
+    fn search_stands(self, nodes: &[Node]) -> bool {
+        self.node != NO_NODE
+            && nodes
+                .get(self.node as usize)
+                .is_some_and(|n| n.version == self.version)
+    }
+}
+
 /// The miner's saved state (`--state FILE`).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct MinerState {
@@ -285,12 +295,6 @@ impl Miner {
         let seq = sequence_hash(&hashes);
         let entry = self.seq_cache.get(&seq).copied();
         let nodes = &self.nodes;
-        let still_searched = |e: SeqEntry| {
-            e.node != NO_NODE
-                && nodes
-                    .get(e.node as usize)
-                    .is_some_and(|n| n.version == e.version)
-        };
         let wild = self.wild_hash;
         let mut through_open = false;
         if let Some(e @ SeqEntry { cluster: idx, .. }) = entry
@@ -305,7 +309,7 @@ impl Miner {
                     through_open |= open && t != m && t != wild;
                     t == m || t == wild || open
                 })
-            && (!through_open || still_searched(e))
+            && (!through_open || e.search_stands(nodes))
             && c.enum_positions
                 .iter()
                 .all(|&p| masked.get(p).is_some_and(|m| !digits_involved(m)))
@@ -328,11 +332,7 @@ impl Miner {
         // message's own tokens, created on the way. Once that path exists both lead to the same
         // leaf, and a search there repeats its answer while the leaf's version stays the same.
         let (found, node, searched) = match entry {
-            Some(e)
-                if e.node != NO_NODE
-                    && self.nodes[e.node as usize].version == e.version
-                    && self.cluster(e.cluster).is_some() =>
-            {
+            Some(e) if e.search_stands(&self.nodes) && self.cluster(e.cluster).is_some() => {
                 (Some(e.cluster), e.node, true)
             }
             _ => {

@@ -87,11 +87,6 @@ const SPARE_MAX: usize = 16;
 const SPARE_BYTES_MAX: usize = 64 << 10;
 
 impl Spare {
-    /// A field list (its content is replaced by whoever fills it).
-    pub(crate) fn list(&mut self) -> crate::FieldList {
-        self.lists.pop().unwrap_or_default()
-    }
-
     /// An empty string.
     pub(crate) fn string(&mut self) -> String {
         let mut s = self.strings.pop().unwrap_or_default();
@@ -115,9 +110,19 @@ impl Spare {
         }
     }
 
+    /// A collector's fields as a list of pairs (for the formats that map them so), its buffers kept
+    /// for reuse.
+    fn fields_as_vec(&mut self, c: &mut known::Collector<'_>) -> Fields {
+        let list = c.take_fields();
+        let v = list.to_vec();
+        self.put(list, String::new());
+        v
+    }
+
     /// A collector over `base` filling reused allocations.
     pub(crate) fn collector<'a>(&mut self, base: &'a str) -> known::Collector<'a> {
-        known::Collector::reusing(base, self.list(), self.string())
+        let list = self.lists.pop().unwrap_or_default();
+        known::Collector::reusing(base, list, self.string())
     }
 }
 
@@ -357,10 +362,13 @@ impl Parser {
     ) -> Format {
         let kind = fields.json_kind();
         match kind {
-            Format::Docker => self.docker_line(line_no, fields.take_fields().to_vec(), out),
+            Format::Docker => {
+                let v = self.spare.fields_as_vec(fields);
+                self.docker_line(line_no, v, out);
+            }
             Format::JournalJson => {
-                let rec =
-                    journal::record(line_no, fields.take_fields().to_vec(), Format::JournalJson);
+                let v = self.spare.fields_as_vec(fields);
+                let rec = journal::record(line_no, v, Format::JournalJson);
                 self.emit(rec, out);
             }
             _ => {

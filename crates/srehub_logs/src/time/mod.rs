@@ -130,12 +130,7 @@ fn rfc3339_utc(b: &[u8]) -> Option<Option<Timestamp>> {
     let Some(minute) = minute.filter(|_| sec <= 60) else {
         return Some(None);
     };
-    // A leap second is read as the last instant of the minute, as the general path does.
-    let (sec, ns) = if sec == 60 {
-        (59, 999_999_999)
-    } else {
-        (sec, ns)
-    };
+    let (sec, ns) = leap_to_last_instant(sec, ns);
     Some(Timestamp::new(minute + i64::from(sec), i32::try_from(ns).ok()?).ok())
 }
 
@@ -707,17 +702,18 @@ fn civil_inline(y: i64, mo: u32, d: u32, t: &Tod, off: i64) -> Option<Timestamp>
     {
         return None;
     }
-    let (s, ns) = if t.s == 60 {
-        (59, 999_999_999)
-    } else {
-        (t.s, t.ns)
-    };
+    let (s, ns) = leap_to_last_instant(t.s, t.ns);
     let secs = days_from_civil(y, mo, d) * 86_400
         + i64::from(t.h) * 3600
         + i64::from(t.m) * 60
         + i64::from(s)
         - off;
     Timestamp::new(secs, i32::try_from(ns).ok()?).ok()
+}
+
+/// A leap second (`:60`) is read as the last instant of its minute.
+fn leap_to_last_instant(s: u32, ns: u32) -> (u32, u32) {
+    if s == 60 { (59, 999_999_999) } else { (s, ns) }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+mod family;
 mod hasher;
 mod params;
 mod tokens;
@@ -80,6 +81,10 @@ pub struct Cluster {
     /// The templates of this cluster: one per combination of words at the enumerated positions.
     #[serde(default)]
     pub variants: Vec<Variant>,
+    /// The id of an earlier template of another length that is the same event (see
+    /// `drain/family.rs`): this cluster's messages are counted and reported as that template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<String>,
     #[serde(skip)]
     variant_index: VariantIndex,
     /// Positions whose token holds `<*>`, in order (kept in step with `tokens` and `params`).
@@ -91,6 +96,9 @@ pub struct Cluster {
     /// Whether each token holds `<*>` and so accepts any value (kept in step with `tokens`).
     #[serde(skip)]
     open: Vec<bool>,
+    /// The template's skeleton ([`family::skeleton`], kept in step with `tokens`).
+    #[serde(skip)]
+    skeleton: Vec<u64>,
     #[serde(skip)]
     last_used: u64,
     #[serde(skip)]
@@ -137,6 +145,7 @@ impl Cluster {
     fn refresh(&mut self) {
         self.tok_hash = self.tokens.iter().map(|t| token_hash(t)).collect();
         self.open = self.tokens.iter().map(|t| has_wildcard(t)).collect();
+        self.skeleton = family::skeleton(&self.tokens);
         self.slots = self
             .tokens
             .iter()
@@ -218,6 +227,8 @@ pub struct Miner {
     ids: FastMap<String, u32>,
     variant_ids: FastMap<String, (u32, usize)>,
     seq_cache: FastMap<u64, SeqEntry>,
+    /// Clusters by the first value of their skeleton, to find templates of one event.
+    families: FastMap<u64, Vec<u32>>,
     hash_scratch: Vec<u64>,
     wild_hash: u64,
     clock: u64,
@@ -242,6 +253,7 @@ impl Miner {
             ids: FastMap::default(),
             variant_ids: FastMap::default(),
             seq_cache: FastMap::default(),
+            families: FastMap::default(),
             hash_scratch: Vec::new(),
             wild_hash: token_hash(WILDCARD),
             clock: 0,
@@ -366,6 +378,9 @@ impl Miner {
         self.hash_scratch = hashes;
         self.scratch = recycle(masked);
         self.mask_scratch = ms;
+        if change != Change::Matched {
+            self.link_family(cluster);
+        }
         if self.seq_cache.len() >= SEQ_CACHE_MAX {
             self.seq_cache.clear();
         }
@@ -395,6 +410,9 @@ impl Miner {
     /// parameter).
     pub fn resolve(&self, cluster: ClusterRef, variant: usize) -> Option<Template<'_>> {
         let c = self.cluster(cluster)?;
+        if let Some(t) = self.forwarded(c) {
+            return Some(t);
+        }
         let mut v = variant;
         for _ in 0..c.variants.len() {
             match c.variants.get(v)?.merged_into {
@@ -414,21 +432,152 @@ impl Miner {
         self.resolve(cluster, variant)
     }
 
-    /// Every live template (cluster variants not merged into another), in creation order.
+    /// Every live template (cluster variants not merged into another, clusters not counted as another
+    /// template), in creation order.
     pub fn templates(&self) -> impl Iterator<Item = Template<'_>> {
-        self.clusters().flat_map(|(_, c)| {
-            c.variants
-                .iter()
-                .filter(|v| v.merged_into.is_none())
-                .map(move |variant| Template {
-                    cluster: c,
-                    variant,
-                })
+        self.clusters()
+            .filter(|(_, c)| self.forwarded(c).is_none())
+            .flat_map(|(_, c)| {
+                c.variants
+                    .iter()
+                    .filter(|v| v.merged_into.is_none())
+                    .map(move |variant| Template {
+                        cluster: c,
+                        variant,
+                    })
+            })
+    }
+
+    /// The live template (cluster and variant) a template id stands for now, through templates of
+    /// one event (`same_as`) and merged variants.
+    fn root_of(&self, id: &str) -> Option<(u32, usize)> {
+        let mut id = id;
+        // A cluster forwards only to one that did not forward yet; the bound is a safeguard.
+        for _ in 0..16 {
+            let &(cluster, variant) = self.variant_ids.get(id)?;
+            let c = self.cluster(cluster)?;
+            match c.same_as.as_deref() {
+                Some(next) => id = next,
+                None => {
+                    let mut v = variant;
+                    for _ in 0..c.variants.len() {
+                        match c.variants.get(v)?.merged_into {
+                            Some(next) => v = next,
+                            None => break,
+                        }
+                    }
+                    c.variants.get(v)?;
+                    return Some((cluster, v));
+                }
+            }
+        }
+        None
+    }
+
+    /// The template a cluster's messages count as when it is one event with an earlier template.
+    fn forwarded(&self, c: &Cluster) -> Option<Template<'_>> {
+        let (cluster, variant) = self.root_of(c.same_as.as_deref()?)?;
+        let c = self.cluster(cluster)?;
+        Some(Template {
+            cluster: c,
+            variant: c.variants.get(variant)?,
         })
     }
 
-    /// Puts a message into the variant of its cluster matching its words at the enumerated positions.
+    /// Looks for an earlier template of the same event ([`family`]) for a cluster just created or
+    /// changed; when there is one, the cluster's messages so far and from now on count as that
+    /// template. Clusters with enumerated words and seeded ones keep their own templates.
+    fn link_family(&mut self, idx: u32) {
+        let Some(c) = self.clusters.get(idx as usize).and_then(Option::as_ref) else {
+            return;
+        };
+        if c.seeded || c.same_as.is_some() || !c.enum_positions.is_empty() {
+            return;
+        }
+        let Some(&first) = c.skeleton.first() else {
+            return;
+        };
+        let clusters = &self.clusters;
+        let bucket = self.families.entry(first).or_default();
+        let usable = |d: u32| {
+            clusters
+                .get(d as usize)
+                .and_then(Option::as_ref)
+                .filter(|d| {
+                    !d.seeded
+                        && d.same_as.is_none()
+                        && d.enum_positions.is_empty()
+                        && d.skeleton.first() == Some(&first)
+                })
+        };
+        let root = bucket
+            .iter()
+            .take(family::MAX_CANDIDATES)
+            .copied()
+            .filter(|&d| d != idx)
+            .find(|&d| usable(d).is_some_and(|d| family::same_event(&d.skeleton, &c.skeleton)));
+        if bucket.len() >= family::MAX_CANDIDATES {
+            bucket.retain(|&d| usable(d).is_some());
+        }
+        if bucket.len() < family::MAX_CANDIDATES && !bucket.contains(&idx) {
+            bucket.push(idx);
+        }
+        let Some(root) = root else {
+            return;
+        };
+        let Some(root_id) = self.resolve(root, 0).map(|t| t.id().to_string()) else {
+            return;
+        };
+        let Some((rc, rv)) = self.root_of(&root_id) else {
+            return;
+        };
+        // The cluster's messages so far move to the template they are one event with.
+        let Some(c) = self.clusters[idx as usize].as_mut() else {
+            return;
+        };
+        c.same_as = Some(root_id);
+        let moved: Vec<(u64, u64, u64)> = c
+            .variants
+            .iter()
+            .filter(|v| v.merged_into.is_none())
+            .map(|v| (v.count, v.first_line, v.last_line))
+            .collect();
+        if let Some(r) = self.clusters[rc as usize]
+            .as_mut()
+            .and_then(|c| c.variants.get_mut(rv))
+        {
+            for (count, first, last) in moved {
+                r.count += count;
+                if first != 0 && (r.first_line == 0 || first < r.first_line) {
+                    r.first_line = first;
+                }
+                r.last_line = r.last_line.max(last);
+            }
+        }
+    }
+
+    /// Puts a message into the variant of its cluster matching its words at the enumerated positions
+    /// (or into the template its cluster is one event with).
     fn assign_variant(&mut self, idx: u32, line: u64, message: &str, raw: &[&str]) -> usize {
+        if let Some(id) = self.cluster(idx).and_then(|c| c.same_as.as_deref()) {
+            match self.root_of(id) {
+                Some((rc, rv)) => {
+                    if let Some(v) = self.clusters[rc as usize]
+                        .as_mut()
+                        .and_then(|c| c.variants.get_mut(rv))
+                    {
+                        v.record(line, message);
+                    }
+                    return 0;
+                }
+                // The template it counted as is gone (evicted): it counts as its own again.
+                None => {
+                    if let Some(c) = self.clusters[idx as usize].as_mut() {
+                        c.same_as = None;
+                    }
+                }
+            }
+        }
         let limit = self.opts.enum_values;
         let Some(c) = self.clusters[idx as usize].as_mut() else {
             return 0;
@@ -572,6 +721,12 @@ impl Miner {
             }
             m.nodes[node as usize].clusters.push(idx);
             m.nodes[node as usize].version += 1;
+            if let Some(&first) = c.skeleton.first() {
+                let bucket = m.families.entry(first).or_default();
+                if bucket.len() < family::MAX_CANDIDATES {
+                    bucket.push(idx);
+                }
+            }
             m.clusters.push(Some(c));
             m.live += 1;
         }
@@ -657,10 +812,12 @@ impl Miner {
             seeded: false,
             enum_positions: Vec::new(),
             variants: Vec::new(),
+            same_as: None,
             variant_index: VariantIndex::default(),
             slots: Vec::new(),
             tok_hash: Vec::new(),
             open: Vec::new(),
+            skeleton: Vec::new(),
             last_used: self.clock,
             node,
         };
@@ -713,7 +870,7 @@ impl Miner {
             // seen so far, and while only words differ it keeps telling templates apart.
             let old = std::mem::replace(&mut c.tokens[pos], merged);
             let value = param_value(&c.tokens[pos], &old).to_string();
-            if enum_on && !c.seeded && !digits_involved(m) {
+            if enum_on && !c.seeded && c.same_as.is_none() && !digits_involved(m) {
                 c.enum_positions.push(pos);
                 c.enum_positions.sort_unstable();
                 for v in &mut c.variants {
@@ -806,7 +963,12 @@ impl Miner {
 /// Whether a masked token holds a variable or a digit: a number where an enumerated position saw
 /// only words makes the position a parameter.
 fn digits_involved(m: &str) -> bool {
-    has_wildcard(m) || m.bytes().any(|b| b.is_ascii_digit())
+    has_wildcard(m)
+        || (m.bytes().any(|b| b.is_ascii_digit())
+            && m.split(|c: char| !c.is_ascii_alphanumeric()).any(|seg| {
+                seg.bytes().any(|b| b.is_ascii_digit())
+                    && !crate::mask::is_numbered_name(seg.as_bytes())
+            }))
 }
 
 /// Entries of the sequence cache before it is cleared (bounds its memory).

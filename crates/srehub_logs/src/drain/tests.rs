@@ -232,3 +232,111 @@ fn a_variant_is_found_when_another_holds_its_hash() {
     collided.insert(&variants[1].key, 0);
     assert_eq!(collided.find(&variants, &[1], word("Inactive")), Some(1));
 }
+
+/// Proxifier-style lines: one event whose values take a varying number of tokens.
+const CLOSE: &[&str] = &[
+    "proxy.example.org:5070 close, 0 bytes sent, 0 bytes received, lifetime 00:01",
+    "proxy.example.org:5070 close, 451 bytes sent, 18846 bytes (18.4 KB) received, lifetime <1 sec",
+    "proxy.example.org:5070 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) received, lifetime 00:02",
+    "proxy.example.org:5070 close, 403 bytes sent, 426 bytes received, lifetime <1 sec",
+    "proxy.example.org:5070 close, 1165 bytes (1.13 KB) sent, 815 bytes received, lifetime <1 sec",
+    "proxy.example.org:5070 close, 7829 bytes (7.64 KB) sent, 578548 bytes (564 KB) received, lifetime 00:18",
+    "proxy.example.org:5070 close, 850 bytes sent, 10547 bytes (10.2 KB) received, lifetime 00:02",
+];
+
+#[test]
+fn values_of_varying_length_leave_one_template() {
+    let mut m = Miner::new(MinerOptions::default());
+    let open = m.add(
+        1,
+        "proxy.example.org:5070 open through proxy proxy.example.org:5070 HTTPS",
+    );
+    let assigned: Vec<Assigned> = CLOSE
+        .iter()
+        .enumerate()
+        .map(|(i, l)| m.add(i as u64 + 2, l))
+        .collect();
+    // Drain alone makes a cluster per length; they are one template.
+    let clusters: std::collections::BTreeSet<u32> = assigned.iter().map(|a| a.cluster).collect();
+    assert!(clusters.len() > 2, "{clusters:?}");
+    let first = m.resolve(assigned[0].cluster, assigned[0].variant).unwrap();
+    let id = first.id().to_string();
+    assert_eq!(
+        first.text(),
+        "proxy.example.org:<*> close, <*> <*> sent, <*> <*> received, lifetime <*>"
+    );
+    for a in &assigned {
+        assert_eq!(m.resolve(a.cluster, a.variant).unwrap().id(), id);
+    }
+    let live: Vec<(String, u64, u64, u64)> = m
+        .templates()
+        .map(|t| {
+            let v = t.variant;
+            (t.text(), v.count, v.first_line, v.last_line)
+        })
+        .collect();
+    assert_eq!(live.len(), 2, "{live:?}");
+    assert_eq!(live[1].1, CLOSE.len() as u64);
+    assert_eq!((live[1].2, live[1].3), (2, CLOSE.len() as u64 + 1));
+    assert_ne!(text(&m, open), live[1].0);
+    // Lines of a forwarding cluster seen again still count once, as the same template.
+    let again = m.add(20, CLOSE[2]);
+    assert_eq!(m.resolve(again.cluster, again.variant).unwrap().id(), id);
+    let counts: Vec<u64> = m.templates().map(|t| t.variant.count).collect();
+    assert_eq!(counts, vec![1, CLOSE.len() as u64 + 1]);
+    // Saved and resumed, the clusters keep counting as one template.
+    let state = serde_json::to_string(&m.to_state()).unwrap();
+    let mut resumed = Miner::from_state(
+        MinerOptions::default(),
+        serde_json::from_str(&state).unwrap(),
+    );
+    let later = resumed.add(21, CLOSE[5]);
+    assert_eq!(
+        resumed.resolve(later.cluster, later.variant).unwrap().id(),
+        id
+    );
+    let counts: Vec<u64> = resumed.templates().map(|t| t.variant.count).collect();
+    assert_eq!(counts, vec![1, CLOSE.len() as u64 + 2]);
+}
+
+#[test]
+fn different_words_around_variables_stay_different_templates() {
+    let mut m = Miner::new(MinerOptions::default());
+    let a = m.add(1, "Failed password for root from 10.0.0.1 port 22 ssh2");
+    let b = m.add(
+        2,
+        "Failed password for invalid user bob from 10.0.0.2 port 23 ssh2",
+    );
+    let c = m.add(
+        3,
+        "Failed password for invalid user eve from 10.0.0.3 port 24 ssh2",
+    );
+    assert_ne!(
+        m.resolve(a.cluster, a.variant).unwrap().id(),
+        m.resolve(b.cluster, b.variant).unwrap().id()
+    );
+    assert_eq!(
+        text(&m, a),
+        "Failed password for root from <*> port <*> ssh2"
+    );
+    // A few user names are still words of their templates.
+    assert_eq!(
+        text(&m, c),
+        "Failed password for invalid user eve from <*> port <*> ssh2"
+    );
+    assert_eq!(m.templates().count(), 3);
+}
+
+#[test]
+fn names_with_a_number_tell_templates_apart() {
+    let mut m = Miner::new(MinerOptions::default());
+    let mut ids = std::collections::BTreeSet::new();
+    for (i, iface) in ["ee0", "alt0", "scip0", "ee0"].iter().enumerate() {
+        let a = m.add(
+            i as u64 + 1,
+            &format!("NIFF: node node-{i} has detected an available network connection on network 10.0.0.{i} via interface {iface}"),
+        );
+        ids.insert(m.resolve(a.cluster, a.variant).unwrap().id().to_string());
+    }
+    assert_eq!(ids.len(), 3);
+}

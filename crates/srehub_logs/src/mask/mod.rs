@@ -442,7 +442,9 @@ pub fn mask_tokens<'m: 'a, 'a>(
                 hashes.push(wild_hash);
             }
             Masked::Written => {
-                prev_masked_number = false;
+                // A number in brackets or after a sign (`(18.4`, `<1`, `[5`) takes a unit like a bare
+                // one (`(18.4 KB)`, `<1 sec`).
+                prev_masked_number = punctuated_wildcard(&arena[start..]);
                 patches.push((out.len(), start, arena.len()));
                 out.push("");
                 hashes.push(token_hash(&arena[start..]));
@@ -605,7 +607,7 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
                 seg |= c;
                 i += 1;
             }
-            if seg & DIGIT != 0 {
+            if seg & DIGIT != 0 && !is_numbered_name(&bytes[start..i]) {
                 // A sign directly before a number belongs to it (`blk_-42`, `keyId: -127`).
                 if out.len() > base
                     && out.ends_with('-')
@@ -636,7 +638,42 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
         out.truncate(base);
         return Masked::Wild;
     }
+    if out[base..] == *tok {
+        out.truncate(base);
+        return Masked::Raw;
+    }
     Masked::Written
+}
+
+/// Whether an alphanumeric segment is a name with a number (`eth0`, `ssh2`, `IPV6`, `SOCKS5`): two or
+/// more letters of one case, then one or two digits. Such names are part of a template (an interface,
+/// a protocol version), not a variable.
+pub fn is_numbered_name(seg: &[u8]) -> bool {
+    let letters = seg.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let digits = seg.len() - letters;
+    letters >= 2
+        && (1..=2).contains(&digits)
+        && seg[letters..].iter().all(u8::is_ascii_digit)
+        && (seg[..letters].iter().all(u8::is_ascii_lowercase)
+            || seg[..letters].iter().all(u8::is_ascii_uppercase))
+}
+
+/// Whether a masked token is one wildcard with only punctuation around it (`(<*>`, `<<*>`, `[<*>]`).
+pub(crate) fn punctuated_wildcard(masked: &str) -> bool {
+    let b = masked.as_bytes();
+    if b.len() > WILDCARD.len() + 3 {
+        return false;
+    }
+    let Some(at) = b
+        .windows(WILDCARD.len())
+        .position(|w| w == WILDCARD.as_bytes())
+    else {
+        return false;
+    };
+    b[..at]
+        .iter()
+        .chain(&b[at + WILDCARD.len()..])
+        .all(u8::is_ascii_punctuation)
 }
 
 /// Whether a token is digit runs joined by single [`joinable`] separators, with an optional leading

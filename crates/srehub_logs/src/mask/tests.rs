@@ -35,6 +35,14 @@ fn units_after_numbers_and_paths_are_variables() {
         "estimated size <*> <*>, free <*> <*>)"
     );
     assert_eq!(m("took 15 ms"), "took <*> <*>");
+    // A number in brackets or after a sign takes its unit too.
+    assert_eq!(
+        m("sent 1190 bytes (1.16 KB) in <1 sec [5 ms]"),
+        "sent <*> <*> (<*> <*>) in <<*> <*> [<*> <*>]"
+    );
+    // Not after a word holding a number, nor after punctuation with more than the number.
+    assert_eq!(m("blk_-42 B"), "blk_<*> B");
+    assert_eq!(m("v1.2-beta s"), "<*>-beta s");
     assert_eq!(
         m("opened /var/lib/data/x.db and https://a.example/b"),
         "opened <*> and <*>"

@@ -9,8 +9,10 @@
 //! shorter by more of the message (a word Drain itself turned into a parameter in one of them). Words outside the runs must all be equal, in order, so
 //! `Failed password for <*> from <*>` and `Failed password for invalid user <*> from <*>` stay apart.
 //!
-//! The later cluster then forwards its messages to the earlier one's template: it still matches
-//! messages in the tree, but they are counted, reported and given the id of the earlier template.
+//! The later cluster (a cluster is compared when it is created or its template changes, with the
+//! clusters seen before it; usually they have different lengths) then forwards its messages to the
+//! other one's template: it still matches messages in the tree, but they are counted, reported and
+//! given the id of that template. Its parameter statistics stay its own.
 
 use crate::mask::{punctuated_wildcard, token_hash};
 
@@ -33,6 +35,17 @@ pub(super) fn skeleton(tokens: &[String]) -> Vec<u64> {
         }
     }
     out
+}
+
+/// The key under which a skeleton's candidates are kept: its first word (the first value when it has
+/// none). Skeletons of one event share their first word, except when it is a word dropped between two
+/// runs, which is not looked for.
+pub(super) fn bucket(skeleton: &[u64]) -> Option<u64> {
+    skeleton
+        .iter()
+        .copied()
+        .find(|&v| v != RUN)
+        .or_else(|| skeleton.first().copied())
 }
 
 /// Whether two skeletons are one event (see the module docs).

@@ -81,10 +81,14 @@ pub struct Cluster {
     /// The templates of this cluster: one per combination of words at the enumerated positions.
     #[serde(default)]
     pub variants: Vec<Variant>,
-    /// The id of an earlier template of another length that is the same event (see
-    /// `drain/family.rs`): this cluster's messages are counted and reported as that template.
+    /// The id of another cluster's template that is the same event (see `drain/family.rs`; usually
+    /// one of another length): this cluster's messages are counted and reported as that template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_as: Option<String>,
+    /// Other clusters count their messages as this one's template: its words are not enumerated any
+    /// more, so that template stays one.
+    #[serde(skip)]
+    takes_others: bool,
     #[serde(skip)]
     variant_index: VariantIndex,
     /// Positions whose token holds `<*>`, in order (kept in step with `tokens` and `params`).
@@ -433,10 +437,11 @@ impl Miner {
     }
 
     /// Every live template (cluster variants not merged into another, clusters not counted as another
-    /// template), in creation order.
+    /// template), in creation order. A cluster whose template it counted as was evicted is left out
+    /// until its next message, which starts its own count again.
     pub fn templates(&self) -> impl Iterator<Item = Template<'_>> {
         self.clusters()
-            .filter(|(_, c)| self.forwarded(c).is_none())
+            .filter(|(_, c)| c.same_as.is_none())
             .flat_map(|(_, c)| {
                 c.variants
                     .iter()
@@ -452,8 +457,9 @@ impl Miner {
     /// one event (`same_as`) and merged variants.
     fn root_of(&self, id: &str) -> Option<(u32, usize)> {
         let mut id = id;
-        // A cluster forwards only to one that did not forward yet; the bound is a safeguard.
-        for _ in 0..16 {
+        // A template forwards to one that did not forward at the time, which may forward later: a
+        // chain, as long as the number of links made; the bound is a safeguard.
+        for _ in 0..64 {
             let &(cluster, variant) = self.variant_ids.get(id)?;
             let c = self.cluster(cluster)?;
             match c.same_as.as_deref() {
@@ -484,9 +490,10 @@ impl Miner {
         })
     }
 
-    /// Looks for an earlier template of the same event ([`family`]) for a cluster just created or
-    /// changed; when there is one, the cluster's messages so far and from now on count as that
-    /// template. Clusters with enumerated words and seeded ones keep their own templates.
+    /// Looks for another template of the same event ([`family`]) for a cluster just created or
+    /// changed, among clusters seen before it; when there is one, the cluster's messages so far and
+    /// from now on count as that template. Clusters with enumerated words and seeded ones keep their
+    /// own templates, and a template others count as enumerates no words from then on.
     fn link_family(&mut self, idx: u32) {
         let Some(c) = self.clusters.get(idx as usize).and_then(Option::as_ref) else {
             return;
@@ -494,7 +501,7 @@ impl Miner {
         if c.seeded || c.same_as.is_some() || !c.enum_positions.is_empty() {
             return;
         }
-        let Some(&first) = c.skeleton.first() else {
+        let Some(first) = family::bucket(&c.skeleton) else {
             return;
         };
         let clusters = &self.clusters;
@@ -507,7 +514,7 @@ impl Miner {
                     !d.seeded
                         && d.same_as.is_none()
                         && d.enum_positions.is_empty()
-                        && d.skeleton.first() == Some(&first)
+                        && family::bucket(&d.skeleton) == Some(first)
                 })
         };
         let root = bucket
@@ -531,27 +538,34 @@ impl Miner {
         let Some((rc, rv)) = self.root_of(&root_id) else {
             return;
         };
-        // The cluster's messages so far move to the template they are one event with.
+        // The cluster's messages so far move to the template they are one event with (and leave the
+        // cluster, so that nothing is counted twice if that template is evicted later).
         let Some(c) = self.clusters[idx as usize].as_mut() else {
             return;
         };
         c.same_as = Some(root_id);
         let moved: Vec<(u64, u64, u64)> = c
             .variants
-            .iter()
+            .iter_mut()
             .filter(|v| v.merged_into.is_none())
-            .map(|v| (v.count, v.first_line, v.last_line))
+            .map(|v| {
+                let moved = (v.count, v.first_line, v.last_line);
+                (v.count, v.first_line, v.last_line) = (0, 0, 0);
+                moved
+            })
             .collect();
-        if let Some(r) = self.clusters[rc as usize]
-            .as_mut()
-            .and_then(|c| c.variants.get_mut(rv))
-        {
-            for (count, first, last) in moved {
-                r.count += count;
-                if first != 0 && (r.first_line == 0 || first < r.first_line) {
-                    r.first_line = first;
+        let clock = self.clock;
+        if let Some(root) = self.clusters[rc as usize].as_mut() {
+            root.takes_others = true;
+            root.last_used = clock;
+            if let Some(r) = root.variants.get_mut(rv) {
+                for (count, first, last) in moved {
+                    r.count += count;
+                    if first != 0 && (r.first_line == 0 || first < r.first_line) {
+                        r.first_line = first;
+                    }
+                    r.last_line = r.last_line.max(last);
                 }
-                r.last_line = r.last_line.max(last);
             }
         }
     }
@@ -562,11 +576,13 @@ impl Miner {
         if let Some(id) = self.cluster(idx).and_then(|c| c.same_as.as_deref()) {
             match self.root_of(id) {
                 Some((rc, rv)) => {
-                    if let Some(v) = self.clusters[rc as usize]
-                        .as_mut()
-                        .and_then(|c| c.variants.get_mut(rv))
-                    {
-                        v.record(line, message);
+                    let clock = self.clock;
+                    if let Some(root) = self.clusters[rc as usize].as_mut() {
+                        // In use through this cluster: not the least recently used.
+                        root.last_used = clock;
+                        if let Some(v) = root.variants.get_mut(rv) {
+                            v.record(line, message);
+                        }
                     }
                     return 0;
                 }
@@ -721,7 +737,7 @@ impl Miner {
             }
             m.nodes[node as usize].clusters.push(idx);
             m.nodes[node as usize].version += 1;
-            if let Some(&first) = c.skeleton.first() {
+            if let Some(first) = family::bucket(&c.skeleton) {
                 let bucket = m.families.entry(first).or_default();
                 if bucket.len() < family::MAX_CANDIDATES {
                     bucket.push(idx);
@@ -729,6 +745,16 @@ impl Miner {
             }
             m.clusters.push(Some(c));
             m.live += 1;
+        }
+        let roots: Vec<u32> = m
+            .clusters()
+            .filter_map(|(_, c)| m.root_of(c.same_as.as_deref()?))
+            .map(|(cluster, _)| cluster)
+            .collect();
+        for r in roots {
+            if let Some(c) = m.clusters[r as usize].as_mut() {
+                c.takes_others = true;
+            }
         }
         m
     }
@@ -813,6 +839,7 @@ impl Miner {
             enum_positions: Vec::new(),
             variants: Vec::new(),
             same_as: None,
+            takes_others: false,
             variant_index: VariantIndex::default(),
             slots: Vec::new(),
             tok_hash: Vec::new(),
@@ -870,7 +897,8 @@ impl Miner {
             // seen so far, and while only words differ it keeps telling templates apart.
             let old = std::mem::replace(&mut c.tokens[pos], merged);
             let value = param_value(&c.tokens[pos], &old).to_string();
-            if enum_on && !c.seeded && c.same_as.is_none() && !digits_involved(m) {
+            if enum_on && !c.seeded && c.same_as.is_none() && !c.takes_others && !digits_involved(m)
+            {
                 c.enum_positions.push(pos);
                 c.enum_positions.sort_unstable();
                 for v in &mut c.variants {

@@ -340,3 +340,80 @@ fn names_with_a_number_tell_templates_apart() {
     }
     assert_eq!(ids.len(), 3);
 }
+
+/// A distinct one-line template per `i` (its own first word, so no family and no shared leaf).
+fn other(i: u64) -> String {
+    let word: String = (0..6).map(|k| char::from(b'a' + ((i >> (4 * k)) & 15) as u8)).collect();
+    format!("{word} happened here")
+}
+
+#[test]
+fn a_template_others_count_as_stays_in_use_and_nothing_is_counted_twice() {
+    let opts = MinerOptions {
+        max_clusters: 3,
+        ..MinerOptions::default()
+    };
+    let mut m = Miner::new(opts);
+    let root = m.add(1, CLOSE[0]);
+    let id = m.resolve(root.cluster, root.variant).unwrap().id().to_string();
+    // Lines of another length keep the template they count as from being the least recently used.
+    let mut line = 1;
+    for i in 0..20 {
+        line += 1;
+        let a = m.add(line, CLOSE[1]);
+        assert_eq!(m.resolve(a.cluster, a.variant).unwrap().id(), id);
+        line += 1;
+        m.add(line, &other(i));
+    }
+    let t = m.template_by_id(&id).unwrap();
+    assert_eq!(t.variant.count, 21);
+    let total: u64 = m.templates().map(|t| t.variant.count).sum();
+    assert!(m.evicted() > 0);
+    assert_eq!(total, 21 + 1, "{:?}", m.templates().map(|t| t.text()).collect::<Vec<_>>());
+}
+
+#[test]
+fn when_the_template_counted_as_is_evicted_the_cluster_counts_again_from_its_next_line() {
+    let opts = MinerOptions {
+        max_clusters: 2,
+        ..MinerOptions::default()
+    };
+    let mut m = Miner::new(opts);
+    m.add(1, CLOSE[0]);
+    let fwd = m.add(2, CLOSE[1]);
+    assert_eq!(m.templates().count(), 1);
+    // Two newer templates: the oldest, the one counted as, goes.
+    m.add(3, &other(1));
+    m.add(4, &other(2));
+    assert!(m.evicted() > 0);
+    let counts: Vec<(String, u64)> = m.templates().map(|t| (t.text(), t.variant.count)).collect();
+    // The forwarding cluster's earlier line went with the evicted template: not counted twice.
+    assert!(counts.iter().all(|(t, _)| !t.contains("close,")), "{counts:?}");
+    let again = m.add(5, CLOSE[1]);
+    assert_eq!(again.cluster, fwd.cluster);
+    let t = m.resolve(again.cluster, again.variant).unwrap();
+    assert_eq!((t.variant.count, t.variant.first_line, t.variant.last_line), (1, 5, 5));
+    assert!(t.text().contains("close,"));
+}
+
+#[test]
+fn a_template_others_count_as_enumerates_no_words() {
+    let mut m = Miner::new(MinerOptions::default());
+    let root = m.add(1, CLOSE[0]);
+    m.add(2, CLOSE[1]);
+    // A word differs at one position of the template the other length counts as: a parameter, not
+    // a second template that lines of the other length could not be told apart for.
+    let b = m.add(
+        3,
+        "proxy.example.org:5070 close, 0 bytes sent, 0 bytes received, duration 00:01",
+    );
+    assert_eq!(b.cluster, root.cluster);
+    let live: Vec<(String, u64)> = m.templates().map(|t| (t.text(), t.variant.count)).collect();
+    assert_eq!(
+        live,
+        vec![(
+            "proxy.example.org:<*> close, <*> <*> sent, <*> <*> received, <*> <*>".to_string(),
+            3
+        )]
+    );
+}

@@ -343,7 +343,9 @@ fn names_with_a_number_tell_templates_apart() {
 
 /// A distinct one-line template per `i` (its own first word, so no family and no shared leaf).
 fn other(i: u64) -> String {
-    let word: String = (0..6).map(|k| char::from(b'a' + ((i >> (4 * k)) & 15) as u8)).collect();
+    let word: String = (0..6)
+        .map(|k| char::from(b'a' + ((i >> (4 * k)) & 15) as u8))
+        .collect();
     format!("{word} happened here")
 }
 
@@ -355,7 +357,11 @@ fn a_template_others_count_as_stays_in_use_and_nothing_is_counted_twice() {
     };
     let mut m = Miner::new(opts);
     let root = m.add(1, CLOSE[0]);
-    let id = m.resolve(root.cluster, root.variant).unwrap().id().to_string();
+    let id = m
+        .resolve(root.cluster, root.variant)
+        .unwrap()
+        .id()
+        .to_string();
     // Lines of another length keep the template they count as from being the least recently used.
     let mut line = 1;
     for i in 0..20 {
@@ -369,7 +375,12 @@ fn a_template_others_count_as_stays_in_use_and_nothing_is_counted_twice() {
     assert_eq!(t.variant.count, 21);
     let total: u64 = m.templates().map(|t| t.variant.count).sum();
     assert!(m.evicted() > 0);
-    assert_eq!(total, 21 + 1, "{:?}", m.templates().map(|t| t.text()).collect::<Vec<_>>());
+    assert_eq!(
+        total,
+        21 + 1,
+        "{:?}",
+        m.templates().map(|t| t.text()).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -388,11 +399,17 @@ fn when_the_template_counted_as_is_evicted_the_cluster_counts_again_from_its_nex
     assert!(m.evicted() > 0);
     let counts: Vec<(String, u64)> = m.templates().map(|t| (t.text(), t.variant.count)).collect();
     // The forwarding cluster's earlier line went with the evicted template: not counted twice.
-    assert!(counts.iter().all(|(t, _)| !t.contains("close,")), "{counts:?}");
+    assert!(
+        counts.iter().all(|(t, _)| !t.contains("close,")),
+        "{counts:?}"
+    );
     let again = m.add(5, CLOSE[1]);
     assert_eq!(again.cluster, fwd.cluster);
     let t = m.resolve(again.cluster, again.variant).unwrap();
-    assert_eq!((t.variant.count, t.variant.first_line, t.variant.last_line), (1, 5, 5));
+    assert_eq!(
+        (t.variant.count, t.variant.first_line, t.variant.last_line),
+        (1, 5, 5)
+    );
     assert!(t.text().contains("close,"));
 }
 

@@ -646,13 +646,14 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
 }
 
 /// Whether an alphanumeric segment is a name with a number (`eth0`, `ssh2`, `IPV6`, `SOCKS5`): two or
-/// more letters of one case, then one or two digits. Such names are part of a template (an interface,
-/// a protocol version), not a variable.
+/// more letters of one case, then one digit. Such names are part of a template (an interface, a
+/// protocol version), not a variable; with more digits (`web01`, `node12`) they are numbered hosts or
+/// ids, variables.
 pub fn is_numbered_name(seg: &[u8]) -> bool {
     let letters = seg.iter().take_while(|c| c.is_ascii_alphabetic()).count();
     let digits = seg.len() - letters;
     letters >= 2
-        && (1..=2).contains(&digits)
+        && digits == 1
         && seg[letters..].iter().all(u8::is_ascii_digit)
         && (seg[..letters].iter().all(u8::is_ascii_lowercase)
             || seg[..letters].iter().all(u8::is_ascii_uppercase))

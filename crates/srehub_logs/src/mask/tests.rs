@@ -48,6 +48,11 @@ fn units_after_numbers_and_paths_are_variables() {
         "opened <*> and <*>"
     );
     assert_eq!(m("no digits here"), "no digits here");
+    // Names with one digit are words; numbered hosts and ids are variables.
+    assert_eq!(
+        m("up on eth0 via SOCKS5 (IPV6) to web01 node-D1 a1b2"),
+        "up on eth0 via SOCKS5 (IPV6) to <*> node-<*> <*>"
+    );
 }
 
 #[test]

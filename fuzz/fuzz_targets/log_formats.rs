@@ -34,13 +34,26 @@ fuzz_target!(|data: &[u8]| {
         ..MinerOptions::default()
     });
     let mut out = Vec::new();
+    let mut added = 0u64;
     for (i, line) in rest.split(|&b| b == b'\n').enumerate() {
         parser.push_line(i as u64 + 1, line, &mut out);
         for r in out.drain(..) {
             let a = miner.add(r.line, &r.message);
+            added += 1;
             let _ = miner.resolve(a.cluster, a.variant).map(|t| t.text());
         }
     }
     parser.finish(&mut out);
+    // No message is counted twice (templates of one event, evictions), every template is found by its
+    // id, and the state round-trips.
+    let total: u64 = miner.templates().map(|t| t.variant.count).sum();
+    assert!(total <= added, "{total} counted for {added} messages");
+    assert!(miner.templates().all(|t| miner.template_by_id(t.id()).is_some()));
+    let state = serde_json::to_string(&miner.to_state()).expect("state serializes");
+    let resumed = Miner::from_state(
+        MinerOptions::default(),
+        serde_json::from_str(&state).expect("state reads back"),
+    );
+    assert_eq!(resumed.templates().count(), miner.templates().count());
     assert_eq!(parser.stats().lines, rest.split(|&b| b == b'\n').count() as u64);
 });

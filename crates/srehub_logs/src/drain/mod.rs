@@ -12,17 +12,19 @@ use serde::{Deserialize, Serialize};
 mod family;
 mod hasher;
 mod params;
+mod state;
 mod tokens;
 mod variants;
 
 use hasher::FastMap;
 pub use params::{NumericStats, ParamStats};
+pub use state::MinerState;
 use tokens::{
     fresh_id, merge_token, param_value, recycle, route_key, sequence_hash, similarity,
     strip_affixes,
 };
 pub use variants::{Assigned, Template, Variant};
-use variants::{VariantIndex, retire_positions, variant_text};
+use variants::{VariantIndex, retire_positions};
 
 use crate::mask::{
     MaskOptions, MaskScratch, WILDCARD, has_wildcard, mask_tokens, same_token, token_hash,
@@ -129,6 +131,17 @@ impl Cluster {
     pub fn template(&self) -> String {
         self.tokens.join(" ")
     }
+    /// The variant a variant was merged into, through merges (itself when it was not).
+    fn live_variant(&self, variant: usize) -> Option<usize> {
+        let mut v = variant;
+        for _ in 0..self.variants.len() {
+            match self.variants.get(v)?.merged_into {
+                Some(next) => v = next,
+                None => return Some(v),
+            }
+        }
+        None
+    }
 }
 
 /// A template position holding `<*>`: where its value sits in a raw token, and its statistics.
@@ -210,13 +223,6 @@ impl SeqEntry {
                 .get(self.node as usize)
                 .is_some_and(|n| n.version == self.version)
     }
-}
-
-/// The miner's saved state (`--state FILE`).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct MinerState {
-    pub version: u32,
-    pub clusters: Vec<Cluster>,
 }
 
 /// The template miner.
@@ -417,16 +423,9 @@ impl Miner {
         if let Some(t) = self.forwarded(c) {
             return Some(t);
         }
-        let mut v = variant;
-        for _ in 0..c.variants.len() {
-            match c.variants.get(v)?.merged_into {
-                Some(next) => v = next,
-                None => break,
-            }
-        }
         Some(Template {
             cluster: c,
-            variant: c.variants.get(v)?,
+            variant: c.variants.get(c.live_variant(variant)?)?,
         })
     }
 
@@ -451,214 +450,6 @@ impl Miner {
                         variant,
                     })
             })
-    }
-
-    /// The live template (cluster and variant) a template id stands for now, through templates of
-    /// one event (`same_as`) and merged variants.
-    fn root_of(&self, id: &str) -> Option<(u32, usize)> {
-        let mut id = id;
-        // A template forwards to one that did not forward at the time, which may forward later: a
-        // chain, as long as the number of links made; the bound is a safeguard.
-        for _ in 0..64 {
-            let &(cluster, variant) = self.variant_ids.get(id)?;
-            let c = self.cluster(cluster)?;
-            match c.same_as.as_deref() {
-                Some(next) => id = next,
-                None => {
-                    let mut v = variant;
-                    for _ in 0..c.variants.len() {
-                        match c.variants.get(v)?.merged_into {
-                            Some(next) => v = next,
-                            None => break,
-                        }
-                    }
-                    c.variants.get(v)?;
-                    return Some((cluster, v));
-                }
-            }
-        }
-        None
-    }
-
-    /// The template a cluster's messages count as when it is one event with an earlier template.
-    fn forwarded(&self, c: &Cluster) -> Option<Template<'_>> {
-        let (cluster, variant) = self.root_of(c.same_as.as_deref()?)?;
-        let c = self.cluster(cluster)?;
-        Some(Template {
-            cluster: c,
-            variant: c.variants.get(variant)?,
-        })
-    }
-
-    /// Looks for another template of the same event ([`family`]) for a cluster just created or
-    /// changed, among clusters seen before it; when there is one, the cluster's messages so far and
-    /// from now on count as that template. Clusters with enumerated words and seeded ones keep their
-    /// own templates, and a template others count as enumerates no words from then on.
-    fn link_family(&mut self, idx: u32) {
-        let Some(c) = self.clusters.get(idx as usize).and_then(Option::as_ref) else {
-            return;
-        };
-        if c.seeded || c.same_as.is_some() || !c.enum_positions.is_empty() {
-            return;
-        }
-        let Some(first) = family::bucket(&c.skeleton) else {
-            return;
-        };
-        let clusters = &self.clusters;
-        let bucket = self.families.entry(first).or_default();
-        let usable = |d: u32| {
-            clusters
-                .get(d as usize)
-                .and_then(Option::as_ref)
-                .filter(|d| {
-                    !d.seeded
-                        && d.same_as.is_none()
-                        && d.enum_positions.is_empty()
-                        && family::bucket(&d.skeleton) == Some(first)
-                })
-        };
-        let root = bucket
-            .iter()
-            .take(family::MAX_CANDIDATES)
-            .copied()
-            .filter(|&d| d != idx)
-            .find(|&d| usable(d).is_some_and(|d| family::same_event(&d.skeleton, &c.skeleton)));
-        if bucket.len() >= family::MAX_CANDIDATES {
-            bucket.retain(|&d| usable(d).is_some());
-        }
-        if bucket.len() < family::MAX_CANDIDATES && !bucket.contains(&idx) {
-            bucket.push(idx);
-        }
-        let Some(root) = root else {
-            return;
-        };
-        let Some(root_id) = self.resolve(root, 0).map(|t| t.id().to_string()) else {
-            return;
-        };
-        let Some((rc, rv)) = self.root_of(&root_id) else {
-            return;
-        };
-        // The cluster's messages so far move to the template they are one event with (and leave the
-        // cluster, so that nothing is counted twice if that template is evicted later).
-        let Some(c) = self.clusters[idx as usize].as_mut() else {
-            return;
-        };
-        c.same_as = Some(root_id);
-        let moved: Vec<(u64, u64, u64)> = c
-            .variants
-            .iter_mut()
-            .filter(|v| v.merged_into.is_none())
-            .map(|v| {
-                let moved = (v.count, v.first_line, v.last_line);
-                (v.count, v.first_line, v.last_line) = (0, 0, 0);
-                moved
-            })
-            .collect();
-        let clock = self.clock;
-        if let Some(root) = self.clusters[rc as usize].as_mut() {
-            root.takes_others = true;
-            root.last_used = clock;
-            if let Some(r) = root.variants.get_mut(rv) {
-                for (count, first, last) in moved {
-                    r.count += count;
-                    if first != 0 && (r.first_line == 0 || first < r.first_line) {
-                        r.first_line = first;
-                    }
-                    r.last_line = r.last_line.max(last);
-                }
-            }
-        }
-    }
-
-    /// Puts a message into the variant of its cluster matching its words at the enumerated positions
-    /// (or into the template its cluster is one event with).
-    fn assign_variant(&mut self, idx: u32, line: u64, message: &str, raw: &[&str]) -> usize {
-        if let Some(id) = self.cluster(idx).and_then(|c| c.same_as.as_deref()) {
-            match self.root_of(id) {
-                Some((rc, rv)) => {
-                    let clock = self.clock;
-                    if let Some(root) = self.clusters[rc as usize].as_mut() {
-                        // In use through this cluster: not the least recently used.
-                        root.last_used = clock;
-                        if let Some(v) = root.variants.get_mut(rv) {
-                            v.record(line, message);
-                        }
-                    }
-                    return 0;
-                }
-                // The template it counted as is gone (evicted): it counts as its own again.
-                None => {
-                    if let Some(c) = self.clusters[idx as usize].as_mut() {
-                        c.same_as = None;
-                    }
-                }
-            }
-        }
-        let limit = self.opts.enum_values;
-        let Some(c) = self.clusters[idx as usize].as_mut() else {
-            return 0;
-        };
-        if c.enum_positions.is_empty() {
-            // Nothing to retire or to tell apart: the variant without words.
-            if let Some(v) = c.variant_index.find(&c.variants, &[], |_| "") {
-                c.variants[v].record(line, message);
-                return v;
-            }
-        }
-        // Positions that have shown enough distinct words become parameters.
-        let mut retired: Vec<usize> = c
-            .enum_positions
-            .iter()
-            .copied()
-            .filter(|&p| {
-                c.params
-                    .iter()
-                    .find(|ps| ps.position == p)
-                    .is_none_or(|ps| ps.values.len() >= limit || ps.other > 0)
-            })
-            .collect();
-        // Bound the combinations: at most 64 variants per cluster.
-        if c.variants.len() >= 64
-            && c.variants
-                .iter()
-                .filter(|v| v.merged_into.is_none())
-                .count()
-                >= 64
-            && let Some(&p) = c.enum_positions.iter().find(|p| !retired.contains(p))
-        {
-            retired.push(p);
-        }
-        if !retired.is_empty() {
-            retire_positions(c, &retired);
-        }
-        let word = |p: usize| {
-            let t = c.tokens.get(p).map_or("", String::as_str);
-            raw.get(p).map_or("", |r| param_value(t, r))
-        };
-        if let Some(v) = c.variant_index.find(&c.variants, &c.enum_positions, word) {
-            c.variants[v].record(line, message);
-            return v;
-        }
-        let key: Vec<(usize, String)> = c
-            .enum_positions
-            .iter()
-            .map(|&p| (p, word(p).to_string()))
-            .collect();
-        let text = variant_text(&c.tokens, &key);
-        let id = fresh_id(&text, |id| self.variant_ids.contains_key(id));
-        let v = c.variants.len();
-        c.variant_index.insert(&key, v);
-        c.variants.push(Variant {
-            id: id.clone(),
-            key,
-            count: 1,
-            first_line: line,
-            last_line: line,
-            example: message.to_string(),
-            merged_into: None,
-        });
-        self.variant_ids.insert(id, (idx, v));
-        v
     }
 
     /// Finds the cluster a message would join, without changing anything.
@@ -710,53 +501,6 @@ impl Miner {
 
     pub fn is_empty(&self) -> bool {
         self.live == 0
-    }
-
-    /// The state to save with `--state FILE`.
-    pub fn to_state(&self) -> MinerState {
-        MinerState {
-            version: 1,
-            clusters: self.clusters().map(|(_, c)| c.clone()).collect(),
-        }
-    }
-
-    /// A miner resumed from saved state: the same ids, counts and parameters.
-    pub fn from_state(opts: MinerOptions, state: MinerState) -> Miner {
-        let mut m = Miner::new(opts);
-        for mut c in state.clusters {
-            let node = m.leaf_for(&c.tokens);
-            c.node = node;
-            c.refresh();
-            let idx = m.clusters.len() as u32;
-            m.ids.insert(c.id.clone(), idx);
-            for (i, v) in c.variants.iter().enumerate() {
-                m.variant_ids.insert(v.id.clone(), (idx, i));
-                if v.merged_into.is_none() {
-                    c.variant_index.insert(&v.key, i);
-                }
-            }
-            m.nodes[node as usize].clusters.push(idx);
-            m.nodes[node as usize].version += 1;
-            if let Some(first) = family::bucket(&c.skeleton) {
-                let bucket = m.families.entry(first).or_default();
-                if bucket.len() < family::MAX_CANDIDATES {
-                    bucket.push(idx);
-                }
-            }
-            m.clusters.push(Some(c));
-            m.live += 1;
-        }
-        let roots: Vec<u32> = m
-            .clusters()
-            .filter_map(|(_, c)| m.root_of(c.same_as.as_deref()?))
-            .map(|(cluster, _)| cluster)
-            .collect();
-        for r in roots {
-            if let Some(c) = m.clusters[r as usize].as_mut() {
-                c.takes_others = true;
-            }
-        }
-        m
     }
 
     fn prefix_len(&self, len: usize) -> usize {
@@ -991,12 +735,7 @@ impl Miner {
 /// Whether a masked token holds a variable or a digit: a number where an enumerated position saw
 /// only words makes the position a parameter.
 fn digits_involved(m: &str) -> bool {
-    has_wildcard(m)
-        || (m.bytes().any(|b| b.is_ascii_digit())
-            && m.split(|c: char| !c.is_ascii_alphanumeric()).any(|seg| {
-                seg.bytes().any(|b| b.is_ascii_digit())
-                    && !crate::mask::is_numbered_name(seg.as_bytes())
-            }))
+    has_wildcard(m) || crate::mask::holds_number(m)
 }
 
 /// Entries of the sequence cache before it is cleared (bounds its memory).

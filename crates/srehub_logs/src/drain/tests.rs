@@ -1,5 +1,6 @@
 //! Tests of the template miner.
 use super::*;
+use variants::variant_text;
 
 fn text(m: &Miner, a: Assigned) -> String {
     m.resolve(a.cluster, a.variant).unwrap().text()

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Change, Cluster, ClusterRef, FastMap, ParamStats};
+use super::tokens::{fresh_id, param_value};
+use super::{Change, Cluster, ClusterRef, FastMap, Miner, ParamStats};
 use crate::mask::{WILDCARD, token_hash};
 
 /// One template of a cluster: the cluster's tokens with words at its enumerated positions.
@@ -31,6 +32,16 @@ impl Variant {
             self.example = message.to_string();
         }
         self.last_line = line;
+    }
+
+    /// Adds the messages of another template of the same event: `count` of them, seen from line
+    /// `first` (0: none) to `last`.
+    pub(super) fn add_counts(&mut self, count: u64, first: u64, last: u64) {
+        self.count += count;
+        if first != 0 && (self.first_line == 0 || first < self.first_line) {
+            self.first_line = first;
+        }
+        self.last_line = self.last_line.max(last);
     }
 }
 
@@ -155,16 +166,9 @@ pub(super) fn retire_positions(c: &mut Cluster, positions: &[usize]) {
         c.variants[i].key.retain(|(p, _)| !positions.contains(p));
         match index.get(&c.variants[i].key) {
             Some(&rep) => {
-                let (count, first, last) = {
-                    let v = &c.variants[i];
-                    (v.count, v.first_line, v.last_line)
-                };
-                let r = &mut c.variants[rep];
-                r.count += count;
-                if first != 0 && (r.first_line == 0 || first < r.first_line) {
-                    r.first_line = first;
-                }
-                r.last_line = r.last_line.max(last);
+                let v = &c.variants[i];
+                let (count, first, last) = (v.count, v.first_line, v.last_line);
+                c.variants[rep].add_counts(count, first, last);
                 c.variants[i].merged_into = Some(rep);
             }
             None => {
@@ -173,4 +177,103 @@ pub(super) fn retire_positions(c: &mut Cluster, positions: &[usize]) {
         }
     }
     c.variant_index = VariantIndex::of(&c.variants);
+}
+
+impl Miner {
+    /// Puts a message into the variant of its cluster matching its words at the enumerated positions
+    /// (or into the template its cluster is one event with).
+    pub(super) fn assign_variant(
+        &mut self,
+        idx: u32,
+        line: u64,
+        message: &str,
+        raw: &[&str],
+    ) -> usize {
+        if let Some(id) = self.cluster(idx).and_then(|c| c.same_as.as_deref()) {
+            match self.root_of(id) {
+                Some((rc, rv)) => {
+                    let clock = self.clock;
+                    if let Some(root) = self.clusters[rc as usize].as_mut() {
+                        // In use through this cluster: not the least recently used.
+                        root.last_used = clock;
+                        if let Some(v) = root.variants.get_mut(rv) {
+                            v.record(line, message);
+                        }
+                    }
+                    return 0;
+                }
+                // The template it counted as is gone (evicted): it counts as its own again.
+                None => {
+                    if let Some(c) = self.clusters[idx as usize].as_mut() {
+                        c.same_as = None;
+                    }
+                }
+            }
+        }
+        let limit = self.opts.enum_values;
+        let Some(c) = self.clusters[idx as usize].as_mut() else {
+            return 0;
+        };
+        if c.enum_positions.is_empty() {
+            // Nothing to retire or to tell apart: the variant without words.
+            if let Some(v) = c.variant_index.find(&c.variants, &[], |_| "") {
+                c.variants[v].record(line, message);
+                return v;
+            }
+        }
+        // Positions that have shown enough distinct words become parameters.
+        let mut retired: Vec<usize> = c
+            .enum_positions
+            .iter()
+            .copied()
+            .filter(|&p| {
+                c.params
+                    .iter()
+                    .find(|ps| ps.position == p)
+                    .is_none_or(|ps| ps.values.len() >= limit || ps.other > 0)
+            })
+            .collect();
+        // Bound the combinations: at most 64 variants per cluster.
+        if c.variants.len() >= 64
+            && c.variants
+                .iter()
+                .filter(|v| v.merged_into.is_none())
+                .count()
+                >= 64
+            && let Some(&p) = c.enum_positions.iter().find(|p| !retired.contains(p))
+        {
+            retired.push(p);
+        }
+        if !retired.is_empty() {
+            retire_positions(c, &retired);
+        }
+        let word = |p: usize| {
+            let t = c.tokens.get(p).map_or("", String::as_str);
+            raw.get(p).map_or("", |r| param_value(t, r))
+        };
+        if let Some(v) = c.variant_index.find(&c.variants, &c.enum_positions, word) {
+            c.variants[v].record(line, message);
+            return v;
+        }
+        let key: Vec<(usize, String)> = c
+            .enum_positions
+            .iter()
+            .map(|&p| (p, word(p).to_string()))
+            .collect();
+        let text = variant_text(&c.tokens, &key);
+        let id = fresh_id(&text, |id| self.variant_ids.contains_key(id));
+        let v = c.variants.len();
+        c.variant_index.insert(&key, v);
+        c.variants.push(Variant {
+            id: id.clone(),
+            key,
+            count: 1,
+            first_line: line,
+            last_line: line,
+            example: message.to_string(),
+            merged_into: None,
+        });
+        self.variant_ids.insert(id, (idx, v));
+        v
+    }
 }

@@ -659,6 +659,15 @@ pub fn is_numbered_name(seg: &[u8]) -> bool {
             || seg[..letters].iter().all(u8::is_ascii_uppercase))
 }
 
+/// Whether a token holds a number that the generic rules mask: a digit in an alphanumeric segment
+/// that is not a name with a number ([`is_numbered_name`]).
+pub fn holds_number(tok: &str) -> bool {
+    tok.bytes().any(|b| b.is_ascii_digit())
+        && tok
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|seg| seg.bytes().any(|b| b.is_ascii_digit()) && !is_numbered_name(seg.as_bytes()))
+}
+
 /// Whether a masked token is one wildcard with only punctuation around it (`(<*>`, `<<*>`, `[<*>]`).
 pub(crate) fn punctuated_wildcard(masked: &str) -> bool {
     let b = masked.as_bytes();

@@ -147,6 +147,7 @@ fn number(v: &str) -> Option<(f64, i16)> {
 }
 
 impl ParamStats {
+    #[inline]
     pub(super) fn observe(&mut self, value: &str, max_values: usize) {
         let first = self.values.is_empty() && self.other == 0;
         if self.keys.len() != self.values.len() || self.numbers.len() != self.values.len() {

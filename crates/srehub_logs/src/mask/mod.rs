@@ -661,6 +661,7 @@ pub fn is_numbered_name(seg: &[u8]) -> bool {
 
 /// Whether a token holds a number that the generic rules mask: a digit in an alphanumeric segment
 /// that is not a name with a number ([`is_numbered_name`]).
+#[inline]
 pub fn holds_number(tok: &str) -> bool {
     tok.bytes().any(|b| b.is_ascii_digit())
         && tok

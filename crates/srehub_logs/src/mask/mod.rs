@@ -599,6 +599,12 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
         if CLASS[usize::from(b)] & ALNUM != 0 {
             let start = i;
             let mut seg = 0u8;
+            // A UUID is one variable, whatever its groups look like (`eec1`, `bdcc`).
+            let uuid = uuid_at(bytes, start);
+            if uuid {
+                i += UUID_LEN;
+                seg = DIGIT;
+            }
             while i < bytes.len() {
                 let c = CLASS[usize::from(bytes[i])];
                 if c & ALNUM == 0 {
@@ -607,7 +613,7 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
                 seg |= c;
                 i += 1;
             }
-            if seg & DIGIT != 0 && !is_numbered_name(&bytes[start..i]) {
+            if seg & DIGIT != 0 && (uuid || !is_numbered_name(&bytes[start..i])) {
                 // A sign directly before a number belongs to it (`blk_-42`, `keyId: -127`).
                 if out.len() > base
                     && out.ends_with('-')
@@ -643,6 +649,29 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
         return Masked::Raw;
     }
     Masked::Written
+}
+
+/// The length of a UUID's text (`8-4-4-4-12` hexadecimal digits).
+const UUID_LEN: usize = 36;
+
+/// Whether a UUID starts at `at` (which starts an alphanumeric segment) and no alphanumeric
+/// character follows it.
+#[inline]
+fn uuid_at(b: &[u8], at: usize) -> bool {
+    let Some(u) = b.get(at..at + UUID_LEN) else {
+        return false;
+    };
+    // The dashes first: most segments fail there at once.
+    if u[8] != b'-' || u[13] != b'-' || u[18] != b'-' || u[23] != b'-' {
+        return false;
+    }
+    let shape = u.iter().enumerate().all(|(k, &c)| match k {
+        8 | 13 | 18 | 23 => c == b'-',
+        _ => c.is_ascii_hexdigit(),
+    });
+    shape
+        && b.get(at + UUID_LEN)
+            .is_none_or(|c| !c.is_ascii_alphanumeric())
 }
 
 /// Whether an alphanumeric segment is a name with a number (`eth0`, `ssh2`, `IPV6`, `SOCKS5`): two or

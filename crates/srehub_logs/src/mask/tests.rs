@@ -29,6 +29,27 @@ fn numbers_ips_ids_collapse_to_one_wildcard() {
 }
 
 #[test]
+fn a_uuid_is_one_variable_whatever_its_groups_look_like() {
+    // `eec1` alone would be a name with a number, `bdcc` a word: inside a UUID both are variable.
+    for id in [
+        "b9000564-fe1a-409b-b8cc-1e88b294cd1d",
+        "7c42b1f6-eec1-4b9e-bdcc-0a5d9c2e1f34",
+        "A1B2C3D4-BDCC-4ABC-8DEF-0123456789AB",
+    ] {
+        assert_eq!(
+            m(&format!("[instance: {id}] Claim successful")),
+            "[instance: <*>] Claim successful",
+            "{id}"
+        );
+        assert_eq!(m(&format!("vm={id},")), "vm=<*>,", "{id}");
+    }
+    // Not a UUID: a group too short, or letters and digits running on.
+    assert_eq!(m("b9000564-fe1a-409b-b8cc-1e88b294cd1"), "<*>");
+    assert_eq!(m("id-eec1-bdcc"), "id-eec1-bdcc");
+    assert_eq!(m("b9000564-fe1a-409b-b8cc-1e88b294cd1dx2"), "<*>");
+}
+
+#[test]
 fn units_after_numbers_and_paths_are_variables() {
     assert_eq!(
         m("estimated size 384.0 B, free 317.5 MB)"),

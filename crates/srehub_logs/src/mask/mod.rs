@@ -599,10 +599,11 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
         if CLASS[usize::from(b)] & ALNUM != 0 {
             let start = i;
             let mut seg = 0u8;
-            // A UUID is one variable, whatever its groups look like (`eec1`, `bdcc`).
-            let uuid = uuid_at(bytes, start);
-            if uuid {
-                i += UUID_LEN;
+            // A UUID, an IPv6 or a MAC address is one variable, whatever its groups look like
+            // (`eec1`, `bdcc`, `fecd`, `ba`).
+            let id_len = hex_id_at(bytes, start);
+            if id_len > 0 {
+                i += id_len;
                 seg = DIGIT;
             }
             while i < bytes.len() {
@@ -613,7 +614,7 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
                 seg |= c;
                 i += 1;
             }
-            if seg & DIGIT != 0 && (uuid || !is_numbered_name(&bytes[start..i])) {
+            if seg & DIGIT != 0 && (id_len > 0 || !is_numbered_name(&bytes[start..i])) {
                 // A sign directly before a number belongs to it (`blk_-42`, `keyId: -127`).
                 if out.len() > base
                     && out.ends_with('-')
@@ -654,24 +655,62 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
 /// The length of a UUID's text (`8-4-4-4-12` hexadecimal digits).
 const UUID_LEN: usize = 36;
 
-/// Whether a UUID starts at `at` (which starts an alphanumeric segment) and no alphanumeric
-/// character follows it.
+/// The length of the hexadecimal id starting at `at` (which starts an alphanumeric segment), or 0:
+/// a UUID, or an IPv6 or MAC address (groups of one to four hexadecimal digits joined by `:`, at
+/// least four groups or `fe80::1`, `::` once at most, a digit somewhere). No alphanumeric character
+/// may follow.
 #[inline]
-fn uuid_at(b: &[u8], at: usize) -> bool {
-    let Some(u) = b.get(at..at + UUID_LEN) else {
-        return false;
-    };
-    // The dashes first: most segments fail there at once.
-    if u[8] != b'-' || u[13] != b'-' || u[18] != b'-' || u[23] != b'-' {
-        return false;
+fn hex_id_at(b: &[u8], at: usize) -> usize {
+    let ends_here = |end: usize| b.get(end).is_none_or(|c| !c.is_ascii_alphanumeric());
+    if let Some(u) = b.get(at..at + UUID_LEN)
+        // The dashes first: most segments fail there at once.
+        && u[8] == b'-'
+        && u[13] == b'-'
+        && u[18] == b'-'
+        && u[23] == b'-'
+        && u.iter()
+            .enumerate()
+            .all(|(k, &c)| matches!(k, 8 | 13 | 18 | 23) || c.is_ascii_hexdigit())
+        && ends_here(at + UUID_LEN)
+    {
+        return UUID_LEN;
     }
-    let shape = u.iter().enumerate().all(|(k, &c)| match k {
-        8 | 13 | 18 | 23 => c == b'-',
-        _ => c.is_ascii_hexdigit(),
-    });
-    shape
-        && b.get(at + UUID_LEN)
-            .is_none_or(|c| !c.is_ascii_alphanumeric())
+    // Colon-joined groups.
+    let mut end = at;
+    let (mut colons, mut doubles, mut digit) = (0, 0, false);
+    loop {
+        let group = end;
+        while end < b.len() && end - group <= 4 && b[end].is_ascii_hexdigit() {
+            digit |= b[end].is_ascii_digit();
+            end += 1;
+        }
+        if end - group > 4 {
+            return 0;
+        }
+        if b.get(end) != Some(&b':') {
+            break;
+        }
+        if b.get(end + 1) == Some(&b':') {
+            doubles += 1;
+            colons += 1;
+            end += 1;
+        }
+        // A colon followed by no group ends the address before it (`fe80::1:` as punctuation).
+        if !b.get(end + 1).is_some_and(u8::is_ascii_hexdigit) {
+            if b.get(end - 1) == Some(&b':') {
+                // `::` at the end (`fe80::`).
+                end += 1;
+            }
+            break;
+        }
+        colons += 1;
+        end += 1;
+    }
+    if (colons >= 3 || colons == 2 && doubles == 1) && doubles <= 1 && digit && ends_here(end) {
+        end - at
+    } else {
+        0
+    }
 }
 
 /// Whether an alphanumeric segment is a name with a number (`eth0`, `ssh2`, `IPV6`, `SOCKS5`): two or

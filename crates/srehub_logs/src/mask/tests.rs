@@ -43,6 +43,26 @@ fn a_uuid_is_one_variable_whatever_its_groups_look_like() {
         );
         assert_eq!(m(&format!("vm={id},")), "vm=<*>,", "{id}");
     }
+    // IPv6 and MAC addresses likewise (`fecd`, `ba` and `FEF5` alone would be words or names).
+    for (line, want) in [
+        (
+            "v6(en0:2607:f140:6000:8:c6b3:1ff:fecd:467f) DNS",
+            "<*>(en0:<*>) DNS",
+        ),
+        ("from fe80::1 port 22", "from <*> port <*>"),
+        ("addr 2001:db8::8a2e:370:7334,", "addr <*>,"),
+        ("FE80:0000:0000:0000:D8A5:90FF:FEF5:7FFF", "<*>"),
+        ("bssid 00:11:43:e3:ba:c3 joined", "bssid <*> joined"),
+        ("[5c:50:15:4c:18:13]", "[<*>]"),
+    ] {
+        assert_eq!(m(line), want, "{line}");
+    }
+    // Not addresses: too few groups, a group too long, no digit, words running on.
+    assert_eq!(m("at 12:30:45,123 ok"), "at <*> ok");
+    assert_eq!(m("key c6b3:fecd:1"), "key <*>:fecd:<*>");
+    assert_eq!(m("x deadbeef12:ab:cd:ef"), "x <*>:ab:cd:ef");
+    assert_eq!(m("sts:12_rsn:3"), "sts:<*>_rsn:<*>");
+    assert_eq!(m("std::vector2"), "std::vector2");
     // Not a UUID: a group too short, or letters and digits running on.
     assert_eq!(m("b9000564-fe1a-409b-b8cc-1e88b294cd1"), "<*>");
     assert_eq!(m("id-eec1-bdcc"), "id-eec1-bdcc");

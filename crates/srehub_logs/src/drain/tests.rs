@@ -342,6 +342,59 @@ fn names_with_a_number_tell_templates_apart() {
     assert_eq!(ids.len(), 3);
 }
 
+#[test]
+fn words_told_apart_by_other_words_stay_templates_and_words_that_vary_together_do_not() {
+    // Two words after `MDNS:` and two others after `setup_keepalive:`: four words at one position,
+    // two per combination of the other enumerated positions. Four templates, as the events are.
+    let mut m = Miner::new(MinerOptions::default());
+    let lines = [
+        "ARPT: 621241.634070: wl0: MDNS: IPV6 Addr: 2607:f140:6000:8:c6b3:1ff:fecd:467f",
+        "ARPT: 626126.086246: wl0: MDNS: IPV4 Addr: 10.105.160.95",
+        "ARPT: 645957.322055: wl0: setup_keepalive: Local IP: 10.105.163.202",
+        "ARPT: 645957.322101: wl0: setup_keepalive: Remote IP: 17.249.60.76",
+        "ARPT: 646001.100000: wl0: MDNS: IPV6 Addr: fe80:0:0:0:c6b3:1ff:fecd:467f",
+        "ARPT: 646002.100000: wl0: setup_keepalive: Remote IP: 17.249.60.77",
+    ];
+    let mut ids = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let a = m.add(i as u64 + 1, l);
+        ids.push(m.resolve(a.cluster, a.variant).unwrap().id().to_string());
+    }
+    assert_eq!(ids[0], ids[4]);
+    assert_eq!(ids[3], ids[5]);
+    let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), 4, "{ids:?}");
+    let texts: std::collections::BTreeSet<String> = m.templates().map(|t| t.text()).collect();
+    assert!(
+        texts.contains("ARPT: <*>: wl0: MDNS: IPV4 Addr: <*>"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains("ARPT: <*>: wl0: setup_keepalive: Remote IP: <*>"),
+        "{texts:?}"
+    );
+    // Two positions whose words change together are two parameters of one event: as many
+    // combinations as words, so they retire at the usual count.
+    let mut m = Miner::new(MinerOptions::default());
+    for (i, (user, host)) in [
+        ("alice", "hosta"),
+        ("bob", "hostb"),
+        ("carol", "hostc"),
+        ("dave", "hostd"),
+        ("erin", "hoste"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        m.add(
+            i as u64 + 1,
+            &format!("session opened for {user} on {host} by sshd"),
+        );
+    }
+    let live: Vec<String> = m.templates().map(|t| t.text()).collect();
+    assert_eq!(live, ["session opened for <*> on <*> by sshd"]);
+}
+
 /// A distinct one-line template per `i` (its own first word, so no family and no shared leaf).
 fn other(i: u64) -> String {
     let word: String = (0..6)

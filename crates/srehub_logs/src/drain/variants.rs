@@ -179,6 +179,68 @@ pub(super) fn retire_positions(c: &mut Cluster, positions: &[usize]) {
     c.variant_index = VariantIndex::of(&c.variants);
 }
 
+/// The message's word at position `p` (the raw token without the template token's text around the
+/// wildcard).
+fn word_at<'a>(tokens: &[String], raw: &[&'a str], p: usize) -> &'a str {
+    let t = tokens.get(p).map_or("", String::as_str);
+    raw.get(p).map_or("", |r| param_value(t, r))
+}
+
+/// Whether enumerated position `p` has shown too many words to tell templates apart, `word` giving
+/// the new message's words: more than the remembered values, or `limit` distinct words overall
+/// unless the other enumerated positions tell them apart. They do when they take fewer combinations
+/// than `p` takes words and fewer than `limit` words go with the message's combination: in
+/// `MDNS: IPV4 Addr`, `MDNS: IPV6 Addr`, `setup_keepalive: Local IP`, `setup_keepalive: Remote IP`
+/// the middle words are two per combination of the others, not four values of one parameter. Words
+/// that vary together (`user alice on web-a`, `user bob on web-b`) take as many combinations as
+/// words, and retire.
+#[cold]
+#[inline(never)]
+fn too_many_words<'w>(
+    c: &Cluster,
+    p: usize,
+    word: &impl Fn(usize) -> &'w str,
+    limit: usize,
+) -> bool {
+    let Some(ps) = c.params.iter().find(|ps| ps.position == p) else {
+        return true;
+    };
+    if ps.other > 0 {
+        return true;
+    }
+    if ps.values.len() < limit {
+        return false;
+    }
+    let others: Vec<usize> = c
+        .enum_positions
+        .iter()
+        .copied()
+        .filter(|&q| q != p)
+        .collect();
+    if others.is_empty() {
+        return true;
+    }
+    let mine: Vec<&str> = others.iter().map(|&q| word(q)).collect();
+    let mut with_mine: Vec<&str> = vec![word(p)];
+    let mut combinations: Vec<Vec<&str>> = vec![mine.clone()];
+    for v in c.variants.iter().filter(|v| v.merged_into.is_none()) {
+        let at = |q: usize| {
+            v.key
+                .iter()
+                .find(|(kp, _)| *kp == q)
+                .map_or("", |(_, w)| w.as_str())
+        };
+        let combination: Vec<&str> = others.iter().map(|&q| at(q)).collect();
+        if combination == mine && !with_mine.contains(&at(p)) {
+            with_mine.push(at(p));
+        }
+        if !combinations.contains(&combination) {
+            combinations.push(combination);
+        }
+    }
+    with_mine.len() >= limit || combinations.len() >= ps.values.len()
+}
+
 impl Miner {
     /// Puts a message into the variant of its cluster matching its words at the enumerated positions
     /// (or into the template its cluster is one event with).
@@ -221,17 +283,19 @@ impl Miner {
                 return v;
             }
         }
+        let word = |p: usize| word_at(&c.tokens, raw, p);
+        // Words seen before: their template. Only a new combination can show a new word, so
+        // positions are retired only then.
+        if let Some(v) = c.variant_index.find(&c.variants, &c.enum_positions, word) {
+            c.variants[v].record(line, message);
+            return v;
+        }
         // Positions that have shown enough distinct words become parameters.
         let mut retired: Vec<usize> = c
             .enum_positions
             .iter()
             .copied()
-            .filter(|&p| {
-                c.params
-                    .iter()
-                    .find(|ps| ps.position == p)
-                    .is_none_or(|ps| ps.values.len() >= limit || ps.other > 0)
-            })
+            .filter(|&p| too_many_words(c, p, &word, limit))
             .collect();
         // Bound the combinations: at most 64 variants per cluster.
         if c.variants.len() >= 64
@@ -246,19 +310,16 @@ impl Miner {
         }
         if !retired.is_empty() {
             retire_positions(c, &retired);
-        }
-        let word = |p: usize| {
-            let t = c.tokens.get(p).map_or("", String::as_str);
-            raw.get(p).map_or("", |r| param_value(t, r))
-        };
-        if let Some(v) = c.variant_index.find(&c.variants, &c.enum_positions, word) {
-            c.variants[v].record(line, message);
-            return v;
+            let word = |p: usize| word_at(&c.tokens, raw, p);
+            if let Some(v) = c.variant_index.find(&c.variants, &c.enum_positions, word) {
+                c.variants[v].record(line, message);
+                return v;
+            }
         }
         let key: Vec<(usize, String)> = c
             .enum_positions
             .iter()
-            .map(|&p| (p, word(p).to_string()))
+            .map(|&p| (p, word_at(&c.tokens, raw, p).to_string()))
             .collect();
         let text = variant_text(&c.tokens, &key);
         let id = fresh_id(&text, |id| self.variant_ids.contains_key(id));

@@ -654,9 +654,11 @@ fn mask_segments(tok: &str, out: &mut String) -> Masked {
 
 /// The length of a UUID's text (`8-4-4-4-12` hexadecimal digits).
 const UUID_LEN: usize = 36;
+/// The length of a MAC address written with dashes.
+const MAC_LEN: usize = 17;
 
 /// The length of the hexadecimal id starting at `at` (which starts an alphanumeric segment), or 0:
-/// a UUID, or an IPv6 or MAC address (groups of one to four hexadecimal digits joined by `:`, at
+/// a UUID, a MAC address written with dashes, or an IPv6 or MAC address (groups of one to four hexadecimal digits joined by `:`, at
 /// least four groups or `fe80::1`, `::` once at most, a digit somewhere). No alphanumeric character
 /// may follow.
 #[inline]
@@ -674,6 +676,21 @@ fn hex_id_at(b: &[u8], at: usize) -> usize {
         && ends_here(at + UUID_LEN)
     {
         return UUID_LEN;
+    }
+    // A MAC address written with dashes (`84-41-67-32-db-e1`), not inside a longer run of them.
+    if let Some(u) = b.get(at..at + MAC_LEN)
+        && (at == 0 || b[at - 1] != b'-')
+        && u.iter().enumerate().all(|(k, &c)| {
+            if k % 3 == 2 {
+                c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+        && ends_here(at + MAC_LEN)
+        && b.get(at + MAC_LEN) != Some(&b'-')
+    {
+        return MAC_LEN;
     }
     // Colon-joined groups.
     let mut end = at;

@@ -29,7 +29,7 @@ fn numbers_ips_ids_collapse_to_one_wildcard() {
 }
 
 #[test]
-fn a_uuid_is_one_variable_whatever_its_groups_look_like() {
+fn uuids_and_addresses_are_one_variable_whatever_their_groups_look_like() {
     // `eec1` alone would be a name with a number, `bdcc` a word: inside a UUID both are variable.
     for id in [
         "b9000564-fe1a-409b-b8cc-1e88b294cd1d",
@@ -54,6 +54,10 @@ fn a_uuid_is_one_variable_whatever_its_groups_look_like() {
         ("FE80:0000:0000:0000:D8A5:90FF:FEF5:7FFF", "<*>"),
         ("bssid 00:11:43:e3:ba:c3 joined", "bssid <*> joined"),
         ("[5c:50:15:4c:18:13]", "[<*>]"),
+        (
+            "devices = ( \"84-41-67-32-db-e1\" )",
+            "devices = ( \"<*>\" )",
+        ),
     ] {
         assert_eq!(m(line), want, "{line}");
     }
@@ -63,6 +67,7 @@ fn a_uuid_is_one_variable_whatever_its_groups_look_like() {
     assert_eq!(m("x deadbeef12:ab:cd:ef"), "x <*>:ab:cd:ef");
     assert_eq!(m("sts:12_rsn:3"), "sts:<*>_rsn:<*>");
     assert_eq!(m("std::vector2"), "std::vector2");
+    assert_eq!(m("84-41-67-32-db-e1-ff"), "<*>-db-<*>-ff");
     // Not a UUID: a group too short, or letters and digits running on.
     assert_eq!(m("b9000564-fe1a-409b-b8cc-1e88b294cd1"), "<*>");
     assert_eq!(m("id-eec1-bdcc"), "id-eec1-bdcc");

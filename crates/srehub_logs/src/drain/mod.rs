@@ -27,7 +27,8 @@ pub use variants::{Assigned, Template, Variant};
 use variants::{VariantIndex, retire_positions};
 
 use crate::mask::{
-    MaskOptions, MaskScratch, WILDCARD, has_wildcard, mask_tokens, same_token, token_hash,
+    MaskOptions, MaskScratch, Masked, WILDCARD, has_wildcard, is_wild, mask_token_into,
+    mask_tokens, masked_in_context, same_token, token_hash, word_key,
 };
 
 /// Settings of the miner. The defaults are one generic setting for any log.
@@ -102,6 +103,13 @@ pub struct Cluster {
     /// Whether each token holds `<*>` and so accepts any value (kept in step with `tokens`).
     #[serde(skip)]
     open: Vec<bool>,
+    /// Whether each token is one that generic masking keeps as it is wherever it stands (no `<*>`, no
+    /// number or path, not a date or unit word): a message with this token there masks to it.
+    #[serde(skip)]
+    steady: Vec<bool>,
+    /// Bumped whenever `tokens` change.
+    #[serde(skip)]
+    generation: u64,
     /// The template's skeleton ([`family::skeleton`], kept in step with `tokens`).
     #[serde(skip)]
     skeleton: Vec<u64>,
@@ -160,8 +168,20 @@ const NO_PARAM: usize = usize::MAX;
 impl Cluster {
     /// Recomputes what is derived from `tokens` and `params`: token hashes and the `<*>` slots.
     fn refresh(&mut self) {
+        self.generation += 1;
         self.tok_hash = self.tokens.iter().map(|t| token_hash(t)).collect();
         self.open = self.tokens.iter().map(|t| has_wildcard(t)).collect();
+        let generic = MaskOptions::default();
+        let mut scratch = String::new();
+        self.steady = self
+            .tokens
+            .iter()
+            .map(|t| {
+                !has_wildcard(t)
+                    && !masked_in_context(t)
+                    && mask_token_into(t, &generic, &mut scratch) == Masked::Raw
+            })
+            .collect();
         self.skeleton = family::skeleton(&self.tokens);
         self.slots = self
             .tokens
@@ -225,6 +245,17 @@ impl SeqEntry {
     }
 }
 
+/// Where messages of one shape ([`word_key`]) went last.
+#[derive(Debug, Clone, Copy)]
+struct ShapeEntry {
+    seq: SeqEntry,
+    /// The cluster's [`Cluster::generation`] then, and whether its tokens holding `<*>` among text
+    /// were then exactly the message's masked tokens: messages of one shape mask alike, so while
+    /// the tokens stay the same, they still are.
+    generation: u64,
+    exact: bool,
+}
+
 /// The template miner.
 #[derive(Debug)]
 pub struct Miner {
@@ -237,6 +268,12 @@ pub struct Miner {
     ids: FastMap<String, u32>,
     variant_ids: FastMap<String, (u32, usize)>,
     seq_cache: FastMap<u64, SeqEntry>,
+    /// Where messages of a shape ([`word_key`]) went last, to skip masking when the template still
+    /// takes them.
+    shape_cache: FastMap<u64, ShapeEntry>,
+    /// Messages that took the shape cache's shortcut.
+    #[cfg(test)]
+    shape_hits: u64,
     /// Clusters by the first value of their skeleton, to find templates of one event.
     families: FastMap<u64, Vec<u32>>,
     hash_scratch: Vec<u64>,
@@ -263,6 +300,9 @@ impl Miner {
             ids: FastMap::default(),
             variant_ids: FastMap::default(),
             seq_cache: FastMap::default(),
+            shape_cache: FastMap::default(),
+            #[cfg(test)]
+            shape_hits: 0,
             families: FastMap::default(),
             hash_scratch: Vec::new(),
             wild_hash: token_hash(WILDCARD),
@@ -296,9 +336,39 @@ impl Miner {
     /// Adds one message seen at input line `line`; returns its cluster and template.
     pub fn add(&mut self, line: u64, message: &str) -> Assigned {
         self.clock += 1;
+        let mut raw: Vec<&str> = recycle(std::mem::take(&mut self.raw_scratch));
+        // A message of a shape seen before (its words in place, other numbers: [`word_key`]) goes to
+        // the template the last one went to, without masking, when that template takes it as masked
+        // ([`Miner::shape_accepts`]). Only with the generic masks, whose rules `steady` knows.
+        let generic = {
+            let m = &self.opts.mask;
+            m.digits && m.paths && m.units && m.extra.is_empty()
+        };
+        let shape = generic.then(|| word_key(message, &mut raw));
+        if let Some(k) = shape
+            && let Some(e) = self.shape_cache.get(&k).copied()
+            && self.shape_accepts(e, &raw)
+        {
+            let idx = e.seq.cluster;
+            #[cfg(test)]
+            {
+                self.shape_hits += 1;
+            }
+            if let Some(c) = self.clusters[idx as usize].as_mut() {
+                c.count += 1;
+                c.last_used = self.clock;
+            }
+            self.record_params(idx, &raw);
+            let variant = self.assign_variant(idx, line, message, &raw);
+            self.raw_scratch = recycle(raw);
+            return Assigned {
+                cluster: idx,
+                variant,
+                change: Change::Matched,
+            };
+        }
         let mut ms = std::mem::take(&mut self.mask_scratch);
         let mut masked: Vec<&str> = recycle(std::mem::take(&mut self.scratch));
-        let mut raw: Vec<&str> = recycle(std::mem::take(&mut self.raw_scratch));
         let mut hashes = std::mem::take(&mut self.hash_scratch);
         mask_tokens(
             message,
@@ -341,6 +411,9 @@ impl Miner {
             self.scratch = recycle(masked);
             self.mask_scratch = ms;
             self.hash_scratch = hashes;
+            if let Some(k) = shape {
+                self.remember_shape(k, e, !through_open);
+            }
             self.record_params(idx, &raw);
             let variant = self.assign_variant(idx, line, message, &raw);
             self.raw_scratch = recycle(raw);
@@ -385,6 +458,14 @@ impl Miner {
                 (idx, Change::Created)
             }
         };
+        let exact = self.cluster(cluster).is_some_and(|c| {
+            c.tokens.len() == masked.len()
+                && c.tokens
+                    .iter()
+                    .zip(&masked)
+                    .zip(&c.open)
+                    .all(|((t, m), &open)| !open || is_wild(t) || t == m)
+        });
         self.hash_scratch = hashes;
         self.scratch = recycle(masked);
         self.mask_scratch = ms;
@@ -396,14 +477,15 @@ impl Miner {
         }
         // The search's answer is kept when it came from the leaf alone and nothing changed there.
         let memo = found.is_some() && searched && self.nodes[node as usize].version == version;
-        self.seq_cache.insert(
-            seq,
-            SeqEntry {
-                cluster,
-                node: if memo { node } else { NO_NODE },
-                version,
-            },
-        );
+        let entry = SeqEntry {
+            cluster,
+            node: if memo { node } else { NO_NODE },
+            version,
+        };
+        self.seq_cache.insert(seq, entry);
+        if let Some(k) = shape {
+            self.remember_shape(k, entry, exact);
+        }
         let variant = self.assign_variant(cluster, line, message, &raw);
         self.raw_scratch = recycle(raw);
         if self.live > self.opts.max_clusters {
@@ -588,6 +670,8 @@ impl Miner {
             slots: Vec::new(),
             tok_hash: Vec::new(),
             open: Vec::new(),
+            steady: Vec::new(),
+            generation: 0,
             skeleton: Vec::new(),
             last_used: self.clock,
             node,
@@ -705,6 +789,71 @@ impl Miner {
         }
     }
 
+    fn remember_shape(&mut self, key: u64, seq: SeqEntry, exact: bool) {
+        let Some(generation) = self.cluster(seq.cluster).map(|c| c.generation) else {
+            return;
+        };
+        if self.shape_cache.len() >= SEQ_CACHE_MAX {
+            self.shape_cache.clear();
+        }
+        self.shape_cache.insert(
+            key,
+            ShapeEntry {
+                seq,
+                generation,
+                exact,
+            },
+        );
+    }
+
+    /// Whether the cluster of `shape` takes a message whose raw tokens are `raw` as it would take the
+    /// message masked (the sequence cache's test in [`Miner::add`]). Messages of one shape mask alike,
+    /// so this mostly confirms what the shape says; it guards against keys that collide and against
+    /// changes since. Position by position: a `<*>`; the same [`Cluster::steady`] token; or a token
+    /// holding `<*>` among text, which takes the message's token when it took the last one of this
+    /// shape and has not changed since (`exact`), while the leaf's search that chose the cluster
+    /// stands, or when the token masks to it. Enumerated positions hold plain words.
+    fn shape_accepts(&self, shape: ShapeEntry, raw: &[&str]) -> bool {
+        let e = shape.seq;
+        let Some(c) = self
+            .clusters
+            .get(e.cluster as usize)
+            .and_then(Option::as_ref)
+        else {
+            return false;
+        };
+        if c.tokens.len() != raw.len() {
+            return false;
+        }
+        // Whether tokens holding `<*>` among text take any token (known without a search when they
+        // are as they were for the last message of this shape).
+        let mut open_takes_any = (shape.exact && shape.generation == c.generation).then_some(true);
+        for (i, (t, &r)) in c.tokens.iter().zip(raw).enumerate() {
+            if !c.open[i] {
+                if !c.steady[i] || !same_token(t, r) {
+                    return false;
+                }
+            } else if !is_wild(t)
+                && !*open_takes_any.get_or_insert_with(|| e.search_stands(&self.nodes))
+            {
+                let mut out = String::new();
+                let m = match mask_token_into(r, &self.opts.mask, &mut out) {
+                    Masked::Raw => r,
+                    Masked::Wild => WILDCARD,
+                    Masked::Written => out.as_str(),
+                };
+                if m != t || masked_in_context(r) {
+                    return false;
+                }
+            }
+        }
+        c.enum_positions.iter().all(|&p| {
+            raw.get(p).is_some_and(|r| {
+                !r.bytes().any(|b| b.is_ascii_digit() || b == b'/') && !masked_in_context(r)
+            })
+        })
+    }
+
     fn evict(&mut self) {
         // Evict the least recently used hundredth at once so eviction stays amortized O(1).
         let excess = self.live - self.opts.max_clusters;
@@ -716,6 +865,7 @@ impl Miner {
             .collect();
         order.sort_unstable();
         self.seq_cache.clear();
+        self.shape_cache.clear();
         for &(_, idx) in order.iter().take(batch) {
             if let Some(c) = self.clusters[idx as usize].take() {
                 self.nodes[c.node as usize].clusters.retain(|&i| i != idx);

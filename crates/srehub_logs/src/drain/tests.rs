@@ -488,3 +488,78 @@ fn a_template_others_count_as_enumerates_no_words() {
         )]
     );
 }
+
+/// Messages of many kinds: numbers of varying lengths, dates, units, paths, UUIDs, names with a
+/// number, tokens holding `<*>` among text, enumerated words, several lengths of one event.
+fn varied_lines(n: u64) -> Vec<String> {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m
+    };
+    let users = ["root", "admin", "guest", "bob", "alice", "carol"];
+    let states = ["Active", "Inactive", "Failed"];
+    (0..n)
+        .map(|_| {
+            let (a, b, c) = (next(100_000), next(300), next(9));
+            match next(13) {
+                0 => format!(
+                    "Accepted password for {} from 10.{}.{}.{} port {a} ssh2",
+                    users[(a % 6) as usize],
+                    b,
+                    c,
+                    a % 256
+                ),
+                1 => format!("sshd[{a}]: Connection closed by 192.168.{c}.{b} [preauth]"),
+                2 => format!("kernel: eth{} link up, speed {} Mb/s", c % 2, 10 * (b + 1)),
+                3 => format!("Sun Jul {} 03:55:{:02} 2005 job {a} finished in {b} ms", c + 1, b % 60),
+                4 => format!("20171223-22:15:{:02}:{b}|Step_LSC|{a}|onStandStepChanged {c}", b % 60),
+                5 => format!(
+                    "20171223-22:15:{:02}:{b}|Step_ExtSDM|{a}|calculateCaloriesWithCache totalCalories={a}",
+                    c
+                ),
+                6 => format!("unit state {} for {b} s", states[(a % 3) as usize]),
+                7 => format!("[instance: b9000564-fe1a-409b-b8cc-{a:012x}] Claim successful"),
+                8 => format!("took {b} sec to rotate /var/log/app{c}.log"),
+                9 => format!("took {b} secs to rotate file{c} Jul"),
+                10 => format!("{} {c} {}", ["Mon", "May", "Dec"][(a % 3) as usize], users[c as usize % 6]),
+                11 => format!("proxy.example.org:{a} close, {b} bytes sent, {c} bytes received, lifetime <1 sec"),
+                _ => format!(
+                    "proxy.example.org:{a} close, {b} bytes ({c}.{b} KB) sent, {c} bytes received, lifetime 00:{c:02}"
+                ),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn messages_of_a_known_shape_go_where_masking_them_would() {
+    // The same messages with the shortcut and without it (a user mask that matches nothing turns
+    // it off): the same templates, counts, parameters and template of every message.
+    let lines = varied_lines(3000);
+    let run = |opts: MinerOptions| {
+        let mut m = Miner::new(opts);
+        let ids: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let a = m.add(i as u64 + 1, l);
+                m.resolve(a.cluster, a.variant).unwrap().id().to_string()
+            })
+            .collect();
+        let state = serde_json::to_string(&m.to_state()).unwrap();
+        (ids, state, m.shape_hits)
+    };
+    let (fast_ids, fast_state, hits) = run(MinerOptions::default());
+    let mut opts = MinerOptions::default();
+    opts.mask
+        .extra
+        .push((regex::Regex::new("^never$").unwrap(), "never".to_string()));
+    let (slow_ids, slow_state, no_hits) = run(opts);
+    assert_eq!(no_hits, 0);
+    assert!(hits > 2000, "{hits} of 3000 messages took the shortcut");
+    assert_eq!(fast_ids, slow_ids);
+    assert_eq!(fast_state, slow_state);
+}

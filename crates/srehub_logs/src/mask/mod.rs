@@ -250,6 +250,28 @@ pub fn has_wildcard(tok: &str) -> bool {
 /// up to 16 bytes, the common case).
 #[inline]
 pub fn token_hash(t: &str) -> u64 {
+    hash_words(t.as_bytes(), |w| w)
+}
+
+/// [`token_hash`] of the token with every digit read as `0`: tokens that differ only in the values
+/// of their digits (`blk_-42` and `blk_-97`, `10.1.2.3` and `10.9.8.7`) share it, and generic
+/// masking gives them the same result.
+#[inline]
+pub fn digit_shape_hash(t: &str) -> u64 {
+    hash_words(t.as_bytes(), digits_as_zero)
+}
+
+/// Every digit lane of `v` (eight bytes) replaced by `0`.
+#[inline(always)]
+fn digits_as_zero(v: u64) -> u64 {
+    let digits = lt_mask(v, b'9' + 1) & !lt_mask(v, b'0');
+    // The high bit of each digit lane, spread over its lane.
+    let lanes = (digits >> 7) * 0xff;
+    (v & !lanes) | ((ONES * u64::from(b'0')) & lanes)
+}
+
+#[inline(always)]
+fn hash_words(b: &[u8], f: impl Fn(u64) -> u64) -> u64 {
     const S0: u64 = 0x243f_6a88_85a3_08d3;
     const S1: u64 = 0x1319_8a2e_0370_7344;
     const S2: u64 = 0xa409_3822_299f_31d0;
@@ -257,10 +279,9 @@ pub fn token_hash(t: &str) -> u64 {
         let p = u128::from(a) * u128::from(b);
         (p as u64) ^ ((p >> 64) as u64)
     };
-    let b = t.as_bytes();
     let n = b.len();
-    let word = |at| crate::bytes::word(b, at);
-    let half = |at| crate::bytes::half(b, at);
+    let word = |at| f(crate::bytes::word(b, at));
+    let half = |at| f(crate::bytes::half(b, at));
     let len = (n as u64).wrapping_mul(S2);
     // Overlapping loads that cover every byte.
     let (head, tail) = if n > 16 {
@@ -277,7 +298,7 @@ pub fn token_hash(t: &str) -> u64 {
         (half(0), half(n - 4))
     } else if n > 0 {
         (
-            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            f(u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16),
             0,
         )
     } else {
@@ -384,27 +405,23 @@ pub fn mask_tokens<'m: 'a, 'a>(
         };
         raw.push(tok);
         date_words |= opts.digits && is_date_word(tok);
-        if opts.units && prev_masked_number {
-            let tb = tok.as_bytes();
-            let mut core_len = tb.len();
-            while core_len > 0 && matches!(tb[core_len - 1], b',' | b';' | b')' | b']' | b'.') {
-                core_len -= 1;
+        if opts.units
+            && prev_masked_number
+            && let Some(core_len) = unit_len(tok)
+        {
+            if core_len == tok.len() {
+                out.push(WILDCARD);
+                hashes.push(wild_hash);
+            } else {
+                let start = arena.len();
+                arena.push_str(WILDCARD);
+                arena.push_str(&tok[core_len..]);
+                patches.push((out.len(), start, arena.len()));
+                out.push("");
+                hashes.push(token_hash(&arena[start..]));
             }
-            if core_len <= 7 && is_unit(&tb[..core_len]) {
-                if core_len == tok.len() {
-                    out.push(WILDCARD);
-                    hashes.push(wild_hash);
-                } else {
-                    let start = arena.len();
-                    arena.push_str(WILDCARD);
-                    arena.push_str(&tok[core_len..]);
-                    patches.push((out.len(), start, arena.len()));
-                    out.push("");
-                    hashes.push(token_hash(&arena[start..]));
-                }
-                prev_masked_number = false;
-                continue;
-            }
+            prev_masked_number = false;
+            continue;
         }
         let start = arena.len();
         let mut kind = mask_classified(tok, classes, opts, arena);
@@ -458,6 +475,65 @@ pub fn mask_tokens<'m: 'a, 'a>(
     if date_words {
         mask_dates(raw, out, hashes, wild_hash);
     }
+}
+
+/// Splits a message into its raw tokens (as [`mask_tokens`] does) and returns a key of its shape:
+/// its tokens with every digit read as `0` ([`digit_shape_hash`]). Generic masking depends on where
+/// the digits are, never on their values, so messages with one key mask alike; the key costs a
+/// fraction of masking, and the miner uses it to find where a message of this shape went before.
+pub fn word_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
+    const MIX: u64 = 0x517c_c1b7_2722_0a95;
+    // Keeps tokens holding a digit apart from words that look alike.
+    const NUMBER: u64 = 0x6a09_e667_f3bc_c908;
+    raw.clear();
+    let b = msg.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
+    loop {
+        while i < n && CLASS[usize::from(b[i])] & SPACE != 0 {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let from = i;
+        let (end, classes) = scan_token(b, i);
+        i = end;
+        // Both ends are at ASCII bytes or the ends of the message: character boundaries.
+        let Some(tok) = msg.get(from..i) else {
+            break;
+        };
+        let t = if classes & DIGIT == 0 {
+            token_hash(tok)
+        } else {
+            digit_shape_hash(tok) ^ NUMBER
+        };
+        h = (h.rotate_left(7) ^ t).wrapping_mul(MIX);
+        raw.push(tok);
+    }
+    (h ^ raw.len() as u64).wrapping_mul(MIX)
+}
+
+/// Whether masking a token without a digit can depend on its neighbours: a month or weekday name
+/// (part of a date next to a number) or a unit word (after a number).
+pub fn masked_in_context(tok: &str) -> bool {
+    if is_date_word(tok) {
+        return true;
+    }
+    unit_len(tok).is_some()
+}
+
+/// The length of the unit word a token starts with when the rest is closing punctuation (`ms,`,
+/// `KB)`).
+#[inline]
+fn unit_len(tok: &str) -> Option<usize> {
+    let tb = tok.as_bytes();
+    let mut core_len = tb.len();
+    while core_len > 0 && matches!(tb[core_len - 1], b',' | b';' | b')' | b']' | b'.') {
+        core_len -= 1;
+    }
+    (core_len <= 7 && is_unit(&tb[..core_len])).then_some(core_len)
 }
 
 /// Lanes of eight bytes at a time (SWAR: a `u64` as eight lanes); each mask has the high bit of a

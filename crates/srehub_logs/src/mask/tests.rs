@@ -278,3 +278,38 @@ fn token_scan_matches_a_byte_loop() {
 fn non_ascii_text_is_kept() {
     assert_eq!(m("héllo wörld 42é"), "héllo wörld <*>é");
 }
+
+#[test]
+fn messages_whose_digits_differ_share_a_shape_and_mask_alike() {
+    let key = |s: &str| {
+        let mut raw = Vec::new();
+        let k = word_key(s, &mut raw);
+        assert_eq!(raw, s.split_ascii_whitespace().collect::<Vec<_>>());
+        k
+    };
+    let a = "sshd[4242]: Failed password for root from 10.1.2.3 port 22 ssh2";
+    let b = "sshd[9977]:  Failed password for root from 10.9.8.7 port 61 ssh2";
+    assert_eq!(key(a), key(b));
+    assert_eq!(m(a), m(b));
+    // A word, a digit's place or a token count differs: another shape.
+    assert_ne!(
+        key(a),
+        key("sshd[4242]: Failed password for admin from 10.1.2.3 port 22 ssh2")
+    );
+    assert_ne!(
+        key(a),
+        key("sshd[424]: Failed password for root from 10.1.2.3 port 22 ssh2")
+    );
+    assert_ne!(
+        key(a),
+        key("sshd[4242]: Failed password for root from 10.1.2.3 port 22")
+    );
+    assert_ne!(key("eth0 up"), key("eth up"));
+    // Words whose masking depends on their neighbours.
+    for w in ["Jul", "Sun,", "ms", "KB)", "sec"] {
+        assert!(masked_in_context(w), "{w}");
+    }
+    for w in ["July4", "msg", "secure", "eth0"] {
+        assert!(!masked_in_context(w), "{w}");
+    }
+}

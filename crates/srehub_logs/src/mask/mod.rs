@@ -498,13 +498,13 @@ pub fn word_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
             break;
         }
         let from = i;
-        let (end, classes) = scan_token(b, i);
+        let (end, digits) = scan_token_digits(b, i);
         i = end;
         // Both ends are at ASCII bytes or the ends of the message: character boundaries.
         let Some(tok) = msg.get(from..i) else {
             break;
         };
-        let t = if classes & DIGIT == 0 {
+        let t = if !digits {
             token_hash(tok)
         } else {
             digit_shape_hash(tok) ^ NUMBER
@@ -606,6 +606,41 @@ fn scan_token(b: &[u8], mut i: usize) -> (usize, u8) {
         i += 1;
     }
     (i, classes)
+}
+
+/// [`scan_token`] that only tells whether the token holds a digit.
+#[inline(always)]
+fn scan_token_digits(b: &[u8], mut i: usize) -> (usize, bool) {
+    let mut digits = 0u64;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(w);
+        let low = lt_mask(v, 0x21);
+        let digit_lanes = lt_mask(v, b'9' + 1) & !lt_mask(v, b'0');
+        if low == 0 {
+            digits |= digit_lanes;
+            i += 8;
+            continue;
+        }
+        let k = (low.trailing_zeros() / 8) as usize;
+        digits |= digit_lanes & ((1u64 << (8 * k)) - 1);
+        i += k;
+        if CLASS[usize::from(b[i])] & SPACE != 0 {
+            return (i, digits != 0);
+        }
+        // A control character: part of the token.
+        i += 1;
+    }
+    while let Some(&byte) = b.get(i) {
+        let c = CLASS[usize::from(byte)];
+        if c & SPACE != 0 {
+            break;
+        }
+        digits |= u64::from(c & DIGIT);
+        i += 1;
+    }
+    (i, digits != 0)
 }
 
 /// What [`mask_token_into`] did with a token.

@@ -250,28 +250,6 @@ pub fn has_wildcard(tok: &str) -> bool {
 /// up to 16 bytes, the common case).
 #[inline]
 pub fn token_hash(t: &str) -> u64 {
-    hash_words(t.as_bytes(), |w| w)
-}
-
-/// [`token_hash`] of the token with every digit read as `0`: tokens that differ only in the values
-/// of their digits (`blk_-42` and `blk_-97`, `10.1.2.3` and `10.9.8.7`) share it, and generic
-/// masking gives them the same result.
-#[inline]
-pub fn digit_shape_hash(t: &str) -> u64 {
-    hash_words(t.as_bytes(), digits_as_zero)
-}
-
-/// Every digit lane of `v` (eight bytes) replaced by `0`.
-#[inline(always)]
-fn digits_as_zero(v: u64) -> u64 {
-    let digits = lt_mask(v, b'9' + 1) & !lt_mask(v, b'0');
-    // The high bit of each digit lane, spread over its lane.
-    let lanes = (digits >> 7) * 0xff;
-    (v & !lanes) | ((ONES * u64::from(b'0')) & lanes)
-}
-
-#[inline(always)]
-fn hash_words(b: &[u8], f: impl Fn(u64) -> u64) -> u64 {
     const S0: u64 = 0x243f_6a88_85a3_08d3;
     const S1: u64 = 0x1319_8a2e_0370_7344;
     const S2: u64 = 0xa409_3822_299f_31d0;
@@ -279,9 +257,10 @@ fn hash_words(b: &[u8], f: impl Fn(u64) -> u64) -> u64 {
         let p = u128::from(a) * u128::from(b);
         (p as u64) ^ ((p >> 64) as u64)
     };
+    let b = t.as_bytes();
     let n = b.len();
-    let word = |at| f(crate::bytes::word(b, at));
-    let half = |at| f(crate::bytes::half(b, at));
+    let word = |at| crate::bytes::word(b, at);
+    let half = |at| crate::bytes::half(b, at);
     let len = (n as u64).wrapping_mul(S2);
     // Overlapping loads that cover every byte.
     let (head, tail) = if n > 16 {
@@ -298,13 +277,22 @@ fn hash_words(b: &[u8], f: impl Fn(u64) -> u64) -> u64 {
         (half(0), half(n - 4))
     } else if n > 0 {
         (
-            f(u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16),
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
             0,
         )
     } else {
         (0, 0)
     };
     fold(head ^ S0, tail ^ S1 ^ len)
+}
+
+/// Every digit lane of `v` (eight bytes) replaced by `0`.
+#[inline(always)]
+fn digits_as_zero(v: u64) -> u64 {
+    let digits = lt_mask(v, b'9' + 1) & !lt_mask(v, b'0');
+    // The high bit of each digit lane, spread over its lane.
+    let lanes = (digits >> 7) * 0xff;
+    (v & !lanes) | ((ONES * u64::from(b'0')) & lanes)
 }
 
 /// String equality without a library call for tokens up to 16 bytes (overlapping loads).
@@ -478,13 +466,11 @@ pub fn mask_tokens<'m: 'a, 'a>(
 }
 
 /// Splits a message into its raw tokens (as [`mask_tokens`] does) and returns a key of its shape:
-/// its tokens with every digit read as `0` ([`digit_shape_hash`]). Generic masking depends on where
+/// its tokens with every digit read as `0`. Generic masking depends on where
 /// the digits are, never on their values, so messages with one key mask alike; the key costs a
 /// fraction of masking, and the miner uses it to find where a message of this shape went before.
 pub fn word_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
     const MIX: u64 = 0x517c_c1b7_2722_0a95;
-    // Keeps tokens holding a digit apart from words that look alike.
-    const NUMBER: u64 = 0x6a09_e667_f3bc_c908;
     raw.clear();
     let b = msg.as_bytes();
     let n = b.len();
@@ -498,18 +484,13 @@ pub fn word_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
             break;
         }
         let from = i;
-        let (end, digits) = scan_token_digits(b, i);
+        let (end, shape) = scan_token_shape(b, i);
         i = end;
         // Both ends are at ASCII bytes or the ends of the message: character boundaries.
         let Some(tok) = msg.get(from..i) else {
             break;
         };
-        let t = if !digits {
-            token_hash(tok)
-        } else {
-            digit_shape_hash(tok) ^ NUMBER
-        };
-        h = (h.rotate_left(7) ^ t).wrapping_mul(MIX);
+        h = (h.rotate_left(7) ^ shape).wrapping_mul(MIX);
         raw.push(tok);
     }
     (h ^ raw.len() as u64).wrapping_mul(MIX)
@@ -608,39 +589,64 @@ fn scan_token(b: &[u8], mut i: usize) -> (usize, u8) {
     (i, classes)
 }
 
-/// [`scan_token`] that only tells whether the token holds a digit.
+/// The end of the token starting at `i` (as [`scan_token`]) and a hash of its bytes with every digit
+/// read as `0`, eight bytes at a time as they are scanned.
 #[inline(always)]
-fn scan_token_digits(b: &[u8], mut i: usize) -> (usize, bool) {
+fn scan_token_shape(b: &[u8], mut i: usize) -> (usize, u64) {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    // Keeps tokens holding a digit apart from words that look alike.
+    const NUMBER: u64 = 0x6a09_e667_f3bc_c908;
+    let fold = |a: u64| {
+        let p = u128::from(a) * u128::from(K);
+        (p as u64) ^ ((p >> 64) as u64)
+    };
+    let from = i;
+    let mut h: u64 = 0x243f_6a88_85a3_08d3;
     let mut digits = 0u64;
     while let Some(chunk) = b.get(i..i + 8) {
         let mut w = [0u8; 8];
         w.copy_from_slice(chunk);
         let v = u64::from_le_bytes(w);
         let low = lt_mask(v, 0x21);
-        let digit_lanes = lt_mask(v, b'9' + 1) & !lt_mask(v, b'0');
-        if low == 0 {
-            digits |= digit_lanes;
-            i += 8;
-            continue;
-        }
-        let k = (low.trailing_zeros() / 8) as usize;
-        digits |= digit_lanes & ((1u64 << (8 * k)) - 1);
+        let k = if low == 0 {
+            8
+        } else {
+            (low.trailing_zeros() / 8) as usize
+        };
+        let lanes = if k == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * k)) - 1
+        };
+        digits |= (lt_mask(v, b'9' + 1) & !lt_mask(v, b'0')) & lanes;
+        h = fold(h ^ (digits_as_zero(v) & lanes));
         i += k;
-        if CLASS[usize::from(b[i])] & SPACE != 0 {
-            return (i, digits != 0);
+        if k < 8 {
+            if CLASS[usize::from(b[i])] & SPACE != 0 {
+                return (i, finish_shape(h, i - from, digits != 0, NUMBER));
+            }
+            // A control character: part of the token.
+            h = fold(h ^ u64::from(b[i]) ^ 0x100);
+            i += 1;
         }
-        // A control character: part of the token.
-        i += 1;
     }
     while let Some(&byte) = b.get(i) {
         let c = CLASS[usize::from(byte)];
         if c & SPACE != 0 {
             break;
         }
+        let byte = if c & DIGIT != 0 { b'0' } else { byte };
         digits |= u64::from(c & DIGIT);
+        h = fold(h ^ u64::from(byte) ^ 0x200);
         i += 1;
     }
-    (i, digits != 0)
+    (i, finish_shape(h, i - from, digits != 0, NUMBER))
+}
+
+#[inline(always)]
+fn finish_shape(h: u64, len: usize, digits: bool, number: u64) -> u64 {
+    let h = h ^ (len as u64).rotate_left(32);
+    if digits { h ^ number } else { h }
 }
 
 /// What [`mask_token_into`] did with a token.

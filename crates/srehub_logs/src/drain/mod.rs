@@ -347,9 +347,13 @@ impl Miner {
         let shape = generic.then(|| word_key(message, &mut raw));
         if let Some(k) = shape
             && let Some(e) = self.shape_cache.get(&k).copied()
-            && self.shape_accepts(e, &raw)
+            && let Some(checked) = self.shape_accepts(e, &raw)
         {
             let idx = e.seq.cluster;
+            if checked {
+                // Checked token by token this time: the next message of this shape need not be.
+                self.remember_shape(k, e.seq, true);
+            }
             #[cfg(test)]
             {
                 self.shape_hits += 1;
@@ -807,35 +811,36 @@ impl Miner {
     }
 
     /// Whether the cluster of `shape` takes a message whose raw tokens are `raw` as it would take the
-    /// message masked (the sequence cache's test in [`Miner::add`]). Messages of one shape mask alike,
-    /// so this mostly confirms what the shape says; it guards against keys that collide and against
-    /// changes since. Position by position: a `<*>`; the same [`Cluster::steady`] token; or a token
-    /// holding `<*>` among text, which takes the message's token when it took the last one of this
-    /// shape and has not changed since (`exact`), while the leaf's search that chose the cluster
-    /// stands, or when the token masks to it. Enumerated positions hold plain words.
-    fn shape_accepts(&self, shape: ShapeEntry, raw: &[&str]) -> bool {
+    /// message masked (the sequence cache's test in [`Miner::add`]), and if so whether its tokens
+    /// holding `<*>` among text were just found to be exactly the message's masked tokens (worth
+    /// remembering, see [`ShapeEntry`]). Messages of one shape mask
+    /// alike, so this mostly confirms what the shape says; it guards against keys that collide and
+    /// against changes since. Position by position: a `<*>`; the same [`Cluster::steady`] token; or
+    /// a token holding `<*>` among text, which takes the message's token when it took the last one
+    /// of this shape and has not changed since (`exact`), while the leaf's search that chose the
+    /// cluster stands, or when the token masks to it. Enumerated positions hold plain words.
+    fn shape_accepts(&self, shape: ShapeEntry, raw: &[&str]) -> Option<bool> {
         let e = shape.seq;
-        let Some(c) = self
+        let c = self
             .clusters
             .get(e.cluster as usize)
-            .and_then(Option::as_ref)
-        else {
-            return false;
-        };
+            .and_then(Option::as_ref)?;
         if c.tokens.len() != raw.len() {
-            return false;
+            return None;
         }
-        // Whether tokens holding `<*>` among text take any token (known without a search when they
-        // are as they were for the last message of this shape).
-        let mut open_takes_any = (shape.exact && shape.generation == c.generation).then_some(true);
+        let known_exact = shape.exact && shape.generation == c.generation;
+        let mut stands = None;
+        let mut through_search = false;
         for (i, (t, &r)) in c.tokens.iter().zip(raw).enumerate() {
             if !c.open[i] {
                 if !c.steady[i] || !same_token(t, r) {
-                    return false;
+                    return None;
                 }
-            } else if !is_wild(t)
-                && !*open_takes_any.get_or_insert_with(|| e.search_stands(&self.nodes))
-            {
+            } else if !known_exact && !is_wild(t) {
+                if *stands.get_or_insert_with(|| e.search_stands(&self.nodes)) {
+                    through_search = true;
+                    continue;
+                }
                 let mut out = String::new();
                 let m = match mask_token_into(r, &self.opts.mask, &mut out) {
                     Masked::Raw => r,
@@ -843,15 +848,16 @@ impl Miner {
                     Masked::Written => out.as_str(),
                 };
                 if m != t || masked_in_context(r) {
-                    return false;
+                    return None;
                 }
             }
         }
-        c.enum_positions.iter().all(|&p| {
+        let words = c.enum_positions.iter().all(|&p| {
             raw.get(p).is_some_and(|r| {
                 !r.bytes().any(|b| b.is_ascii_digit() || b == b'/') && !masked_in_context(r)
             })
-        })
+        });
+        words.then_some(!known_exact && !through_search)
     }
 
     fn evict(&mut self) {

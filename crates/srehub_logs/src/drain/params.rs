@@ -124,6 +124,25 @@ fn bucket(x: f64) -> i16 {
 }
 
 fn log_bucket(x: f64) -> i16 {
+    // A normal positive number is `m × 2^e` with `m` in [1, 2): its bucket is `4e` plus how many
+    // quarter-doublings `m` exceeds (the same as `ceil(4 × log2 x)`, without the logarithm).
+    let bits = x.to_bits();
+    let biased = (bits >> 52) & 0x7ff;
+    if x.is_finite() && biased != 0 {
+        const QUARTERS: [f64; 3] = [
+            1.189_207_115_002_721,
+            std::f64::consts::SQRT_2,
+            1.681_792_830_507_429,
+        ];
+        let e = biased as i64 - 1023;
+        let m = f64::from_bits((bits & ((1 << 52) - 1)) | (1023 << 52));
+        let q = if m == 1.0 {
+            0
+        } else {
+            1 + QUARTERS.iter().filter(|&&t| m > t).count() as i64
+        };
+        return (4 * e + q).clamp(-4000, 4000) as i16;
+    }
     (x.log2() * PER_DOUBLING).ceil().clamp(-4000.0, 4000.0) as i16
 }
 
@@ -295,6 +314,30 @@ fn parse_number(v: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buckets_without_a_logarithm_are_the_logarithms_buckets() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for k in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = match k % 4 {
+                0 => (x % 1_000_000_000) as f64,
+                1 => (x % 100_000) as f64 / 1000.0,
+                2 => f64::from_bits((x >> 12) | (1023 << 52)) * 2f64.powi((k % 80) as i32 - 40),
+                _ => (k + 1) as f64,
+            };
+            if v > 0.0 {
+                let want = (v.log2() * PER_DOUBLING).ceil().clamp(-4000.0, 4000.0) as i16;
+                assert_eq!(log_bucket(v), want, "{v}");
+            }
+        }
+        for i in -40..40 {
+            let b = NumericStats::bound(i);
+            assert_eq!(log_bucket(b), i, "{b}");
+        }
+    }
 
     #[test]
     fn histogram_quantiles_are_within_a_bucket() {

@@ -41,6 +41,9 @@ pub struct NumericStats {
     pub buckets: Vec<(i16, u64)>,
     #[serde(default)]
     pub zero_or_negative: u64,
+    /// Where in `buckets` the last value went (values often fall in the bucket of the one before).
+    #[serde(skip)]
+    last: usize,
 }
 
 /// Buckets per doubling of the histogram.
@@ -55,6 +58,7 @@ impl NumericStats {
             sum: 0.0,
             buckets: Vec::new(),
             zero_or_negative: 0,
+            last: 0,
         };
         s.record_in(x, bucket(x));
         s
@@ -75,9 +79,21 @@ impl NumericStats {
             self.zero_or_negative += 1;
             return;
         }
+        if let Some(b) = self.buckets.get_mut(self.last)
+            && b.0 == i
+        {
+            b.1 += 1;
+            return;
+        }
         match self.buckets.binary_search_by_key(&i, |&(b, _)| b) {
-            Ok(k) => self.buckets[k].1 += 1,
-            Err(k) => self.buckets.insert(k, (i, 1)),
+            Ok(k) => {
+                self.buckets[k].1 += 1;
+                self.last = k;
+            }
+            Err(k) => {
+                self.buckets.insert(k, (i, 1));
+                self.last = k;
+            }
         }
     }
 

@@ -286,10 +286,9 @@ pub fn token_hash(t: &str) -> u64 {
     fold(head ^ S0, tail ^ S1 ^ len)
 }
 
-/// Every digit lane of `v` (eight bytes) replaced by `0`.
+/// Every digit lane of `v` (eight bytes; `digits` has the high bit of each) replaced by `0`.
 #[inline(always)]
-fn digits_as_zero(v: u64) -> u64 {
-    let digits = lt_mask(v, b'9' + 1) & !lt_mask(v, b'0');
+fn digits_as_zero(v: u64, digits: u64) -> u64 {
     // The high bit of each digit lane, spread over its lane.
     let lanes = (digits >> 7) * 0xff;
     (v & !lanes) | ((ONES * u64::from(b'0')) & lanes)
@@ -618,8 +617,9 @@ fn scan_token_shape(b: &[u8], mut i: usize) -> (usize, u64) {
         } else {
             (1u64 << (8 * k)) - 1
         };
-        digits |= (lt_mask(v, b'9' + 1) & !lt_mask(v, b'0')) & lanes;
-        h = fold(h ^ (digits_as_zero(v) & lanes));
+        let d = lt_mask(v, b'9' + 1) & !lt_mask(v, b'0') & lanes;
+        digits |= d;
+        h = fold(h ^ (digits_as_zero(v, d) & lanes));
         i += k;
         if k < 8 {
             if CLASS[usize::from(b[i])] & SPACE != 0 {

@@ -362,14 +362,7 @@ impl Miner {
                 c.count += 1;
                 c.last_used = self.clock;
             }
-            self.record_params(idx, &raw);
-            let variant = self.assign_variant(idx, line, message, &raw);
-            self.raw_scratch = recycle(raw);
-            return Assigned {
-                cluster: idx,
-                variant,
-                change: Change::Matched,
-            };
+            return self.matched(idx, line, message, raw);
         }
         let mut ms = std::mem::take(&mut self.mask_scratch);
         let mut masked: Vec<&str> = recycle(std::mem::take(&mut self.scratch));
@@ -418,14 +411,7 @@ impl Miner {
             if let Some(k) = shape {
                 self.remember_shape(k, e, !through_open);
             }
-            self.record_params(idx, &raw);
-            let variant = self.assign_variant(idx, line, message, &raw);
-            self.raw_scratch = recycle(raw);
-            return Assigned {
-                cluster: idx,
-                variant,
-                change: Change::Matched,
-            };
+            return self.matched(idx, line, message, raw);
         }
         // Search first (an exact child or the `<*>` branch, as Drain does), then the path of the
         // message's own tokens, created on the way. Once that path exists both lead to the same
@@ -790,6 +776,20 @@ impl Miner {
                 slot.param
             };
             c.params[param].observe(value, max_values);
+        }
+    }
+
+    /// The rest of adding a message that matched cluster `idx` as it is (already counted there):
+    /// its parameters and its template.
+    #[inline]
+    fn matched(&mut self, idx: u32, line: u64, message: &str, raw: Vec<&str>) -> Assigned {
+        self.record_params(idx, &raw);
+        let variant = self.assign_variant(idx, line, message, &raw);
+        self.raw_scratch = recycle(raw);
+        Assigned {
+            cluster: idx,
+            variant,
+            change: Change::Matched,
         }
     }
 

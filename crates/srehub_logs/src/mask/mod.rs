@@ -373,18 +373,10 @@ pub fn mask_tokens<'m: 'a, 'a>(
     let mut prev_masked_number = false;
     let mut date_words = false;
     let b = msg.as_bytes();
-    let n = b.len();
     let mut i = 0;
-    loop {
-        // The tokens of `split_ascii_whitespace`, with the classes of their bytes in one pass.
-        while i < n && CLASS[usize::from(b[i])] & SPACE != 0 {
-            i += 1;
-        }
-        if i >= n {
-            break;
-        }
-        let from = i;
-        let (end, classes) = scan_token(b, i);
+    // The tokens of `split_ascii_whitespace`, with the classes of their bytes in one pass.
+    while let Some(from) = token_start(b, i) {
+        let (end, classes) = scan_token(b, from);
         i = end;
         // Both ends are at ASCII bytes or the ends of the message: character boundaries.
         let Some(tok) = msg.get(from..i) else {
@@ -472,18 +464,10 @@ pub fn word_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
     const MIX: u64 = 0x517c_c1b7_2722_0a95;
     raw.clear();
     let b = msg.as_bytes();
-    let n = b.len();
     let mut i = 0;
     let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
-    loop {
-        while i < n && CLASS[usize::from(b[i])] & SPACE != 0 {
-            i += 1;
-        }
-        if i >= n {
-            break;
-        }
-        let from = i;
-        let (end, shape) = scan_token_shape(b, i);
+    while let Some(from) = token_start(b, i) {
+        let (end, shape) = scan_token_shape(b, from);
         i = end;
         // Both ends are at ASCII bytes or the ends of the message: character boundaries.
         let Some(tok) = msg.get(from..i) else {
@@ -493,6 +477,15 @@ pub fn word_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
         raw.push(tok);
     }
     (h ^ raw.len() as u64).wrapping_mul(MIX)
+}
+
+/// Where the token at or after `i` starts (past ASCII whitespace), if one does.
+#[inline(always)]
+fn token_start(b: &[u8], mut i: usize) -> Option<usize> {
+    while i < b.len() && CLASS[usize::from(b[i])] & SPACE != 0 {
+        i += 1;
+    }
+    (i < b.len()).then_some(i)
 }
 
 /// Whether masking a token without a digit can depend on its neighbours: a month or weekday name

@@ -29,8 +29,8 @@ pub use variants::{Assigned, Template, Variant};
 use variants::{VariantIndex, retire_positions};
 
 use crate::mask::{
-    MaskOptions, MaskScratch, Masked, WILDCARD, has_wildcard, is_wild, mask_token_into,
-    mask_tokens, masked_in_context, same_token, token_hash, word_key,
+    MaskOptions, MaskScratch, WILDCARD, has_wildcard, is_steady, is_wild, mask_tokens, same_token,
+    shape_key, token_hash,
 };
 
 /// Settings of the miner. The defaults are one generic setting for any log.
@@ -105,8 +105,7 @@ pub struct Cluster {
     /// Whether each token holds `<*>` and so accepts any value (kept in step with `tokens`).
     #[serde(skip)]
     open: Vec<bool>,
-    /// Whether each token is one that generic masking keeps as it is wherever it stands (no `<*>`, no
-    /// number or path, not a date or unit word): a message with this token there masks to it.
+    /// Whether each token is [`is_steady`]: a message with this token there masks to it.
     #[serde(skip)]
     steady: Vec<bool>,
     /// Bumped whenever `tokens` change.
@@ -173,17 +172,7 @@ impl Cluster {
         self.generation += 1;
         self.tok_hash = self.tokens.iter().map(|t| token_hash(t)).collect();
         self.open = self.tokens.iter().map(|t| has_wildcard(t)).collect();
-        let generic = MaskOptions::default();
-        let mut scratch = String::new();
-        self.steady = self
-            .tokens
-            .iter()
-            .map(|t| {
-                !has_wildcard(t)
-                    && !masked_in_context(t)
-                    && mask_token_into(t, &generic, &mut scratch) == Masked::Raw
-            })
-            .collect();
+        self.steady = self.tokens.iter().map(|t| is_steady(t)).collect();
         self.skeleton = family::skeleton(&self.tokens);
         self.slots = self
             .tokens
@@ -259,7 +248,7 @@ pub struct Miner {
     ids: FastMap<String, u32>,
     variant_ids: FastMap<String, (u32, usize)>,
     seq_cache: FastMap<u64, SeqEntry>,
-    /// Where messages of a shape ([`word_key`]) went last, to skip masking when the template still
+    /// Where messages of a shape ([`shape_key`]) went last, to skip masking when the template still
     /// takes them.
     shape_cache: FastMap<u64, ShapeEntry>,
     /// Messages that took the shape cache's shortcut.
@@ -328,14 +317,14 @@ impl Miner {
     pub fn add(&mut self, line: u64, message: &str) -> Assigned {
         self.clock += 1;
         let mut raw: Vec<&str> = recycle(std::mem::take(&mut self.raw_scratch));
-        // A message of a shape seen before (its words in place, other numbers: [`word_key`]) goes to
+        // A message of a shape seen before (its words in place, other numbers: [`shape_key`]) goes to
         // the template the last one went to, without masking, when that template takes it as masked
         // ([`Miner::shape_accepts`]). Only with the generic masks, whose rules `steady` knows.
-        let generic = {
-            let m = &self.opts.mask;
-            m.digits && m.paths && m.units && m.extra.is_empty()
-        };
-        let shape = generic.then(|| word_key(message, &mut raw));
+        let shape = self
+            .opts
+            .mask
+            .is_generic()
+            .then(|| shape_key(message, &mut raw));
         if let Some(k) = shape
             && let Some(e) = self.shape_cache.get(&k).copied()
             && let Some(checked) = self.shape_accepts(e, &raw)

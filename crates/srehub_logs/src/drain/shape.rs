@@ -1,10 +1,12 @@
-//! The shape cache of the miner: where messages of a shape seen before ([`crate::mask::word_key`])
+//! The shape cache of the miner: where messages of a shape seen before ([`crate::mask::shape_key`])
 //! went, so that the next ones skip masking when that template still takes them as they are.
 
 use super::{Miner, SEQ_CACHE_MAX, SeqEntry};
-use crate::mask::{Masked, WILDCARD, is_wild, mask_token_into, masked_in_context, same_token};
+use crate::mask::{
+    Masked, WILDCARD, is_steady, is_wild, mask_token_into, masked_in_context, same_token,
+};
 
-/// Where messages of one shape ([`crate::mask::word_key`]) went last.
+/// Where messages of one shape ([`crate::mask::shape_key`]) went last.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct ShapeEntry {
     pub(super) seq: SeqEntry,
@@ -41,7 +43,7 @@ impl Miner {
     /// since. Position by position: a `<*>`; the same [`super::Cluster::steady`] token; or a token
     /// holding `<*>` among text, which takes the message's token when it took the last one of this
     /// shape and has not changed since (`exact`), while the leaf's search that chose the cluster
-    /// stands, or when the token masks to it. Enumerated positions hold plain words.
+    /// stands, or when the token masks to it. Enumerated positions hold [`is_steady`] words.
     #[inline]
     pub(super) fn shape_accepts(&self, shape: ShapeEntry, raw: &[&str]) -> Option<bool> {
         let e = shape.seq;
@@ -76,11 +78,11 @@ impl Miner {
                 }
             }
         }
-        let words = c.enum_positions.iter().all(|&p| {
-            raw.get(p).is_some_and(|r| {
-                !r.bytes().any(|b| b.is_ascii_digit() || b == b'/') && !masked_in_context(r)
-            })
-        });
+        // Masked, they would be themselves: no number where words were seen.
+        let words = c
+            .enum_positions
+            .iter()
+            .all(|&p| raw.get(p).is_some_and(|r| is_steady(r)));
         words.then_some(!known_exact && !through_search)
     }
 }

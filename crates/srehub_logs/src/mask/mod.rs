@@ -43,6 +43,14 @@ impl Default for MaskOptions {
     }
 }
 
+impl MaskOptions {
+    /// Whether these are the generic rules and nothing else (the defaults): the rules that
+    /// [`is_steady`] and [`shape_key`] are about.
+    pub fn is_generic(&self) -> bool {
+        self.digits && self.paths && self.units && self.extra.is_empty()
+    }
+}
+
 /// Month and weekday names: part of a date next to a number (`Sun Jul 10 03:55:15 2005`)
 /// ([`is_date_word`] matches them).
 #[cfg(test)]
@@ -667,9 +675,9 @@ const UUID_LEN: usize = 36;
 const MAC_LEN: usize = 17;
 
 /// The length of the hexadecimal id starting at `at` (which starts an alphanumeric segment), or 0:
-/// a UUID, a MAC address written with dashes, or an IPv6 or MAC address (groups of one to four hexadecimal digits joined by `:`, at
-/// least four groups or `fe80::1`, `::` once at most, a digit somewhere). No alphanumeric character
-/// may follow.
+/// a UUID, a MAC address written with dashes, or an IPv6 or MAC address (groups of one to four
+/// hexadecimal digits joined by `:`, at least four groups or `fe80::1`, `::` once at most, a digit
+/// somewhere). No alphanumeric character may follow.
 #[inline]
 fn hex_id_at(b: &[u8], at: usize) -> usize {
     let ends_here = |end: usize| b.get(end).is_none_or(|c| !c.is_ascii_alphanumeric());
@@ -831,7 +839,7 @@ fn is_path_or_url(tok: &str) -> bool {
 }
 
 mod shape;
-pub use shape::{masked_in_context, word_key};
+pub use shape::{is_steady, masked_in_context, shape_key};
 
 #[cfg(test)]
 mod tests;

@@ -283,7 +283,7 @@ fn non_ascii_text_is_kept() {
 fn messages_whose_digits_differ_share_a_shape_and_mask_alike() {
     let key = |s: &str| {
         let mut raw = Vec::new();
-        let k = word_key(s, &mut raw);
+        let k = shape_key(s, &mut raw);
         assert_eq!(raw, s.split_ascii_whitespace().collect::<Vec<_>>());
         k
     };

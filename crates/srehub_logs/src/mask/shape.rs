@@ -3,30 +3,108 @@
 //! cache by it ([`shape_key`]) to skip masking.
 
 use super::{
-    CLASS, DIGIT, MaskOptions, Masked, ONES, SPACE, has_wildcard, is_date_word, lt_mask,
-    mask_token_into, token_start, unit_len,
+    CLASS, HIGH, MaskOptions, Masked, ONES, SPACE, eq_mask, has_wildcard, is_date_word, lt_mask,
+    mask_token_into, unit_len,
 };
 
 /// Splits a message into its raw tokens (as [`super::mask_tokens`] does) and returns a key of its
-/// shape: its tokens with every digit read as `0`. Messages with one key mask alike; the key costs
-/// a fraction of masking, and the miner uses it to find where a message of this shape went before.
+/// shape: the message with every digit read as `0`, spacing included. Messages with one key have
+/// the same tokens but for the values of their digits, so they mask alike (a key finer than the
+/// tokens, as spacing counts, only costs the cache an entry). The message is read eight bytes at a
+/// time, once: the key hashes whole words, and the tokens are cut where spaces begin and end.
 pub fn shape_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
     const MIX: u64 = 0x517c_c1b7_2722_0a95;
     raw.clear();
     let b = msg.as_bytes();
-    let mut i = 0;
+    let n = b.len();
     let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
-    while let Some(from) = token_start(b, i) {
-        let (end, shape) = scan_token_shape(b, from);
-        i = end;
-        // Both ends are at ASCII bytes or the ends of the message: character boundaries.
-        let Some(tok) = msg.get(from..i) else {
-            break;
+    // The high bit of lane 0 when the byte before the current word is a space (the start counts).
+    let mut carry = 0x80u64;
+    let mut start = 0usize;
+    let mut i = 0usize;
+    while i < n {
+        let (v, valid) = match b.get(i..i + 8) {
+            Some(chunk) => {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(chunk);
+                (u64::from_le_bytes(w), HIGH)
+            }
+            None => tail_word(b, i),
         };
-        h = (h.rotate_left(7) ^ shape).wrapping_mul(MIX);
+        let sp = space_lanes(v);
+        h = fold(h ^ digits_as_zero(v, lt_mask(v, b'9' + 1) & !lt_mask(v, b'0')));
+        // Lanes after a space (or the start): a token starts at those that are not spaces, and one
+        // ends at spaces after a lane that is not.
+        let after_space = (sp << 8) | carry;
+        let starts = !sp & after_space & valid;
+        let ends = sp & !after_space;
+        let mut events = starts | ends;
+        while events != 0 {
+            let lane = events & events.wrapping_neg();
+            let at = i + (lane.trailing_zeros() / 8) as usize;
+            if starts & lane != 0 {
+                start = at;
+            } else if let Some(tok) = msg.get(start..at) {
+                // Both ends are at ASCII spaces or the ends of the message: character boundaries.
+                raw.push(tok);
+            }
+            events ^= lane;
+        }
+        carry = (sp >> 56) & 0x80;
+        i += 8;
+    }
+    if n > 0
+        && CLASS[usize::from(b[n - 1])] & SPACE == 0
+        && let Some(tok) = msg.get(start..)
+    {
         raw.push(tok);
     }
-    (h ^ raw.len() as u64).wrapping_mul(MIX)
+    (h ^ n as u64).wrapping_mul(MIX)
+}
+
+/// The last fewer than eight bytes from `i`, as a word whose other lanes hold `0xff` (a byte no
+/// text holds, neither a space nor a digit), and the high bits of the lanes that are the text's.
+#[inline(always)]
+fn tail_word(b: &[u8], i: usize) -> (u64, u64) {
+    let left = b.len() - i;
+    let mut w = [0xffu8; 8];
+    for (d, &s) in w.iter_mut().zip(&b[i..]) {
+        *d = s;
+    }
+    (u64::from_le_bytes(w), HIGH >> (8 * (8 - left)))
+}
+
+/// The high bits of the lanes of `v` that are ASCII whitespace (as `split_ascii_whitespace` reads
+/// it): mostly the lanes equal to a space, else looked up.
+#[inline(always)]
+fn space_lanes(v: u64) -> u64 {
+    let low = lt_mask(v, 0x21);
+    if low == 0 {
+        return 0;
+    }
+    let spaces = eq_mask(v, b' ');
+    if spaces == low {
+        return spaces;
+    }
+    let mut exact = spaces;
+    let mut rest = low & !spaces;
+    while rest != 0 {
+        let lane = rest & rest.wrapping_neg();
+        let byte = (v >> (lane.trailing_zeros() - 7)) as u8;
+        if CLASS[usize::from(byte)] & SPACE != 0 {
+            exact |= lane;
+        }
+        rest ^= lane;
+    }
+    exact
+}
+
+/// Folds a word into a hash (the high and low halves of a 128-bit product).
+#[inline(always)]
+fn fold(a: u64) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let p = u128::from(a) * u128::from(K);
+    (p as u64) ^ ((p >> 64) as u64)
 }
 
 /// Whether masking a token without a digit can depend on its neighbours: a month or weekday name
@@ -44,68 +122,6 @@ pub fn is_steady(tok: &str) -> bool {
     !has_wildcard(tok)
         && !masked_in_context(tok)
         && mask_token_into(tok, &MaskOptions::default(), &mut String::new()) == Masked::Raw
-}
-
-/// The end of the token starting at `i` (as [`super::scan_token`]) and a hash of its bytes with
-/// every digit read as `0`, eight bytes at a time as they are scanned. The chunk walk is
-/// [`super::scan_token`]'s; a shared helper for both measured 1–2 % slower, so it is written twice.
-#[inline(always)]
-fn scan_token_shape(b: &[u8], mut i: usize) -> (usize, u64) {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    // Keeps tokens holding a digit apart from words that look alike.
-    const NUMBER: u64 = 0x6a09_e667_f3bc_c908;
-    let fold = |a: u64| {
-        let p = u128::from(a) * u128::from(K);
-        (p as u64) ^ ((p >> 64) as u64)
-    };
-    let from = i;
-    let mut h: u64 = 0x243f_6a88_85a3_08d3;
-    let mut digits = 0u64;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(w);
-        let low = lt_mask(v, 0x21);
-        let k = if low == 0 {
-            8
-        } else {
-            (low.trailing_zeros() / 8) as usize
-        };
-        let lanes = if k == 8 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * k)) - 1
-        };
-        let d = lt_mask(v, b'9' + 1) & !lt_mask(v, b'0') & lanes;
-        digits |= d;
-        h = fold(h ^ (digits_as_zero(v, d) & lanes));
-        i += k;
-        if k < 8 {
-            if CLASS[usize::from(b[i])] & SPACE != 0 {
-                return (i, finish_shape(h, i - from, digits != 0, NUMBER));
-            }
-            // A control character: part of the token.
-            h = fold(h ^ u64::from(b[i]) ^ 0x100);
-            i += 1;
-        }
-    }
-    while let Some(&byte) = b.get(i) {
-        let c = CLASS[usize::from(byte)];
-        if c & SPACE != 0 {
-            break;
-        }
-        let byte = if c & DIGIT != 0 { b'0' } else { byte };
-        digits |= u64::from(c & DIGIT);
-        h = fold(h ^ u64::from(byte) ^ 0x200);
-        i += 1;
-    }
-    (i, finish_shape(h, i - from, digits != 0, NUMBER))
-}
-
-#[inline(always)]
-fn finish_shape(h: u64, len: usize, digits: bool, number: u64) -> u64 {
-    let h = h ^ (len as u64).rotate_left(32);
-    if digits { h ^ number } else { h }
 }
 
 /// Every digit lane of `v` (eight bytes; `digits` has the high bit of each) replaced by `0`.

@@ -280,6 +280,56 @@ fn non_ascii_text_is_kept() {
 }
 
 #[test]
+fn the_shape_key_cuts_tokens_as_split_ascii_whitespace_at_every_length_and_alignment() {
+    // Bytes that test every branch: spaces of each kind, control bytes that are not spaces, digits,
+    // letters and a two-byte character.
+    let alphabet = [
+        " ", " ", "\t", "\n", "\r", "\x0c", "\x0b", "\0", "a", "Z", "0", "7", "9", "/", "é", "x",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let mut raw = Vec::new();
+        let len = (next() % 40) as usize;
+        let text: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        let key = shape_key(&text, &mut raw);
+        let want: Vec<&str> = text.split_ascii_whitespace().collect();
+        assert_eq!(raw, want, "{text:?}");
+        // Other digits in the same places: the same key.
+        let other: String = text
+            .chars()
+            .map(|c| match c {
+                '0'..='8' => char::from(c as u8 + 1),
+                '9' => '0',
+                c => c,
+            })
+            .collect();
+        assert_eq!(
+            shape_key(&other, &mut Vec::new()),
+            key,
+            "{text:?} / {other:?}"
+        );
+        // A letter where a digit was: another key.
+        if let Some(at) = text.find(|c: char| c.is_ascii_digit()) {
+            let mut word = text.clone();
+            word.replace_range(at..=at, "a");
+            assert_ne!(
+                shape_key(&word, &mut Vec::new()),
+                key,
+                "{text:?} / {word:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn messages_whose_digits_differ_share_a_shape_and_mask_alike() {
     let key = |s: &str| {
         let mut raw = Vec::new();
@@ -288,7 +338,7 @@ fn messages_whose_digits_differ_share_a_shape_and_mask_alike() {
         k
     };
     let a = "sshd[4242]: Failed password for root from 10.1.2.3 port 22 ssh2";
-    let b = "sshd[9977]:  Failed password for root from 10.9.8.7 port 61 ssh2";
+    let b = "sshd[9977]: Failed password for root from 10.9.8.7 port 61 ssh2";
     assert_eq!(key(a), key(b));
     assert_eq!(m(a), m(b));
     // A word, a digit's place or a token count differs: another shape.

@@ -15,3 +15,20 @@ pub(crate) fn half(b: &[u8], at: usize) -> u64 {
     w.copy_from_slice(&b[at..at + 4]);
     u64::from(u32::from_le_bytes(w))
 }
+
+/// The high bit of each lane (byte) of `x` that is zero.
+#[inline]
+pub(crate) fn zero_lanes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7) + LOW7) | x) & 0x8080_8080_8080_8080
+}
+
+/// The high bits of the first `n` lanes (all eight from `n = 8` on).
+#[inline]
+pub(crate) fn first_lanes(n: usize) -> u64 {
+    if n >= 8 {
+        0x8080_8080_8080_8080
+    } else {
+        0x8080_8080_8080_8080 & ((1u64 << (8 * n)) - 1)
+    }
+}

@@ -42,7 +42,7 @@ pub struct TemplateView<'a> {
 #[derive(Debug, Serialize)]
 pub struct ParamView<'a> {
     pub position: usize,
-    pub values: &'a [(String, u64)],
+    pub values: Vec<(&'a str, u64)>,
     pub other: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub numeric: Option<NumericView>,
@@ -71,7 +71,11 @@ pub struct HistogramBucket {
 fn param_view(p: &crate::drain::ParamStats) -> ParamView<'_> {
     ParamView {
         position: p.position,
-        values: &p.values,
+        values: p
+            .values
+            .iter()
+            .map(|v| (v.text.as_str(), v.count))
+            .collect(),
         other: p.other,
         numeric: p.numeric.as_ref().map(|n| {
             let mut histogram = Vec::new();

@@ -18,7 +18,7 @@ mod tokens;
 mod variants;
 
 use hasher::FastMap;
-pub use params::{NumericStats, ParamStats};
+pub use params::{NumericStats, ParamStats, Seen};
 use shape::ShapeEntry;
 pub use state::MinerState;
 use tokens::{
@@ -708,7 +708,7 @@ impl Miner {
             c.params.retain(|p| p.position != pos);
             c.params.push(ParamStats {
                 position: pos,
-                values: vec![(value, c.count)],
+                values: vec![Seen::new(value, c.count)],
                 ..ParamStats::default()
             });
             changed = true;

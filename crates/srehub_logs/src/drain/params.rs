@@ -4,27 +4,111 @@
 use serde::{Deserialize, Serialize};
 
 /// Values seen for one parameter of a template.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ParamStats {
     /// Token position in the template.
     pub position: usize,
     /// Most frequent values first (bounded).
-    pub values: Vec<(String, u64)>,
+    pub values: Vec<Seen>,
     /// Occurrences whose value was not among the remembered ones.
     pub other: u64,
     /// Numeric summary when every value seen was a number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub numeric: Option<NumericStats>,
-    /// Keys of `values`, for fast lookups (rebuilt when missing).
+    /// A byte of a hash of each of the first [`TAGS`] values ([`Key::tag`]), in their order: the
+    /// lanes that match a value's tag are the only places it can be, so most values are found, or
+    /// found new, without reading the others.
     #[serde(skip)]
-    pub(super) keys: Vec<Key>,
-    /// `values` parsed as numbers, with their histogram buckets (rebuilt when missing).
+    pub(super) tags: [u8; TAGS],
+    /// How many of `tags` are in step with `values` (0 after reading a saved state).
     #[serde(skip)]
-    pub(super) numbers: Vec<Option<(f64, i16)>>,
-    /// One bit per remembered value ([`Key::bit`]): a value whose bit is clear is not remembered,
-    /// which spares the scan of `keys` for the many values of a high-cardinality parameter.
-    #[serde(skip)]
-    pub(super) filter: u64,
+    pub(super) tagged: u8,
+}
+
+impl PartialEq for ParamStats {
+    fn eq(&self, other: &ParamStats) -> bool {
+        self.position == other.position
+            && self.values == other.values
+            && self.other == other.other
+            && self.numeric == other.numeric
+    }
+}
+
+/// Values with a tag in [`ParamStats::tags`] (the rest are compared one by one).
+const TAGS: usize = 16;
+
+/// A remembered value and its count, with what finding it and summing it needs: its [`Key`] and
+/// its value as a number with its histogram bucket, read from the one place the count is. Written
+/// as `[text, count]`.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub text: String,
+    pub count: u64,
+    head: u64,
+    tail: u64,
+    number: f64,
+    len: u32,
+    bucket: i16,
+    numeric: bool,
+}
+
+impl Seen {
+    pub fn new(text: String, count: u64) -> Seen {
+        let key = Key::of(text.as_bytes());
+        let (number, bucket, numeric) = match self::number(&text) {
+            Some((x, i)) => (x, i, true),
+            None => (0.0, 0, false),
+        };
+        Seen {
+            text,
+            count,
+            head: key.head,
+            tail: key.tail,
+            number,
+            len: key.len,
+            bucket,
+            numeric,
+        }
+    }
+
+    #[inline]
+    fn key(&self) -> Key {
+        Key {
+            len: self.len,
+            head: self.head,
+            tail: self.tail,
+        }
+    }
+
+    #[inline]
+    fn number(&self) -> Option<(f64, i16)> {
+        self.numeric.then_some((self.number, self.bucket))
+    }
+}
+
+impl PartialEq for Seen {
+    fn eq(&self, other: &Seen) -> bool {
+        self.text == other.text && self.count == other.count
+    }
+}
+
+impl PartialEq<(&str, u64)> for Seen {
+    fn eq(&self, other: &(&str, u64)) -> bool {
+        self.text == other.0 && self.count == other.1
+    }
+}
+
+impl Serialize for Seen {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.text, self.count).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Seen {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Seen, D::Error> {
+        let (text, count) = <(String, u64)>::deserialize(d)?;
+        Ok(Seen::new(text, count))
+    }
 }
 
 /// Summary of numeric parameter values (latencies, sizes, counts), with a log-scale histogram.
@@ -185,43 +269,31 @@ impl ParamStats {
     #[inline]
     pub(super) fn observe(&mut self, value: &str, max_values: usize) {
         let first = self.values.is_empty() && self.other == 0;
-        if self.keys.len() != self.values.len() || self.numbers.len() != self.values.len() {
-            self.keys = self
-                .values
-                .iter()
-                .map(|(v, _)| Key::of(v.as_bytes()))
-                .collect();
-            self.numbers = self.values.iter().map(|(v, _)| number(v)).collect();
-            self.filter = self.keys.iter().fold(0, |f, k| f | k.bit());
-        }
         let k = Key::of(value.as_bytes());
-        let found = if self.filter & k.bit() == 0 {
-            None
-        } else {
-            self.keys
-                .iter()
-                .position(|&vk| vk == k)
-                .and_then(|i| self.find_from(i, k, value))
-        };
+        let found = self.find(k, value);
         // The value parsed as a number when that is known already (a remembered value).
         let known: Option<Option<(f64, i16)>> = match found {
             Some(i) => {
-                self.values[i].1 += 1;
-                let n = self.numbers[i];
+                let seen = &mut self.values[i];
+                seen.count += 1;
+                let n = seen.number();
                 // Keep most frequent first (one bubble step is enough for counts growing by one).
-                if i > 0 && self.values[i].1 > self.values[i - 1].1 {
+                if i > 0 && self.values[i].count > self.values[i - 1].count {
                     self.values.swap(i, i - 1);
-                    self.keys.swap(i, i - 1);
-                    self.numbers.swap(i, i - 1);
+                    if i < TAGS {
+                        self.tags.swap(i, i - 1);
+                    }
                 }
                 Some(n)
             }
             None if self.values.len() < max_values => {
-                let n = number(value);
-                self.values.push((value.to_string(), 1));
-                self.keys.push(k);
-                self.filter |= k.bit();
-                self.numbers.push(n);
+                let seen = Seen::new(value.to_string(), 1);
+                let n = seen.number();
+                if let Some(t) = self.tags.get_mut(self.values.len()) {
+                    *t = k.tag();
+                    self.tagged += 1;
+                }
+                self.values.push(seen);
                 Some(n)
             }
             None => {
@@ -241,23 +313,42 @@ impl ParamStats {
             }
         }
     }
-}
 
-impl ParamStats {
-    /// The index of `value` among `values`, searching from `i` (whose key equals `k`).
-    fn find_from(&self, mut i: usize, k: Key, value: &str) -> Option<usize> {
-        if k.exact() {
-            return Some(i);
-        }
-        loop {
-            if self.keys[i] == k && self.values[i].0 == value {
-                return Some(i);
+    /// The index of `value` (whose key is `k`) among `values`.
+    #[inline]
+    fn find(&mut self, k: Key, value: &str) -> Option<usize> {
+        let tagged = self.values.len().min(TAGS);
+        if usize::from(self.tagged) != tagged {
+            // Values read from a saved state, or pushed by hand.
+            for (t, v) in self.tags.iter_mut().zip(&self.values) {
+                *t = v.key().tag();
             }
-            i += 1;
-            if i >= self.values.len() {
-                return None;
+            self.tagged = tagged as u8;
+        }
+        // Lanes of the tags equal to the value's tag, first the low eight then the high eight.
+        let tag = u64::from(k.tag()) * 0x0101_0101_0101_0101;
+        for half in 0..2 {
+            let lanes = half * 8;
+            if lanes >= tagged {
+                break;
+            }
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&self.tags[lanes..lanes + 8]);
+            let mut m = crate::bytes::zero_lanes(u64::from_le_bytes(w) ^ tag)
+                & crate::bytes::first_lanes(tagged - lanes);
+            while m != 0 {
+                let i = lanes + (m.trailing_zeros() / 8) as usize;
+                if self.values[i].key() == k && (k.exact() || self.values[i].text == value) {
+                    return Some(i);
+                }
+                m &= m - 1;
             }
         }
+        self.values
+            .iter()
+            .skip(TAGS)
+            .position(|v| v.key() == k && (k.exact() || v.text == value))
+            .map(|i| i + TAGS)
     }
 }
 
@@ -265,7 +356,7 @@ impl ParamStats {
 /// equal keys mean equal values without reading the values.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Key {
-    len: usize,
+    len: u32,
     head: u64,
     tail: u64,
 }
@@ -289,15 +380,19 @@ impl Key {
         } else {
             (0, 0)
         };
-        Key { len: n, head, tail }
+        Key {
+            len: u32::try_from(n).unwrap_or(u32::MAX),
+            head,
+            tail,
+        }
     }
 
-    /// One of 64 bits, picked by a hash of the key: equal keys have equal bits.
+    /// A byte of a hash of the key: equal keys have equal tags.
     #[inline]
-    fn bit(self) -> u64 {
-        let h = (self.head ^ self.tail.rotate_left(29) ^ self.len as u64)
+    fn tag(self) -> u8 {
+        let h = (self.head ^ self.tail.rotate_left(29) ^ u64::from(self.len))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        1 << (h >> 58)
+        (h >> 56) as u8
     }
 
     /// Whether equal keys mean equal values.
@@ -444,7 +539,7 @@ mod tests {
         for v in [x, y, y, x, y] {
             p.observe(v, 10);
         }
-        assert_eq!(p.values, vec![(y.to_string(), 3), (x.to_string(), 2)]);
+        assert_eq!(p.values, [(y, 3), (x, 2)]);
     }
 
     #[test]

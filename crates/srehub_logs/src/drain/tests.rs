@@ -179,8 +179,8 @@ fn a_repeated_sequence_joins_a_template_whose_token_holds_a_wildcard() {
     assert_eq!(c.count, 5);
     assert_eq!(c.last_line(), 5);
     let user = c.params.iter().find(|p| p.position == 3).unwrap();
-    assert_eq!(user.values.iter().map(|(_, n)| n).sum::<u64>(), 5);
-    assert_eq!(user.values[0], ("carol".to_string(), 3));
+    assert_eq!(user.values.iter().map(|v| v.count).sum::<u64>(), 5);
+    assert_eq!(user.values[0], ("carol", 3));
 }
 
 /// A line whose cached cluster accepts it only through a token holding `<*>` goes where the tree

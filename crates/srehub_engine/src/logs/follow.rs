@@ -252,7 +252,7 @@ fn read_lines(
             Some(Ok(l)) => {
                 let line = Line {
                     stream,
-                    bytes: l.to_vec(),
+                    bytes: l.as_bytes().to_vec(),
                 };
                 if tx.send(line).is_err() {
                     break;

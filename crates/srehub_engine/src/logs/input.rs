@@ -135,13 +135,61 @@ pub(crate) fn open_reader(
     }
 }
 
+/// Most bytes read at a time, and the longest line read as part of a block of lines (longer ones
+/// are gathered on their own).
+const BLOCK: usize = 1 << 18;
+/// Fewest bytes asked for at a time: at least the buffer of [`open_reader`]'s reader, so that reads
+/// go straight into the block.
+const MIN_READ: usize = 1 << 17;
+
+/// A line as read: text when the block of lines it came in is valid UTF-8 (checked once for the
+/// block), else bytes for the parser to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Line<'a> {
+    pub fn as_bytes(&self) -> &'a [u8] {
+        match *self {
+            Line::Text(s) => s.as_bytes(),
+            Line::Bytes(b) => b,
+        }
+    }
+}
+
+/// What a refill found.
+enum Refill {
+    /// A block of whole lines.
+    Block,
+    /// One line in `buf`: longer than a block, or the last one without a newline.
+    Single,
+    End,
+}
+
 /// Reads lines of any length with a cap: bytes past `max_line` are skipped (and the line reported as
 /// truncated) so that one enormous line cannot exhaust memory.
+///
+/// Lines are read a block at a time (up to [`BLOCK`] bytes, straight into the block's storage),
+/// cut at the last newline; a block of valid UTF-8 is checked once, as a whole, and its lines are
+/// handed out as text, which spares the parser checking each line.
 pub struct LineReader {
     inner: Box<dyn BufRead + Send>,
+    /// The block of whole lines being handed out: `text` when it is valid UTF-8, else `raw`.
+    text: String,
+    raw: Vec<u8>,
+    is_text: bool,
+    /// Where the next line starts in the block.
+    at: usize,
+    /// Bytes read after the block's last newline: the start of the next block.
+    carry: Vec<u8>,
+    /// Storage for the next block. Its length only grows (bytes past what was read are stale), so
+    /// that it is not zeroed for each read.
+    spare: Vec<u8>,
+    /// A line read on its own ([`Refill::Single`]), capped at `max_line`.
     buf: Vec<u8>,
-    /// Bytes of `inner`'s buffer handed out as the last line, consumed at the next call.
-    pending: usize,
+    last_read: usize,
     max_line: usize,
     /// Lines read so far (the current line's 1-based number after `next_line`).
     pub line_no: u64,
@@ -153,75 +201,167 @@ impl LineReader {
     pub fn new(inner: Box<dyn BufRead + Send>, max_line: usize) -> LineReader {
         LineReader {
             inner,
-            buf: Vec::with_capacity(4096),
-            pending: 0,
+            text: String::new(),
+            raw: Vec::new(),
+            is_text: true,
+            at: 0,
+            carry: Vec::new(),
+            spare: Vec::new(),
+            buf: Vec::new(),
+            last_read: BLOCK,
             max_line,
             line_no: 0,
             truncated: 0,
         }
     }
 
+    fn block(&self) -> &[u8] {
+        if self.is_text {
+            self.text.as_bytes()
+        } else {
+            &self.raw
+        }
+    }
+
     /// The next line without its terminator (`\n`; a `\r` before it is left for the parser), or
     /// `None` at the end. A read error (such as a truncated gzip) ends the stream with `Err`.
-    pub fn next_line(&mut self) -> Option<io::Result<&[u8]>> {
-        if self.pending > 0 {
-            self.inner.consume(self.pending);
-            self.pending = 0;
-        }
-        // The usual case: the whole line is in the reader's buffer, and is handed out from there.
-        let whole = loop {
-            match self.inner.fill_buf() {
-                Ok(b) => break memchr_newline(b).filter(|&i| i <= self.max_line),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Some(Err(e)),
-            }
-        };
-        if let Some(len) = whole {
-            return Some(self.buffered(len));
-        }
-        self.buf.clear();
-        let mut cut = false;
-        loop {
-            let available = match self.inner.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Some(Err(e)),
-            };
-            if available.is_empty() {
-                if self.buf.is_empty() && !cut {
-                    return None;
+    pub fn next_line(&mut self) -> Option<io::Result<Line<'_>>> {
+        while self.at >= self.block().len() {
+            match self.refill() {
+                Ok(Refill::Block) => {}
+                Ok(Refill::Single) => {
+                    self.line_no += 1;
+                    return Some(Ok(Line::Bytes(&self.buf)));
                 }
-                break;
-            }
-            let (chunk, used, done) = match memchr_newline(available) {
-                Some(i) => (&available[..i], i + 1, true),
-                None => (available, available.len(), false),
-            };
-            let room = self.max_line.saturating_sub(self.buf.len());
-            if chunk.len() > room {
-                self.buf.extend_from_slice(&chunk[..room]);
-                cut = true;
-            } else {
-                self.buf.extend_from_slice(chunk);
-            }
-            self.inner.consume(used);
-            if done {
-                break;
+                Ok(Refill::End) => return None,
+                Err(e) => return Some(Err(e)),
             }
         }
+        let start = self.at;
+        let block = self.block();
+        // A block ends with a newline.
+        let end = memchr_newline(&block[start..]).map_or(block.len(), |i| start + i);
+        self.at = end + 1;
         self.line_no += 1;
+        if end - start > self.max_line {
+            self.truncated += 1;
+            return Some(Ok(Line::Bytes(&self.block()[start..start + self.max_line])));
+        }
+        Some(Ok(if self.is_text {
+            // Cut at newlines: character boundaries.
+            self.text
+                .get(start..end)
+                .map_or(Line::Bytes(&self.text.as_bytes()[start..end]), Line::Text)
+        } else {
+            Line::Bytes(&self.raw[start..end])
+        }))
+    }
+
+    /// Reads the next block of whole lines (or a line on its own) once the block is used up.
+    fn refill(&mut self) -> io::Result<Refill> {
+        // The used block's storage serves the next one.
+        let old = if self.is_text {
+            std::mem::take(&mut self.text).into_bytes()
+        } else {
+            std::mem::take(&mut self.raw)
+        };
+        if old.capacity() > self.spare.capacity() {
+            self.spare = old;
+        }
+        self.is_text = true;
+        self.at = 0;
+        let mut filled = self.carry.len();
+        if self.spare.len() < filled {
+            self.spare.resize(filled, 0);
+        }
+        self.spare[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
+        // Bytes before `searched` hold no newline.
+        let mut searched = 0;
+        loop {
+            if let Some(i) = memchr::memrchr(b'\n', &self.spare[searched..filled]) {
+                let cut = searched + i + 1;
+                self.carry.extend_from_slice(&self.spare[cut..filled]);
+                let mut block = std::mem::take(&mut self.spare);
+                block.truncate(cut);
+                match String::from_utf8(block) {
+                    Ok(text) => self.text = text,
+                    Err(e) => {
+                        self.raw = e.into_bytes();
+                        self.is_text = false;
+                    }
+                }
+                return Ok(Refill::Block);
+            }
+            searched = filled;
+            if filled >= BLOCK {
+                return self.long_line(filled);
+            }
+            let want = (self.last_read * 2).clamp(MIN_READ, BLOCK);
+            if self.spare.len() < filled + want {
+                self.spare.resize(filled + want, 0);
+            }
+            let n = loop {
+                match self.inner.read(&mut self.spare[filled..filled + want]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            };
+            self.last_read = n;
+            if n == 0 {
+                // The end: what is left is the last line, without a newline.
+                if filled == 0 {
+                    return Ok(Refill::End);
+                }
+                self.buf.clear();
+                if self.take_piece(filled) {
+                    self.truncated += 1;
+                }
+                return Ok(Refill::Single);
+            }
+            filled += n;
+        }
+    }
+
+    /// Appends `spare[..n]` to `buf`, up to `max_line` bytes; `true` when some were left out.
+    fn take_piece(&mut self, n: usize) -> bool {
+        let room = self.max_line.saturating_sub(self.buf.len());
+        let piece = &self.spare[..n];
+        if piece.len() > room {
+            self.buf.extend_from_slice(&piece[..room]);
+            true
+        } else {
+            self.buf.extend_from_slice(piece);
+            false
+        }
+    }
+
+    /// A line longer than a block, whose first `filled` bytes are in `spare`: gathered in `buf` up
+    /// to `max_line` bytes, the rest read past.
+    fn long_line(&mut self, filled: usize) -> io::Result<Refill> {
+        self.buf.clear();
+        let mut cut = self.take_piece(filled);
+        loop {
+            let n = match self.inner.read(&mut self.spare[..BLOCK]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                break;
+            }
+            if let Some(i) = memchr_newline(&self.spare[..n]) {
+                cut |= self.take_piece(i);
+                self.carry.extend_from_slice(&self.spare[i + 1..n]);
+                break;
+            }
+            cut |= self.take_piece(n);
+        }
         if cut {
             self.truncated += 1;
         }
-        Some(Ok(&self.buf))
-    }
-
-    /// The line of `len` bytes at the start of the reader's buffer (its newline follows).
-    fn buffered(&mut self, len: usize) -> io::Result<&[u8]> {
-        let b = self.inner.fill_buf()?;
-        self.pending = len + 1;
-        self.line_no += 1;
-        Ok(b.get(..len).unwrap_or_default())
+        Ok(Refill::Single)
     }
 }
 
@@ -237,7 +377,7 @@ mod tests {
         let mut r = LineReader::new(Box::new(io::Cursor::new(data.to_vec())), max);
         let mut out = Vec::new();
         while let Some(l) = r.next_line() {
-            out.push(l.unwrap().to_vec());
+            out.push(l.unwrap().as_bytes().to_vec());
         }
         (out, r.truncated)
     }
@@ -274,7 +414,7 @@ mod tests {
             let mut r = LineReader::new(Box::new(reader), 1 << 20);
             let mut got = Vec::new();
             while let Some(l) = r.next_line() {
-                got.push(String::from_utf8(l.unwrap().to_vec()).unwrap());
+                got.push(String::from_utf8(l.unwrap().as_bytes().to_vec()).unwrap());
             }
             let want: Vec<String> = (0..200)
                 .map(|i| format!("line {i} {}", "x".repeat(i % 13)))
@@ -287,10 +427,90 @@ mod tests {
         let mut r = LineReader::new(Box::new(reader), 4);
         let mut got = Vec::new();
         while let Some(l) = r.next_line() {
-            got.push(l.unwrap().to_vec());
+            got.push(l.unwrap().as_bytes().to_vec());
         }
         assert_eq!(got, [b"abcd".to_vec(), b"abcd".to_vec(), b"ab".to_vec()]);
         assert_eq!(r.truncated, 2);
+    }
+
+    /// A reader that hands out at most `step` bytes per read, as a pipe may.
+    struct Trickle {
+        data: Vec<u8>,
+        at: usize,
+        step: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = out.len().min(self.step).min(self.data.len() - self.at);
+            out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn blocks_hand_out_every_line_whatever_the_reads_and_check_utf8_once() {
+        // Short lines, lines longer than a block, invalid UTF-8 and a last line without a newline.
+        let mut data = Vec::new();
+        let mut want: Vec<Vec<u8>> = Vec::new();
+        for i in 0..3000 {
+            let line = match i % 500 {
+                7 => vec![b'L'; BLOCK + 1000 + i],
+                // Bad bytes take the block they are in (at most the lines between two long ones).
+                8 if i > 2500 => format!("bad {i} ")
+                    .into_bytes()
+                    .into_iter()
+                    .chain([0xff])
+                    .collect(),
+                _ => format!("line {i} caf\u{e9} {}", "x".repeat(i % 17)).into_bytes(),
+            };
+            data.extend_from_slice(&line);
+            data.push(b'\n');
+            want.push(line);
+        }
+        data.extend_from_slice(b"tail");
+        want.push(b"tail".to_vec());
+        for step in [usize::MAX, 100_000, 4096, 7] {
+            let reader = Trickle {
+                data: data.clone(),
+                at: 0,
+                step,
+            };
+            let mut r = LineReader::new(Box::new(BufReader::new(reader)), 1 << 24);
+            let (mut got, mut text, mut bytes) = (Vec::new(), 0, 0);
+            while let Some(l) = r.next_line() {
+                let l = l.unwrap();
+                match l {
+                    Line::Text(_) => text += 1,
+                    Line::Bytes(_) => bytes += 1,
+                }
+                got.push(l.as_bytes().to_vec());
+            }
+            assert_eq!(got.len(), want.len(), "step {step}");
+            assert!(got == want, "step {step}");
+            assert_eq!(r.line_no, want.len() as u64);
+            assert_eq!(r.truncated, 0);
+            // Most lines come as text; the long ones, the tail and the blocks with bad bytes do not.
+            assert!(
+                text > 2000 && bytes >= 8,
+                "step {step}: {text} text, {bytes} bytes"
+            );
+        }
+        // Capped: the long lines are cut and counted.
+        let reader = Trickle {
+            data,
+            at: 0,
+            step: 4096,
+        };
+        let mut r = LineReader::new(Box::new(BufReader::new(reader)), 100);
+        let mut n = 0;
+        while let Some(l) = r.next_line() {
+            assert!(l.unwrap().as_bytes().len() <= 100);
+            n += 1;
+        }
+        assert_eq!(n, want.len());
+        assert_eq!(r.truncated, 6);
     }
 
     #[test]

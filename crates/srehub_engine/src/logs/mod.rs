@@ -80,7 +80,10 @@ pub fn for_each_record(
                     break;
                 }
                 Some(Ok(line)) => {
-                    parser.push_line(line_no, line, &mut batch);
+                    match line {
+                        input::Line::Text(s) => parser.push_text(line_no, s, &mut batch),
+                        input::Line::Bytes(b) => parser.push_line(line_no, b, &mut batch),
+                    }
                     for rec in batch.drain(..) {
                         let global = offset + rec.line;
                         let flow = on_record(global, stream, &rec);

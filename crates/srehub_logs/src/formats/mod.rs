@@ -202,6 +202,17 @@ impl Parser {
         }
     }
 
+    /// [`Parser::push_line`] for a line known to be UTF-8 (checked with the block it came in).
+    pub fn push_text(&mut self, line_no: u64, line: &str, out: &mut Vec<Record>) {
+        if self.journal.as_ref().is_some_and(|b| b.binary.is_some()) {
+            return self.push_line(line_no, line.as_bytes(), out);
+        }
+        self.stats.lines += 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+        self.process(line_no, line, out);
+    }
+
     /// Hands back a record the caller is done with: its allocations serve the next records.
     pub fn recycle(&mut self, rec: Record) {
         self.spare.put(rec.fields, rec.message);

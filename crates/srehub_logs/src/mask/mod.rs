@@ -839,7 +839,7 @@ fn is_path_or_url(tok: &str) -> bool {
 }
 
 mod shape;
-pub use shape::{is_steady, masked_in_context, shape_key};
+pub use shape::{is_steady, masked_in_context, shape_key, swar_shape_key};
 
 #[cfg(test)]
 mod tests;

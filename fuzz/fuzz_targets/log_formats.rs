@@ -28,7 +28,11 @@ fuzz_target!(|data: &[u8]| {
         None => FormatChoice::Auto,
         Some(f) => FormatChoice::Fixed(f),
     };
-    let mut parser = Parser::new(choice);
+    let mut parser = Parser::new(choice.clone());
+    // The same lines given as text where they are UTF-8 (as the reader hands out lines of a block
+    // checked at once): the same records and counts.
+    let mut text_parser = Parser::new(choice);
+    let mut text_out = Vec::new();
     let mut miner = Miner::new(MinerOptions {
         max_clusters: 64,
         ..MinerOptions::default()
@@ -37,6 +41,12 @@ fuzz_target!(|data: &[u8]| {
     let mut added = 0u64;
     for (i, line) in rest.split(|&b| b == b'\n').enumerate() {
         parser.push_line(i as u64 + 1, line, &mut out);
+        match std::str::from_utf8(line) {
+            Ok(s) => text_parser.push_text(i as u64 + 1, s, &mut text_out),
+            Err(_) => text_parser.push_line(i as u64 + 1, line, &mut text_out),
+        }
+        assert_eq!(format!("{out:?}"), format!("{text_out:?}"));
+        text_out.clear();
         for r in out.drain(..) {
             let a = miner.add(r.line, &r.message);
             added += 1;
@@ -44,16 +54,29 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     parser.finish(&mut out);
+    text_parser.finish(&mut text_out);
+    assert_eq!(format!("{out:?}"), format!("{text_out:?}"));
+    assert_eq!(
+        format!("{:?}", parser.stats()),
+        format!("{:?}", text_parser.stats())
+    );
     // No message is counted twice (templates of one event, evictions), every template is found by its
     // id, and the state round-trips.
     let total: u64 = miner.templates().map(|t| t.variant.count).sum();
     assert!(total <= added, "{total} counted for {added} messages");
-    assert!(miner.templates().all(|t| miner.template_by_id(t.id()).is_some()));
+    assert!(
+        miner
+            .templates()
+            .all(|t| miner.template_by_id(t.id()).is_some())
+    );
     let state = serde_json::to_string(&miner.to_state()).expect("state serializes");
     let resumed = Miner::from_state(
         MinerOptions::default(),
         serde_json::from_str(&state).expect("state reads back"),
     );
     assert_eq!(resumed.templates().count(), miner.templates().count());
-    assert_eq!(parser.stats().lines, rest.split(|&b| b == b'\n').count() as u64);
+    assert_eq!(
+        parser.stats().lines,
+        rest.split(|&b| b == b'\n').count() as u64
+    );
 });

@@ -64,28 +64,60 @@ pub fn shape_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
         // ends at spaces after a byte that is not.
         let after_space = (sp << 1) | carry;
         let starts = !sp & after_space & valid;
-        let mut events = starts | (sp & !after_space);
-        while events != 0 {
-            let bit = events & events.wrapping_neg();
-            let at = i + bit.trailing_zeros() as usize;
-            if starts & bit != 0 {
-                start = at;
-            } else if let Some(tok) = msg.get(start..at) {
-                // Both ends are at ASCII spaces or the ends of the message: character boundaries.
-                raw.push(tok);
-            }
-            events ^= bit;
-        }
+        let ends = sp & !after_space;
+        cut(
+            msg,
+            raw,
+            &mut start,
+            i,
+            u64::from(starts),
+            u64::from(ends),
+            0,
+        );
         carry = (sp >> 15) & 1;
         i += 16;
     }
-    if n > 0
-        && CLASS[usize::from(b[n - 1])] & SPACE == 0
+    cut_last(msg, raw, start);
+    (h ^ n as u64).wrapping_mul(MIX)
+}
+
+/// Cuts the tokens of a chunk of `msg` at byte `i`, whose token starts and ends are the bits of
+/// `starts` and `ends` (one bit per byte, or with `lane_shift` 3 the high bit of each byte's lane):
+/// a start is remembered in `start`, an end pushes the token from it.
+#[inline(always)]
+fn cut<'m>(
+    msg: &'m str,
+    raw: &mut Vec<&'m str>,
+    start: &mut usize,
+    i: usize,
+    starts: u64,
+    ends: u64,
+    lane_shift: u32,
+) {
+    let mut events = starts | ends;
+    while events != 0 {
+        let bit = events & events.wrapping_neg();
+        let at = i + (bit.trailing_zeros() >> lane_shift) as usize;
+        if starts & bit != 0 {
+            *start = at;
+        } else if let Some(tok) = msg.get(*start..at) {
+            // Both ends are at ASCII spaces or the ends of the message: character boundaries.
+            raw.push(tok);
+        }
+        events ^= bit;
+    }
+}
+
+/// Pushes the last token when the message ends inside it (from `start`).
+#[inline(always)]
+fn cut_last<'m>(msg: &'m str, raw: &mut Vec<&'m str>, start: usize) {
+    let b = msg.as_bytes();
+    if b.last()
+        .is_some_and(|&c| CLASS[usize::from(c)] & SPACE == 0)
         && let Some(tok) = msg.get(start..)
     {
         raw.push(tok);
     }
-    (h ^ n as u64).wrapping_mul(MIX)
 }
 
 /// The bits of the bytes of `chunk` that are ASCII whitespace (as `split_ascii_whitespace` reads
@@ -137,27 +169,11 @@ pub fn swar_shape_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
         let after_space = (sp << 8) | carry;
         let starts = !sp & after_space & valid;
         let ends = sp & !after_space;
-        let mut events = starts | ends;
-        while events != 0 {
-            let lane = events & events.wrapping_neg();
-            let at = i + (lane.trailing_zeros() / 8) as usize;
-            if starts & lane != 0 {
-                start = at;
-            } else if let Some(tok) = msg.get(start..at) {
-                // Both ends are at ASCII spaces or the ends of the message: character boundaries.
-                raw.push(tok);
-            }
-            events ^= lane;
-        }
+        cut(msg, raw, &mut start, i, starts, ends, 3);
         carry = (sp >> 56) & 0x80;
         i += 8;
     }
-    if n > 0
-        && CLASS[usize::from(b[n - 1])] & SPACE == 0
-        && let Some(tok) = msg.get(start..)
-    {
-        raw.push(tok);
-    }
+    cut_last(msg, raw, start);
     (h ^ n as u64).wrapping_mul(MIX)
 }
 

@@ -184,8 +184,8 @@ pub struct LineReader {
     at: usize,
     /// Bytes read after the block's last newline: the start of the next block.
     carry: Vec<u8>,
-    /// Storage for the next block. Its length only grows (bytes past what was read are stale), so
-    /// that it is not zeroed for each read.
+    /// Storage for the next block: bytes past what was read are stale, and it is lengthened (zeroed)
+    /// only where it is shorter than the next read, not cleared for each.
     spare: Vec<u8>,
     /// A line read on its own ([`Refill::Single`]), capped at `max_line`.
     buf: Vec<u8>,

@@ -171,7 +171,7 @@ enum Refill {
 /// Reads lines of any length with a cap: bytes past `max_line` are skipped (and the line reported as
 /// truncated) so that one enormous line cannot exhaust memory.
 ///
-/// Lines are read a block at a time (up to [`BLOCK`] bytes, straight into the block's storage),
+/// Lines are read a block at a time (up to 256 KiB, straight into the block's storage),
 /// cut at the last newline; a block of valid UTF-8 is checked once, as a whole, and its lines are
 /// handed out as text, which spares the parser checking each line.
 pub struct LineReader {

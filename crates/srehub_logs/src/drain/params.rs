@@ -37,9 +37,9 @@ impl PartialEq for ParamStats {
 /// Values with a tag in [`ParamStats::tags`] (the rest are compared one by one).
 const TAGS: usize = 16;
 
-/// A remembered value and its count, with what finding it and summing it needs: its [`Key`] and
-/// its value as a number with its histogram bucket, read from the one place the count is. Written
-/// as `[text, count]`.
+/// A remembered value and its count, with what finding it and summing it needs: its key (length
+/// and up to 16 bytes) and its value as a number with its histogram bucket, read from the one place
+/// the count is. Written as `[text, count]`.
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub text: String,

@@ -326,7 +326,6 @@ impl ParamStats {
             self.tagged = tagged as u8;
         }
         // Lanes of the tags equal to the value's tag, first the low eight then the high eight.
-        let tag = u64::from(k.tag()) * 0x0101_0101_0101_0101;
         for half in 0..2 {
             let lanes = half * 8;
             if lanes >= tagged {
@@ -334,7 +333,7 @@ impl ParamStats {
             }
             let mut w = [0u8; 8];
             w.copy_from_slice(&self.tags[lanes..lanes + 8]);
-            let mut m = crate::bytes::zero_lanes(u64::from_le_bytes(w) ^ tag)
+            let mut m = crate::bytes::eq_mask(u64::from_le_bytes(w), k.tag())
                 & crate::bytes::first_lanes(tagged - lanes);
             while m != 0 {
                 let i = lanes + (m.trailing_zeros() / 8) as usize;

@@ -177,27 +177,24 @@ impl Parser {
     /// One input line without its line terminator (a trailing `\r` is stripped here); bytes may be
     /// invalid UTF-8 (read lossily and counted). Completed records are appended to `out`.
     pub fn push_line(&mut self, line_no: u64, line: &[u8], out: &mut Vec<Record>) {
-        self.stats.lines += 1;
         if let Some(block) = self.journal.as_mut()
             && block.binary.is_some()
         {
+            self.stats.lines += 1;
             // Raw bytes of a binary journal value: no `\r` stripping, no UTF-8 check.
             if block.push_binary(line) == journal::BinaryStep::Dropped {
                 self.stats.unparsed += 1;
             }
             return;
         }
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        // A byte order mark (first line of files written by some Windows tools).
-        let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
         // simdutf8 validates with SIMD (chosen at run time), several times as fast as the standard
         // library on long ASCII lines; the same answer.
         match simdutf8::basic::from_utf8(line) {
-            Ok(s) => self.process(line_no, s, out),
+            Ok(s) => self.push_text(line_no, s, out),
             Err(_) => {
                 self.stats.invalid_utf8 += 1;
                 let s = String::from_utf8_lossy(line);
-                self.process(line_no, &s, out);
+                self.push_text(line_no, &s, out);
             }
         }
     }
@@ -209,6 +206,7 @@ impl Parser {
         }
         self.stats.lines += 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
+        // A byte order mark (first line of files written by some Windows tools).
         let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         self.process(line_no, line, out);
     }

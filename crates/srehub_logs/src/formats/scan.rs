@@ -3,25 +3,7 @@
 //!
 //! Each mask has the high bit of a lane set exactly when the lane matches (no carry crosses lanes).
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// Lanes equal to `c`.
-#[inline(always)]
-pub(crate) fn eq_mask(v: u64, c: u8) -> u64 {
-    let x = v ^ (ONES * u64::from(c));
-    // A lane's high bit ends up clear only when the lane is zero.
-    !(((x & LOW7) + LOW7) | x) & HIGH
-}
-
-/// Lanes below `n` (`n` from 1 to 128).
-#[inline(always)]
-pub(crate) fn lt_mask(v: u64, n: u8) -> u64 {
-    let n = n.clamp(1, 128);
-    // `(lane & 0x7f) + 0x80 - n` reaches the high bit when the lane's low bits are at least `n`.
-    !(((v & LOW7) + ONES * u64::from(0x80 - n)) | v) & HIGH
-}
+pub(crate) use crate::bytes::{eq_mask, lt_mask};
 
 /// The eight bytes at `i`, if there are eight.
 #[inline(always)]

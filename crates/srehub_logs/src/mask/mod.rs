@@ -7,6 +7,8 @@
 //! `<*>`, `blk_-42` → `blk_<*>`, `[173.234.31.186]` → `[<*>]`). A unit word right after a masked number
 //! (`384.0 B`, `5 ms`) is masked with it. Absolute file paths and URLs are variables too.
 
+use crate::bytes::{HIGH, ONES, eq_mask, lt_mask};
+
 /// The wildcard that stands for a variable in a template.
 pub const WILDCARD: &str = "<*>";
 
@@ -477,25 +479,6 @@ fn unit_len(tok: &str) -> Option<usize> {
     (core_len <= 7 && is_unit(&tb[..core_len])).then_some(core_len)
 }
 
-/// Lanes of eight bytes at a time (SWAR: a `u64` as eight lanes); each mask has the high bit of a
-/// lane set exactly when the lane matches (no carry crosses lanes).
-const ONES: u64 = 0x0101_0101_0101_0101;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// Lanes equal to `c`.
-#[inline(always)]
-fn eq_mask(v: u64, c: u8) -> u64 {
-    let x = v ^ (ONES * u64::from(c));
-    !(((x & LOW7) + LOW7) | x) & HIGH
-}
-
-/// Lanes below `n` (1 to 128).
-#[inline(always)]
-fn lt_mask(v: u64, n: u8) -> u64 {
-    !(((v & LOW7) + ONES * u64::from(0x80 - n)) | v) & HIGH
-}
-
 /// The end of the token starting at `i` (a byte that is not a space) and the union of the classes
 /// ([`DIGIT`], [`SLASH`], [`OTHER`]) of its bytes, eight bytes at a time.
 #[inline(always)]
@@ -839,7 +822,7 @@ fn is_path_or_url(tok: &str) -> bool {
 }
 
 mod shape;
-pub use shape::{is_steady, masked_in_context, shape_key, swar_shape_key};
+pub use shape::{is_steady, masked_in_context, shape_key};
 
 #[cfg(test)]
 mod tests;

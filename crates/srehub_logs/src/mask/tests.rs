@@ -283,7 +283,7 @@ fn non_ascii_text_is_kept() {
 fn the_shape_key_cuts_tokens_as_split_ascii_whitespace_at_every_length_and_alignment() {
     // Both ways of reading: sixteen bytes at a time (SSE2) and eight (elsewhere).
     check_shape_key(shape_key);
-    check_shape_key(swar_shape_key);
+    check_shape_key(shape::swar_shape_key);
 }
 
 fn check_shape_key(shape_key: for<'m> fn(&'m str, &mut Vec<&'m str>) -> u64) {

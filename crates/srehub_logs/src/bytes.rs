@@ -39,12 +39,64 @@ pub(crate) fn lt_mask(v: u64, n: u8) -> u64 {
     !(((v & LOW7) + ONES * u64::from(0x80 - n)) | v) & HIGH
 }
 
-/// The high bits of the first `n` lanes (all eight from `n = 8` on).
+/// The lanes of the first `n` bytes of `lanes` (at most 16) that equal `c`, one bit per lane.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
-pub(crate) fn first_lanes(n: usize) -> u64 {
-    if n >= 8 {
-        HIGH
-    } else {
-        HIGH & ((1u64 << (8 * n)) - 1)
+pub(crate) fn lanes_equal(lanes: &[u8; 16], n: usize, c: u8) -> u32 {
+    use safe_arch::{
+        cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+    };
+    let eq = cmp_eq_mask_i8_m128i(
+        load_unaligned_m128i(lanes),
+        set_splat_i8_m128i(i8::from_ne_bytes([c])),
+    );
+    (move_mask_i8_m128i(eq) as u32) & first_bits(n)
+}
+
+/// [`lanes_equal`] eight lanes at a time, where SSE2 is not there.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+pub(crate) fn swar_lanes_equal(lanes: &[u8; 16], n: usize, c: u8) -> u32 {
+    let half = |at: usize| {
+        // One bit per lane from the high bit of each of eight lanes.
+        let m = eq_mask(word(lanes, at), c) >> 7;
+        (m.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+    };
+    (half(0) | half(8) << 8) & first_bits(n)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+pub(crate) use swar_lanes_equal as lanes_equal;
+
+/// The low `n` bits (all 32 from `n = 32` on).
+#[inline]
+fn first_bits(n: usize) -> u32 {
+    if n >= 32 { u32::MAX } else { (1u32 << n) - 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_equal_finds_each_lane_below_the_count() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut lanes = [0u8; 16];
+            for (i, l) in lanes.iter_mut().enumerate() {
+                // Few distinct values, so that lanes match often.
+                *l = ((x >> (i * 4)) & 3) as u8 * 0x55;
+            }
+            let c = ((x >> 60) & 3) as u8 * 0x55;
+            for n in 0..=16 {
+                let want = (0..n)
+                    .filter(|&i| lanes[i] == c)
+                    .fold(0u32, |m, i| m | 1 << i);
+                assert_eq!(lanes_equal(&lanes, n, c), want, "{lanes:?} {n} {c}");
+                assert_eq!(swar_lanes_equal(&lanes, n, c), want, "{lanes:?} {n} {c}");
+            }
+        }
     }
 }

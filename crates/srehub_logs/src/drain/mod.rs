@@ -96,6 +96,9 @@ pub struct Cluster {
     takes_others: bool,
     #[serde(skip)]
     variant_index: VariantIndex,
+    /// The variant the last message went to (checked before use).
+    #[serde(skip)]
+    last_variant: usize,
     /// Positions whose token holds `<*>`, in order (kept in step with `tokens` and `params`).
     #[serde(skip)]
     slots: Vec<Slot>,
@@ -105,7 +108,8 @@ pub struct Cluster {
     /// Whether each token holds `<*>` and so accepts any value (kept in step with `tokens`).
     #[serde(skip)]
     open: Vec<bool>,
-    /// Whether each token is [`is_steady`]: a message with this token there masks to it.
+    /// Whether each token is [`is_steady`] and holds no digit: a message with this token there masks
+    /// to it.
     #[serde(skip)]
     steady: Vec<bool>,
     /// Bumped whenever `tokens` change.
@@ -172,7 +176,13 @@ impl Cluster {
         self.generation += 1;
         self.tok_hash = self.tokens.iter().map(|t| token_hash(t)).collect();
         self.open = self.tokens.iter().map(|t| has_wildcard(t)).collect();
-        self.steady = self.tokens.iter().map(|t| is_steady(t)).collect();
+        // Digits too are left out (the generic rules mask them anyway): the shape cache relies on
+        // a steady token having none (see `Miner::shape_accepts`).
+        self.steady = self
+            .tokens
+            .iter()
+            .map(|t| is_steady(t) && !t.bytes().any(|b| b.is_ascii_digit()))
+            .collect();
         self.skeleton = family::skeleton(&self.tokens);
         self.slots = self
             .tokens
@@ -215,7 +225,7 @@ struct Node {
 }
 
 /// What the sequence cache knows about a masked token sequence.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct SeqEntry {
     /// The cluster it went to last.
     cluster: u32,
@@ -327,12 +337,12 @@ impl Miner {
             .then(|| shape_key(message, &mut raw));
         if let Some(k) = shape
             && let Some(e) = self.shape_cache.get(&k).copied()
-            && let Some(checked) = self.shape_accepts(e, &raw)
+            && let Some(known) = self.shape_accepts(e, &raw)
         {
             let idx = e.seq.cluster;
-            if checked {
+            if known != e {
                 // Checked token by token this time: the next message of this shape need not be.
-                self.remember_shape(k, e.seq, true);
+                self.keep_shape(k, known);
             }
             #[cfg(test)]
             {
@@ -637,6 +647,7 @@ impl Miner {
             same_as: None,
             takes_others: false,
             variant_index: VariantIndex::default(),
+            last_variant: 0,
             slots: Vec::new(),
             tok_hash: Vec::new(),
             open: Vec::new(),

@@ -325,23 +325,17 @@ impl ParamStats {
             }
             self.tagged = tagged as u8;
         }
-        // Lanes of the tags equal to the value's tag, first the low eight then the high eight.
-        for half in 0..2 {
-            let lanes = half * 8;
-            if lanes >= tagged {
-                break;
+        // The lanes of the tags equal to the value's tag.
+        let mut m = crate::bytes::lanes_equal(&self.tags, tagged, k.tag());
+        while m != 0 {
+            let i = m.trailing_zeros() as usize;
+            if self.values[i].key() == k && (k.exact() || self.values[i].text == value) {
+                return Some(i);
             }
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&self.tags[lanes..lanes + 8]);
-            let mut m = crate::bytes::eq_mask(u64::from_le_bytes(w), k.tag())
-                & crate::bytes::first_lanes(tagged - lanes);
-            while m != 0 {
-                let i = lanes + (m.trailing_zeros() / 8) as usize;
-                if self.values[i].key() == k && (k.exact() || self.values[i].text == value) {
-                    return Some(i);
-                }
-                m &= m - 1;
-            }
+            m &= m - 1;
+        }
+        if self.values.len() <= TAGS {
+            return None;
         }
         self.values
             .iter()

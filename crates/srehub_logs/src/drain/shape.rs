@@ -7,45 +7,61 @@ use crate::mask::{
 };
 
 /// Where messages of one shape ([`crate::mask::shape_key`]) went last.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct ShapeEntry {
     pub(super) seq: SeqEntry,
-    /// The cluster's [`super::Cluster::generation`] then, and whether its tokens holding `<*>`
-    /// among text were then exactly the message's masked tokens: messages of one shape mask alike,
-    /// so while the tokens stay the same, they still are.
+    /// The cluster's [`super::Cluster::generation`] then (its tokens change only with it).
     pub(super) generation: u64,
+    /// Whether its tokens holding `<*>` among text were then exactly the message's masked tokens:
+    /// messages of one shape mask alike, so while the tokens stay the same, they still are.
     pub(super) exact: bool,
+    /// Whether a message of this shape was compared token by token with the cluster at
+    /// `generation` and taken: its tokens without `<*>` were the template's (which hold no digit,
+    /// see [`Miner::shape_accepts`]) and its words at enumerated positions were words.
+    pub(super) verified: bool,
 }
 
 impl Miner {
+    /// Remembers where a message of shape `key` went after masking (not yet verified as a shape).
     pub(super) fn remember_shape(&mut self, key: u64, seq: SeqEntry, exact: bool) {
         let Some(generation) = self.cluster(seq.cluster).map(|c| c.generation) else {
             return;
         };
-        if self.shape_cache.len() >= SEQ_CACHE_MAX {
-            self.shape_cache.clear();
-        }
-        self.shape_cache.insert(
+        self.keep_shape(
             key,
             ShapeEntry {
                 seq,
                 generation,
                 exact,
+                verified: false,
             },
         );
     }
 
+    pub(super) fn keep_shape(&mut self, key: u64, entry: ShapeEntry) {
+        if self.shape_cache.len() >= SEQ_CACHE_MAX {
+            self.shape_cache.clear();
+        }
+        self.shape_cache.insert(key, entry);
+    }
+
     /// Whether the cluster of `shape` takes a message whose raw tokens are `raw` as it would take
-    /// the message masked (the sequence cache's test in [`Miner::add`]), and if so whether its
-    /// tokens holding `<*>` among text were just found to be exactly the message's masked tokens
-    /// (worth remembering, see [`ShapeEntry`]). Messages of one shape mask alike, so this mostly
-    /// confirms what the shape says; it guards against keys that collide and against changes
+    /// the message masked (the sequence cache's test in [`Miner::add`]), and if so what is now known
+    /// of the shape (the entry to keep when it differs). Messages of one shape mask alike, so this
+    /// mostly confirms what the shape says; it guards against keys that collide and against changes
     /// since. Position by position: a `<*>`; the same [`super::Cluster::steady`] token; or a token
     /// holding `<*>` among text, which takes the message's token when it took the last one of this
     /// shape and has not changed since (`exact`), while the leaf's search that chose the cluster
     /// stands, or when the token masks to it. Enumerated positions hold [`is_steady`] words.
+    ///
+    /// Once a message of the shape passed these checks at the cluster's current generation
+    /// (`verified`), the next ones skip the steady tokens and the enumerated words: a steady token
+    /// holds no digit (the generic rules mask every alphanumeric segment holding one), so a message
+    /// with the same key has the very same bytes there, and whether a word is steady depends on
+    /// where its digits are, which the key fixes too. Enumerated positions only get fewer without a
+    /// new generation.
     #[inline]
-    pub(super) fn shape_accepts(&self, shape: ShapeEntry, raw: &[&str]) -> Option<bool> {
+    pub(super) fn shape_accepts(&self, shape: ShapeEntry, raw: &[&str]) -> Option<ShapeEntry> {
         let e = shape.seq;
         let c = self
             .clusters
@@ -54,12 +70,17 @@ impl Miner {
         if c.tokens.len() != raw.len() {
             return None;
         }
-        let known_exact = shape.exact && shape.generation == c.generation;
+        let current = shape.generation == c.generation;
+        let known_exact = shape.exact && current;
+        let known_steady = shape.verified && current;
+        if known_exact && known_steady {
+            return Some(shape);
+        }
         let mut stands = None;
         let mut through_search = false;
         for (i, (t, &r)) in c.tokens.iter().zip(raw).enumerate() {
             if !c.open[i] {
-                if !c.steady[i] || !same_token(t, r) {
+                if !known_steady && (!c.steady[i] || !same_token(t, r)) {
                     return None;
                 }
             } else if !known_exact && !is_wild(t) {
@@ -79,10 +100,15 @@ impl Miner {
             }
         }
         // Masked, they would be themselves: no number where words were seen.
-        let words = c
-            .enum_positions
-            .iter()
-            .all(|&p| raw.get(p).is_some_and(|r| is_steady(r)));
-        words.then_some(!known_exact && !through_search)
+        let words = known_steady
+            || c.enum_positions
+                .iter()
+                .all(|&p| raw.get(p).is_some_and(|r| is_steady(r)));
+        words.then_some(ShapeEntry {
+            seq: e,
+            generation: c.generation,
+            exact: known_exact || !through_search,
+            verified: true,
+        })
     }
 }

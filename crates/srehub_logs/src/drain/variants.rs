@@ -272,6 +272,33 @@ impl Miner {
                 }
             }
         }
+        let Some(c) = self.clusters[idx as usize].as_mut() else {
+            return 0;
+        };
+        // The variant of the cluster's last message when this one has its words (live variants
+        // have distinct words, so it is the one the index would find): most messages repeat it.
+        let last = c.last_variant;
+        if c.variants.get(last).is_some_and(|v| {
+            v.merged_into.is_none()
+                && v.key.len() == c.enum_positions.len()
+                && v.key
+                    .iter()
+                    .zip(&c.enum_positions)
+                    .all(|((kp, kw), &p)| *kp == p && kw.as_str() == word_at(&c.tokens, raw, p))
+        }) {
+            c.variants[last].record(line, message);
+            return last;
+        }
+        let v = self.find_variant(idx, line, message, raw);
+        if let Some(c) = self.clusters[idx as usize].as_mut() {
+            c.last_variant = v;
+        }
+        v
+    }
+
+    /// [`Miner::assign_variant`] past the shortcut: the variant with the message's words, found or
+    /// made.
+    fn find_variant(&mut self, idx: u32, line: u64, message: &str, raw: &[&str]) -> usize {
         let limit = self.opts.enum_values;
         let Some(c) = self.clusters[idx as usize].as_mut() else {
             return 0;

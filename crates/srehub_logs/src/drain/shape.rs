@@ -1,7 +1,7 @@
 //! The shape cache of the miner: where messages of a shape seen before ([`crate::mask::shape_key`])
 //! went, so that the next ones skip masking when that template still takes them as they are.
 
-use super::{Miner, SEQ_CACHE_MAX, SeqEntry};
+use super::{Miner, SEQ_CACHE_MAX, SeqEntry, Steady};
 use crate::mask::{
     Masked, WILDCARD, is_steady, is_wild, mask_token_into, masked_in_context, same_token,
 };
@@ -55,11 +55,11 @@ impl Miner {
     /// stands, or when the token masks to it. Enumerated positions hold [`is_steady`] words.
     ///
     /// Once a message of the shape passed these checks at the cluster's current generation
-    /// (`verified`), the next ones skip the steady tokens and the enumerated words: a steady token
-    /// holds no digit (the generic rules mask every alphanumeric segment holding one), so a message
-    /// with the same key has the very same bytes there, and whether a word is steady depends on
-    /// where its digits are, which the key fixes too. Enumerated positions only get fewer without a
-    /// new generation.
+    /// (`verified`), the next ones skip the steady tokens without digits and the enumerated words:
+    /// a message with the same key has the very same bytes where the last one had no digit, and
+    /// whether a word is steady depends on where its digits are, which the key fixes too, never on
+    /// their values. Enumerated positions only get fewer without a new generation. Steady tokens
+    /// with digits (`en0`) are compared every time.
     #[inline]
     pub(super) fn shape_accepts(&self, shape: ShapeEntry, raw: &[&str]) -> Option<ShapeEntry> {
         let e = shape.seq;
@@ -73,14 +73,19 @@ impl Miner {
         let current = shape.generation == c.generation;
         let known_exact = shape.exact && current;
         let known_steady = shape.verified && current;
-        if known_exact && known_steady {
+        if known_exact && known_steady && !c.steady_digits {
             return Some(shape);
         }
         let mut stands = None;
         let mut through_search = false;
         for (i, (t, &r)) in c.tokens.iter().zip(raw).enumerate() {
             if !c.open[i] {
-                if !known_steady && (!c.steady[i] || !same_token(t, r)) {
+                let compare = match c.steady[i] {
+                    Steady::No => return None,
+                    Steady::Words => !known_steady,
+                    Steady::Digits => true,
+                };
+                if compare && !same_token(t, r) {
                     return None;
                 }
             } else if !known_exact && !is_wild(t) {

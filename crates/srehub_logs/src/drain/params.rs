@@ -23,6 +23,26 @@ pub struct ParamStats {
     /// How many of `tags` are in step with `values` (0 after reading a saved state).
     #[serde(skip)]
     pub(super) tagged: u8,
+    /// What finding and summing the first (most frequent) value needs, copied from it while
+    /// `tagged` is not 0: it is found and summed without reading `values`.
+    #[serde(skip)]
+    pub(super) top: Top,
+}
+
+/// The key of a value and its number with its histogram bucket (see [`Seen`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Top {
+    key: Key,
+    number: Option<(f64, i16)>,
+}
+
+impl Top {
+    fn of(seen: &Seen) -> Top {
+        Top {
+            key: seen.key(),
+            number: seen.number(),
+        }
+    }
 }
 
 impl PartialEq for ParamStats {
@@ -273,15 +293,22 @@ impl ParamStats {
         let found = self.find(k, value);
         // The value parsed as a number when that is known already (a remembered value).
         let known: Option<Option<(f64, i16)>> = match found {
+            Some(0) => {
+                self.values[0].count += 1;
+                Some(self.top.number)
+            }
             Some(i) => {
                 let seen = &mut self.values[i];
                 seen.count += 1;
                 let n = seen.number();
                 // Keep most frequent first (one bubble step is enough for counts growing by one).
-                if i > 0 && self.values[i].count > self.values[i - 1].count {
+                if self.values[i].count > self.values[i - 1].count {
                     self.values.swap(i, i - 1);
                     if i < TAGS {
                         self.tags.swap(i, i - 1);
+                    }
+                    if i == 1 {
+                        self.top = Top::of(&self.values[0]);
                     }
                 }
                 Some(n)
@@ -292,6 +319,9 @@ impl ParamStats {
                 if let Some(t) = self.tags.get_mut(self.values.len()) {
                     *t = k.tag();
                     self.tagged += 1;
+                }
+                if self.values.is_empty() {
+                    self.top = Top::of(&seen);
                 }
                 self.values.push(seen);
                 Some(n)
@@ -324,6 +354,13 @@ impl ParamStats {
                 *t = v.key().tag();
             }
             self.tagged = tagged as u8;
+            if let Some(first) = self.values.first() {
+                self.top = Top::of(first);
+            }
+        }
+        // The most frequent value most often.
+        if tagged > 0 && k == self.top.key && (k.exact() || self.values[0].text == value) {
+            return Some(0);
         }
         // The lanes of the tags equal to the value's tag.
         let mut m = crate::bytes::lanes_equal(&self.tags, tagged, k.tag());

@@ -33,26 +33,24 @@ pub fn shape_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
     let low = set_splat_i8_m128i(0x20);
     let zero = set_splat_i8_m128i(b'0' as i8);
     let nine = set_splat_i8_m128i(9);
+    let mut last = [0xffu8; 16];
     while i < n {
-        let mut chunk = [0xffu8; 16];
-        let valid = match b.get(i..i + 16) {
-            Some(c) => {
-                chunk.copy_from_slice(c);
-                0xffff
-            }
-            None => {
-                // The last bytes; the other lanes hold 0xff, which no text holds.
-                let left = n - i;
-                chunk[..left].copy_from_slice(&b[i..]);
-                (1u32 << left) - 1
-            }
-        };
-        let v = load_unaligned_m128i(&chunk);
+        let (chunk, valid): (&[u8; 16], u32) =
+            match b.get(i..i + 16).and_then(|c| <&[u8; 16]>::try_from(c).ok()) {
+                Some(c) => (c, 0xffff),
+                None => {
+                    // The last bytes; the other lanes hold 0xff, which no text holds.
+                    let left = n - i;
+                    last[..left].copy_from_slice(&b[i..]);
+                    (&last, (1u32 << left) - 1)
+                }
+            };
+        let v = load_unaligned_m128i(chunk);
         // Bytes up to 0x20 (spaces among them), spaces, and digits (`c - '0'` at most 9).
         let lows = move_mask_i8_m128i(cmp_eq_mask_i8_m128i(min_u8_m128i(v, low), v)) as u32;
         let mut sp = move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, space)) as u32;
         if lows != sp {
-            sp = exact_spaces(&chunk, lows, sp);
+            sp = exact_spaces(chunk, lows, sp);
         }
         let d = sub_i8_m128i(v, zero);
         let digits = cmp_eq_mask_i8_m128i(min_u8_m128i(d, nine), d);

@@ -281,6 +281,9 @@ pub struct Miner {
     /// Messages that took the shape cache's shortcut.
     #[cfg(test)]
     shape_hits: u64,
+    /// Of those, messages whose steady tokens were not compared (a verified shape).
+    #[cfg(test)]
+    shape_trusted: u64,
     /// Clusters by the first value of their skeleton, to find templates of one event.
     families: FastMap<u64, Vec<u32>>,
     hash_scratch: Vec<u64>,
@@ -310,6 +313,8 @@ impl Miner {
             shape_cache: FastMap::default(),
             #[cfg(test)]
             shape_hits: 0,
+            #[cfg(test)]
+            shape_trusted: 0,
             families: FastMap::default(),
             hash_scratch: Vec::new(),
             wild_hash: token_hash(WILDCARD),
@@ -364,6 +369,8 @@ impl Miner {
             #[cfg(test)]
             {
                 self.shape_hits += 1;
+                // Its steady tokens and words were taken on the shape's word.
+                self.shape_trusted += u64::from(e.verified && known == e);
             }
             if let Some(c) = self.clusters[idx as usize].as_mut() {
                 c.count += 1;

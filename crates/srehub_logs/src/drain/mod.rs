@@ -275,6 +275,8 @@ pub struct Miner {
     ids: FastMap<String, u32>,
     variant_ids: FastMap<String, (u32, usize)>,
     seq_cache: FastMap<u64, SeqEntry>,
+    /// Bumped whenever an entry of `seq_cache` changes or goes (not when one is added).
+    seq_changes: u64,
     /// Where messages of a shape ([`shape_key`]) went last, to skip masking when the template still
     /// takes them.
     shape_cache: FastMap<u64, ShapeEntry>,
@@ -310,6 +312,7 @@ impl Miner {
             ids: FastMap::default(),
             variant_ids: FastMap::default(),
             seq_cache: FastMap::default(),
+            seq_changes: 0,
             shape_cache: FastMap::default(),
             #[cfg(test)]
             shape_hits: 0,
@@ -396,6 +399,8 @@ impl Miner {
         // while the leaf's search that chose this cluster still stands (nothing changed in the leaf
         // since): a newer cluster there could match such a line better, as the search would find.
         let seq = sequence_hash(&hashes);
+        // Where the masked tokens keep digits (`en0`), whose values the shape does not fix.
+        let words = shape.and_then(|_| shape::DigitWords::of(&masked, &raw));
         let entry = self.seq_cache.get(&seq).copied();
         let nodes = &self.nodes;
         let wild = self.wild_hash;
@@ -422,8 +427,10 @@ impl Miner {
             self.scratch = recycle(masked);
             self.mask_scratch = ms;
             self.hash_scratch = hashes;
-            if let Some(k) = shape {
-                self.remember_shape(k, e, !through_open);
+            if let Some(k) = shape
+                && let Some(words) = words
+            {
+                self.remember_shape(k, seq, e, !through_open, words);
             }
             return self.matched(idx, line, message, raw);
         }
@@ -478,6 +485,7 @@ impl Miner {
         }
         if self.seq_cache.len() >= SEQ_CACHE_MAX {
             self.seq_cache.clear();
+            self.seq_changes += 1;
         }
         // The search's answer is kept when it came from the leaf alone and nothing changed there.
         let memo = found.is_some() && searched && self.nodes[node as usize].version == version;
@@ -486,9 +494,17 @@ impl Miner {
             node: if memo { node } else { NO_NODE },
             version,
         };
-        self.seq_cache.insert(seq, entry);
-        if let Some(k) = shape {
-            self.remember_shape(k, entry, exact);
+        if self
+            .seq_cache
+            .insert(seq, entry)
+            .is_some_and(|old| old != entry)
+        {
+            self.seq_changes += 1;
+        }
+        if let Some(k) = shape
+            && let Some(words) = words
+        {
+            self.remember_shape(k, seq, entry, exact, words);
         }
         let variant = self.assign_variant(cluster, line, message, &raw);
         self.raw_scratch = recycle(raw);
@@ -820,6 +836,7 @@ impl Miner {
             .collect();
         order.sort_unstable();
         self.seq_cache.clear();
+        self.seq_changes += 1;
         self.shape_cache.clear();
         for &(_, idx) in order.iter().take(batch) {
             if let Some(c) = self.clusters[idx as usize].take() {

@@ -3,7 +3,8 @@
 
 use super::{Miner, SEQ_CACHE_MAX, SeqEntry, Steady};
 use crate::mask::{
-    Masked, WILDCARD, is_steady, is_wild, mask_token_into, masked_in_context, same_token,
+    Masked, WILDCARD, holds_number, is_steady, is_wild, mask_token_into, masked_in_context,
+    same_token, token_hash,
 };
 
 /// Where messages of one shape ([`crate::mask::shape_key`]) went last.
@@ -19,11 +20,72 @@ pub(super) struct ShapeEntry {
     /// `generation` and taken: its tokens without `<*>` were the template's (which hold no digit,
     /// see [`Miner::shape_accepts`]) and its words at enumerated positions were words.
     pub(super) verified: bool,
+    /// The hash of the masked token sequence the entry was made for (the sequence cache's key), and
+    /// [`Miner::seq_changes`] when the sequence cache's entry for it was last seen to be `seq`.
+    pub(super) seq_hash: u64,
+    pub(super) seq_seen: u64,
+    /// Positions whose masked token kept a digit, and a hash of the raw tokens there.
+    pub(super) words: DigitWords,
+}
+
+/// The positions (a bit each) of a message's masked tokens that kept a digit (`en0`, `ssh2`), and a
+/// hash of the message's tokens there. Masking depends on where digits are, not on their values, so
+/// messages of one shape mask alike but for the values of these tokens: their masked token
+/// sequences are the same when these tokens are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct DigitWords {
+    hash: u64,
+    positions: u32,
+}
+
+impl DigitWords {
+    /// `None` when such a token stands past the 32nd position (not remembered).
+    pub(super) fn of(masked: &[&str], raw: &[&str]) -> Option<DigitWords> {
+        let mut positions = 0u32;
+        for (i, m) in masked.iter().enumerate() {
+            if m.bytes().any(|b| b.is_ascii_digit()) {
+                if i >= 32 {
+                    return None;
+                }
+                positions |= 1 << i;
+            }
+        }
+        Some(DigitWords {
+            positions,
+            hash: Self::hash(positions, raw),
+        })
+    }
+
+    fn hash(positions: u32, raw: &[&str]) -> u64 {
+        let mut h = 0u64;
+        let mut bits = positions;
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            let t = raw.get(i).map_or(0, |r| token_hash(r));
+            h = (h.rotate_left(5) ^ t).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            bits &= bits - 1;
+        }
+        h
+    }
+
+    /// Whether a message of the shape, whose raw tokens are `raw`, has the same tokens there.
+    #[inline]
+    fn same(self, raw: &[&str]) -> bool {
+        self.positions == 0 || Self::hash(self.positions, raw) == self.hash
+    }
 }
 
 impl Miner {
-    /// Remembers where a message of shape `key` went after masking (not yet verified as a shape).
-    pub(super) fn remember_shape(&mut self, key: u64, seq: SeqEntry, exact: bool) {
+    /// Remembers where a message of shape `key`, whose masked tokens hash to `seq_hash`, went after
+    /// masking (not yet verified as a shape).
+    pub(super) fn remember_shape(
+        &mut self,
+        key: u64,
+        seq_hash: u64,
+        seq: SeqEntry,
+        exact: bool,
+        words: DigitWords,
+    ) {
         let Some(generation) = self.cluster(seq.cluster).map(|c| c.generation) else {
             return;
         };
@@ -34,6 +96,9 @@ impl Miner {
                 generation,
                 exact,
                 verified: false,
+                seq_hash,
+                seq_seen: self.seq_changes,
+                words,
             },
         );
     }
@@ -47,9 +112,12 @@ impl Miner {
 
     /// Whether the cluster of `shape` takes a message whose raw tokens are `raw` as it would take
     /// the message masked (the sequence cache's test in [`Miner::add`]), and if so what is now known
-    /// of the shape (the entry to keep when it differs). Messages of one shape mask alike, so this
-    /// mostly confirms what the shape says; it guards against keys that collide and against changes
-    /// since. Position by position: a `<*>`; the same [`super::Cluster::steady`] token; or a token
+    /// of the shape (the entry to keep when it differs). Messages of one shape mask alike but for
+    /// the tokens that keep digits (`en0`, [`DigitWords`]): with those the same, the message masks
+    /// to the sequence the entry was made for, and it goes where that sequence's cache entry sends
+    /// it, which must still be the entry's cluster (so the result is the same as masking it). The
+    /// rest mostly confirms what the shape says; it guards against keys that collide and against
+    /// changes since. Position by position: a `<*>`; the same [`super::Cluster::steady`] token; or a token
     /// holding `<*>` among text, which takes the message's token when it took the last one of this
     /// shape and has not changed since (`exact`), while the leaf's search that chose the cluster
     /// stands, or when the token masks to it. Enumerated positions hold [`is_steady`] words.
@@ -67,8 +135,17 @@ impl Miner {
             .clusters
             .get(e.cluster as usize)
             .and_then(Option::as_ref)?;
-        if c.tokens.len() != raw.len() {
+        if c.tokens.len() != raw.len() || !shape.words.same(raw) {
             return None;
+        }
+        // The message masks to the sequence the entry was made for; the sequence cache must still
+        // send it where the entry says (another message of that sequence may have gone elsewhere).
+        let mut shape = shape;
+        if shape.seq_seen != self.seq_changes {
+            if self.seq_cache.get(&shape.seq_hash) != Some(&e) {
+                return None;
+            }
+            shape.seq_seen = self.seq_changes;
         }
         let current = shape.generation == c.generation;
         let known_exact = shape.exact && current;
@@ -108,12 +185,12 @@ impl Miner {
         let words = known_steady
             || c.enum_positions
                 .iter()
-                .all(|&p| raw.get(p).is_some_and(|r| is_steady(r)));
+                .all(|&p| raw.get(p).is_some_and(|r| is_steady(r) && !holds_number(r)));
         words.then_some(ShapeEntry {
-            seq: e,
             generation: c.generation,
             exact: known_exact || !through_search,
             verified: true,
+            ..shape
         })
     }
 }

@@ -535,6 +535,83 @@ fn varied_lines(n: u64) -> Vec<String> {
 }
 
 #[test]
+fn shapes_of_few_words_go_where_masking_them_would() {
+    // Short messages from a small vocabulary, so that shapes repeat, templates generalize under
+    // verified shapes, enumerated words retire and (with few clusters) clusters are evicted: words
+    // with digits that stay words (`en0`, `ssh2`), numbers of varying length, ids, paths, addresses,
+    // date and unit words. With the shortcut and without it, the same templates of every message.
+    const WORDS: [&[&str]; 6] = [
+        &["user", "en0", "en1", "Jul"],
+        &["alice", "bob", "5", "12", "ssh2"],
+        &["ok", "fail", "id=42", "id=7", "x1y"],
+        &["ms", "at", "(en0)", "/var/log/a1", "0x1f", "blk_-3", "ssh2"],
+        &[
+            "user=bob", "user=al", "user=7", "port", "5ms", "12 ms", "eth1", "eth2",
+        ],
+        &[
+            "done",
+            "x",
+            "10.0.0.1",
+            "10.0.0.12",
+            "en0:",
+            "en1:",
+            "B",
+            "KB",
+        ],
+    ];
+    let never = regex::Regex::new("^never$").unwrap();
+    let mut hits = 0;
+    for seed in 1..=40u64 {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut next = |m: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m as u64) as usize
+        };
+        let lines: Vec<String> = (0..1500)
+            .map(|_| {
+                let n = 2 + next(5);
+                WORDS[..n]
+                    .iter()
+                    .map(|set| set[next(set.len())])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let run = |opts: MinerOptions| {
+            let mut m = Miner::new(opts);
+            let ids: Vec<String> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let a = m.add(i as u64 + 1, l);
+                    m.resolve(a.cluster, a.variant).unwrap().id().to_string()
+                })
+                .collect();
+            (
+                ids,
+                serde_json::to_string(&m.to_state()).unwrap(),
+                m.shape_hits,
+            )
+        };
+        let max_clusters = if seed % 2 == 0 { 15 } else { 50_000 };
+        let fast = MinerOptions {
+            max_clusters,
+            ..MinerOptions::default()
+        };
+        let mut slow = fast.clone();
+        slow.mask.extra.push((never.clone(), "never".to_string()));
+        let (fast_ids, fast_state, fast_hits) = run(fast);
+        let (slow_ids, slow_state, _) = run(slow);
+        assert_eq!(fast_ids, slow_ids, "seed {seed}");
+        assert_eq!(fast_state, slow_state, "seed {seed}");
+        hits += fast_hits;
+    }
+    assert!(hits > 5_000, "{hits} of 60,000 messages took the shortcut");
+}
+
+#[test]
 fn messages_of_a_known_shape_go_where_masking_them_would() {
     // The same messages with the shortcut and without it (a user mask that matches nothing turns
     // it off): the same templates, counts, parameters and template of every message.
@@ -568,4 +645,44 @@ fn messages_of_a_known_shape_go_where_masking_them_would() {
     );
     assert_eq!(fast_ids, slow_ids);
     assert_eq!(fast_state, slow_state);
+}
+
+#[test]
+fn zz_debug_seed1() {
+    let lines: Vec<String> = std::fs::read_to_string("/tmp/seed1.txt")
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let run = |opts: MinerOptions| {
+        let mut m = Miner::new(opts);
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let a = m.add(i as u64 + 1, l);
+                let t = m.resolve(a.cluster, a.variant).unwrap();
+                let c = m.cluster(a.cluster).unwrap();
+                format!(
+                    "{} | {} | {} | cl {} {:?} {:?} {:?}",
+                    l,
+                    t.id(),
+                    t.text(),
+                    a.cluster,
+                    c.tokens,
+                    c.enum_positions,
+                    c.same_as
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut slow = MinerOptions::default();
+    slow.mask
+        .extra
+        .push((regex::Regex::new("^never$").unwrap(), "never".to_string()));
+    let a = run(MinerOptions::default());
+    let b = run(slow);
+    for (x, y) in a.iter().zip(&b) {
+        eprintln!("{}{x}\n   {y}", if x != y { "!! " } else { "   " });
+    }
 }

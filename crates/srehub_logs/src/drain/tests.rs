@@ -534,6 +534,33 @@ fn varied_lines(n: u64) -> Vec<String> {
         .collect()
 }
 
+/// What mining `lines` gave: the template id of each message, the final state and the shape
+/// cache's counters.
+struct Mined {
+    ids: Vec<String>,
+    state: String,
+    shape_hits: u64,
+    shape_trusted: u64,
+}
+
+fn mine_all(opts: MinerOptions, lines: &[String]) -> Mined {
+    let mut m = Miner::new(opts);
+    let ids = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let a = m.add(i as u64 + 1, l);
+            m.resolve(a.cluster, a.variant).unwrap().id().to_string()
+        })
+        .collect();
+    Mined {
+        ids,
+        state: serde_json::to_string(&m.to_state()).unwrap(),
+        shape_hits: m.shape_hits,
+        shape_trusted: m.shape_trusted,
+    }
+}
+
 #[test]
 fn shapes_of_few_words_go_where_masking_them_would() {
     // Short messages from a small vocabulary, so that shapes repeat, templates generalize under
@@ -579,22 +606,6 @@ fn shapes_of_few_words_go_where_masking_them_would() {
                     .join(" ")
             })
             .collect();
-        let run = |opts: MinerOptions| {
-            let mut m = Miner::new(opts);
-            let ids: Vec<String> = lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    let a = m.add(i as u64 + 1, l);
-                    m.resolve(a.cluster, a.variant).unwrap().id().to_string()
-                })
-                .collect();
-            (
-                ids,
-                serde_json::to_string(&m.to_state()).unwrap(),
-                m.shape_hits,
-            )
-        };
         let max_clusters = if seed % 2 == 0 { 15 } else { 50_000 };
         let fast = MinerOptions {
             max_clusters,
@@ -602,11 +613,11 @@ fn shapes_of_few_words_go_where_masking_them_would() {
         };
         let mut slow = fast.clone();
         slow.mask.extra.push((never.clone(), "never".to_string()));
-        let (fast_ids, fast_state, fast_hits) = run(fast);
-        let (slow_ids, slow_state, _) = run(slow);
-        assert_eq!(fast_ids, slow_ids, "seed {seed}");
-        assert_eq!(fast_state, slow_state, "seed {seed}");
-        hits += fast_hits;
+        let fast = mine_all(fast, &lines);
+        let slow = mine_all(slow, &lines);
+        assert_eq!(fast.ids, slow.ids, "seed {seed}");
+        assert_eq!(fast.state, slow.state, "seed {seed}");
+        hits += fast.shape_hits;
     }
     assert!(hits > 5_000, "{hits} of 60,000 messages took the shortcut");
 }
@@ -616,25 +627,15 @@ fn messages_of_a_known_shape_go_where_masking_them_would() {
     // The same messages with the shortcut and without it (a user mask that matches nothing turns
     // it off): the same templates, counts, parameters and template of every message.
     let lines = varied_lines(3000);
-    let run = |opts: MinerOptions| {
-        let mut m = Miner::new(opts);
-        let ids: Vec<String> = lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let a = m.add(i as u64 + 1, l);
-                m.resolve(a.cluster, a.variant).unwrap().id().to_string()
-            })
-            .collect();
-        let state = serde_json::to_string(&m.to_state()).unwrap();
-        (ids, state, m.shape_hits, m.shape_trusted)
-    };
-    let (fast_ids, fast_state, hits, trusted) = run(MinerOptions::default());
+    let fast = mine_all(MinerOptions::default(), &lines);
     let mut opts = MinerOptions::default();
     opts.mask
         .extra
         .push((regex::Regex::new("^never$").unwrap(), "never".to_string()));
-    let (slow_ids, slow_state, no_hits, _) = run(opts);
+    let slow = mine_all(opts, &lines);
+    let (fast_ids, fast_state, hits, trusted) =
+        (fast.ids, fast.state, fast.shape_hits, fast.shape_trusted);
+    let (slow_ids, slow_state, no_hits) = (slow.ids, slow.state, slow.shape_hits);
     assert_eq!(no_hits, 0);
     assert!(hits > 2000, "{hits} of 3000 messages took the shortcut");
     // Most without comparing their steady tokens (`eth0` and `eth1`, steady tokens with digits,

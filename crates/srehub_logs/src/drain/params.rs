@@ -306,6 +306,9 @@ impl ParamStats {
                     self.values.swap(i, i - 1);
                     if i < TAGS {
                         self.tags.swap(i, i - 1);
+                    } else if i == TAGS {
+                        // A value without a tag moved into the last tagged lane.
+                        self.tags[TAGS - 1] = self.values[TAGS - 1].key().tag();
                     }
                     if i == 1 {
                         self.top = Top::of(&self.values[0]);
@@ -570,6 +573,22 @@ mod tests {
             p.observe(v, 10);
         }
         assert_eq!(p.values, [(y, 3), (x, 2)]);
+    }
+
+    #[test]
+    fn values_past_the_tagged_ones_are_found_after_moving_up() {
+        // More remembered values than tags: the 17th value, once more frequent than the 16th, moves
+        // into the last tagged lane and is still found there (one lane up per observation).
+        let mut p = ParamStats::default();
+        for i in 0..17 {
+            p.observe(&format!("v{i}"), 20);
+        }
+        for _ in 0..5 {
+            p.observe("v16", 20);
+        }
+        assert_eq!(p.values.len(), 17);
+        assert_eq!(p.values[11], ("v16", 6));
+        assert_eq!(p.other, 0);
     }
 
     #[test]

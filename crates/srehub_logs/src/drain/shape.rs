@@ -116,8 +116,8 @@ impl Miner {
     /// the tokens that keep digits (`en0`, [`DigitWords`]): with those the same, the message masks
     /// to the sequence the entry was made for, and it goes where that sequence's cache entry sends
     /// it, which must still be the entry's cluster (so the result is the same as masking it). The
-    /// rest mostly confirms what the shape says; it guards against keys that collide and against
-    /// changes since. Position by position: a `<*>`; the same [`super::Cluster::steady`] token; or a token
+    /// rest confirms what the shape says against changes of the template since; the key itself is
+    /// trusted (two shapes with one 64-bit key would share an entry). Position by position: a `<*>`; the same [`super::Cluster::steady`] token; or a token
     /// holding `<*>` among text, which takes the message's token when it took the last one of this
     /// shape and has not changed since (`exact`), while the leaf's search that chose the cluster
     /// stands, or when the token masks to it. Enumerated positions hold [`is_steady`] words.

@@ -57,7 +57,9 @@ pub fn shape_key<'m>(msg: &'m str, raw: &mut Vec<&'m str>) -> u64 {
         let zeroed = bitandnot_m128i(digits, v) | (digits & zero);
         let [lo, hi] = <[u64; 2]>::from(zeroed);
         let p = u128::from(lo ^ h) * u128::from(hi ^ K);
-        h = (p as u64) ^ ((p >> 64) as u64);
+        // The chunk is added back, so that a factor of zero (`lo` equal to the hash so far) does not
+        // blind the key to the rest of the chunk (`hi` cannot equal `K`, not being UTF-8).
+        h = (p as u64) ^ ((p >> 64) as u64) ^ lo ^ hi;
         // Bytes after a space (or the start): a token starts at those that are not spaces, and one
         // ends at spaces after a byte that is not.
         let after_space = (sp << 1) | carry;

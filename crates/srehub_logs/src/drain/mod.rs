@@ -108,13 +108,9 @@ pub struct Cluster {
     /// Whether each token holds `<*>` and so accepts any value (kept in step with `tokens`).
     #[serde(skip)]
     open: Vec<bool>,
-    /// Whether each token is [`is_steady`] (a message with this token there masks to it), and
-    /// whether it holds a digit ([`Steady`]).
+    /// Whether each token is [`is_steady`]: a message with this token there masks to it.
     #[serde(skip)]
-    steady: Vec<Steady>,
-    /// Whether a steady token holds a digit (`en0`, `ssh2`).
-    #[serde(skip)]
-    steady_digits: bool,
+    steady: Vec<bool>,
     /// Bumped whenever `tokens` change.
     #[serde(skip)]
     generation: u64,
@@ -173,33 +169,13 @@ struct Slot {
 
 const NO_PARAM: usize = usize::MAX;
 
-/// Whether a template token is [`is_steady`], and if so whether it holds a digit: a message of a
-/// known shape has the very bytes of a steady token without digits (see `Miner::shape_accepts`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Steady {
-    No,
-    Words,
-    Digits,
-}
-
 impl Cluster {
     /// Recomputes what is derived from `tokens` and `params`: token hashes and the `<*>` slots.
     fn refresh(&mut self) {
         self.generation += 1;
         self.tok_hash = self.tokens.iter().map(|t| token_hash(t)).collect();
         self.open = self.tokens.iter().map(|t| has_wildcard(t)).collect();
-        self.steady = self
-            .tokens
-            .iter()
-            .map(
-                |t| match (is_steady(t), t.bytes().any(|b| b.is_ascii_digit())) {
-                    (false, _) => Steady::No,
-                    (true, false) => Steady::Words,
-                    (true, true) => Steady::Digits,
-                },
-            )
-            .collect();
-        self.steady_digits = self.steady.contains(&Steady::Digits);
+        self.steady = self.tokens.iter().map(|t| is_steady(t)).collect();
         self.skeleton = family::skeleton(&self.tokens);
         self.slots = self
             .tokens
@@ -692,7 +668,6 @@ impl Miner {
             tok_hash: Vec::new(),
             open: Vec::new(),
             steady: Vec::new(),
-            steady_digits: false,
             generation: 0,
             skeleton: Vec::new(),
             last_used: self.clock,

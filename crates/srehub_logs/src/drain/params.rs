@@ -104,6 +104,12 @@ impl Seen {
     fn number(&self) -> Option<(f64, i16)> {
         self.numeric.then_some((self.number, self.bucket))
     }
+
+    /// Whether this is `value`, whose key is `k` (the text is read only when the key cannot tell).
+    #[inline]
+    fn holds(&self, k: Key, value: &str) -> bool {
+        self.key() == k && (k.exact() || self.text == value)
+    }
 }
 
 impl PartialEq for Seen {
@@ -369,7 +375,7 @@ impl ParamStats {
         let mut m = crate::bytes::lanes_equal(&self.tags, tagged, k.tag());
         while m != 0 {
             let i = m.trailing_zeros() as usize;
-            if self.values[i].key() == k && (k.exact() || self.values[i].text == value) {
+            if self.values[i].holds(k, value) {
                 return Some(i);
             }
             m &= m - 1;
@@ -380,7 +386,7 @@ impl ParamStats {
         self.values
             .iter()
             .skip(TAGS)
-            .position(|v| v.key() == k && (k.exact() || v.text == value))
+            .position(|v| v.holds(k, value))
             .map(|i| i + TAGS)
     }
 }

@@ -1,7 +1,7 @@
 //! The shape cache of the miner: where messages of a shape seen before ([`crate::mask::shape_key`])
 //! went, so that the next ones skip masking when that template still takes them as they are.
 
-use super::{Miner, SEQ_CACHE_MAX, SeqEntry, Steady};
+use super::{Miner, SEQ_CACHE_MAX, SeqEntry};
 use crate::mask::{
     Masked, WILDCARD, holds_number, is_steady, is_wild, mask_token_into, masked_in_context,
     same_token, token_hash,
@@ -17,8 +17,8 @@ pub(super) struct ShapeEntry {
     /// messages of one shape mask alike, so while the tokens stay the same, they still are.
     pub(super) exact: bool,
     /// Whether a message of this shape was compared token by token with the cluster at
-    /// `generation` and taken: its tokens without `<*>` were the template's (which hold no digit,
-    /// see [`Miner::shape_accepts`]) and its words at enumerated positions were words.
+    /// `generation` and taken: its tokens without `<*>` were the template's and its words at
+    /// enumerated positions were words (see [`Miner::shape_accepts`]).
     pub(super) verified: bool,
     /// The hash of the masked token sequence the entry was made for (the sequence cache's key), and
     /// [`Miner::seq_changes`] when the sequence cache's entry for it was last seen to be `seq`.
@@ -117,17 +117,19 @@ impl Miner {
     /// to the sequence the entry was made for, and it goes where that sequence's cache entry sends
     /// it, which must still be the entry's cluster (so the result is the same as masking it). The
     /// rest confirms what the shape says against changes of the template since; the key itself is
-    /// trusted (two shapes with one 64-bit key would share an entry). Position by position: a `<*>`; the same [`super::Cluster::steady`] token; or a token
-    /// holding `<*>` among text, which takes the message's token when it took the last one of this
-    /// shape and has not changed since (`exact`), while the leaf's search that chose the cluster
-    /// stands, or when the token masks to it. Enumerated positions hold [`is_steady`] words.
+    /// trusted (two shapes with one 64-bit key would share an entry).
+    ///
+    /// Position by position: a `<*>`; the same [`super::Cluster::steady`] token; or a token holding
+    /// `<*>` among text, which takes the message's token when it took the last one of this shape
+    /// and has not changed since (`exact`), while the leaf's search that chose the cluster stands,
+    /// or when the token masks to it. Enumerated positions hold [`is_steady`] words.
     ///
     /// Once a message of the shape passed these checks at the cluster's current generation
-    /// (`verified`), the next ones skip the steady tokens without digits and the enumerated words:
-    /// a message with the same key has the very same bytes where the last one had no digit, and
-    /// whether a word is steady depends on where its digits are, which the key fixes too, never on
-    /// their values. Enumerated positions only get fewer without a new generation. Steady tokens
-    /// with digits (`en0`) are compared every time.
+    /// (`verified`), the next ones skip the steady tokens and the enumerated words: where the
+    /// verified message's tokens had no digit, a message with the same key has the very same bytes,
+    /// and where they kept digits (`en0`), [`DigitWords`] holds them to the same values; whether a
+    /// word is steady depends on where its digits are, which the key fixes, never on their values.
+    /// Enumerated positions only get fewer without a new generation.
     #[inline]
     pub(super) fn shape_accepts(&self, shape: ShapeEntry, raw: &[&str]) -> Option<ShapeEntry> {
         let e = shape.seq;
@@ -150,19 +152,14 @@ impl Miner {
         let current = shape.generation == c.generation;
         let known_exact = shape.exact && current;
         let known_steady = shape.verified && current;
-        if known_exact && known_steady && !c.steady_digits {
+        if known_exact && known_steady {
             return Some(shape);
         }
         let mut stands = None;
         let mut through_search = false;
         for (i, (t, &r)) in c.tokens.iter().zip(raw).enumerate() {
             if !c.open[i] {
-                let compare = match c.steady[i] {
-                    Steady::No => return None,
-                    Steady::Words => !known_steady,
-                    Steady::Digits => true,
-                };
-                if compare && !same_token(t, r) {
+                if !c.steady[i] || (!known_steady && !same_token(t, r)) {
                     return None;
                 }
             } else if !known_exact && !is_wild(t) {

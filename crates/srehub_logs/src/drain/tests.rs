@@ -639,7 +639,7 @@ fn messages_of_a_known_shape_go_where_masking_them_would() {
     assert_eq!(no_hits, 0);
     assert!(hits > 2000, "{hits} of 3000 messages took the shortcut");
     // Most without comparing their steady tokens (`eth0` and `eth1`, steady tokens with digits,
-    // are compared each time).
+    // are held to the verified message's values by the entry's hash of them).
     assert!(
         trusted > 2000,
         "{trusted} of {hits} shortcuts trusted a verified shape"

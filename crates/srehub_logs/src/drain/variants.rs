@@ -24,6 +24,17 @@ pub struct Variant {
 }
 
 impl Variant {
+    /// Whether this is a live variant whose words at `positions` (in order) are `word(position)`.
+    fn has_words<'w>(&self, positions: &[usize], word: impl Fn(usize) -> &'w str) -> bool {
+        self.merged_into.is_none()
+            && self.key.len() == positions.len()
+            && self
+                .key
+                .iter()
+                .zip(positions)
+                .all(|((kp, kw), &p)| *kp == p && kw.as_str() == word(p))
+    }
+
     /// Counts a message of this template seen at `line`.
     pub(super) fn record(&mut self, line: u64, message: &str) {
         self.count += 1;
@@ -121,14 +132,7 @@ impl VariantIndex {
         let h = Self::hash(positions.iter().map(|&p| (p, word(p))));
         // Every live variant's hash is in the map: a hash that is not belongs to no variant.
         let &i = self.by_hash.get(&h)?;
-        let is = |v: &Variant| {
-            v.merged_into.is_none()
-                && v.key.len() == positions.len()
-                && v.key
-                    .iter()
-                    .zip(positions)
-                    .all(|((kp, kw), &p)| *kp == p && kw.as_str() == word(p))
-        };
+        let is = |v: &Variant| v.has_words(positions, &word);
         if variants.get(i).is_some_and(is) {
             return Some(i);
         }
@@ -278,14 +282,10 @@ impl Miner {
         // The variant of the cluster's last message when this one has its words (live variants
         // have distinct words, so it is the one the index would find): most messages repeat it.
         let last = c.last_variant;
-        if c.variants.get(last).is_some_and(|v| {
-            v.merged_into.is_none()
-                && v.key.len() == c.enum_positions.len()
-                && v.key
-                    .iter()
-                    .zip(&c.enum_positions)
-                    .all(|((kp, kw), &p)| *kp == p && kw.as_str() == word_at(&c.tokens, raw, p))
-        }) {
+        if c.variants
+            .get(last)
+            .is_some_and(|v| v.has_words(&c.enum_positions, |p| word_at(&c.tokens, raw, p)))
+        {
             c.variants[last].record(line, message);
             return last;
         }
